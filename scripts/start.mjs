@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `npm start`: makes .dev.vars on first run (a development key and a signing secret), prints the key, runs wrangler dev.
+import { spawn } from "node:child_process";
+import { randomBytes, randomInt } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const base62 = (n) => Array.from({ length: n }, () => BASE62[randomInt(62)]).join("");
+const port = process.env.PORT ?? "8787";
+
+function readVars(path) {
+  if (!existsSync(path)) return {};
+  return Object.fromEntries(
+    readFileSync(path, "utf8").split("\n").filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+}
+
+const vars = { ENVIRONMENT: "development", SANDBOX: "on", ...readVars(".dev.vars") };
+if (!/^ig_test_[0-9A-Za-z]{32}$/.test(vars.DEV_API_KEY ?? "")) vars.DEV_API_KEY = `ig_test_${base62(32)}`;
+if (!vars.FILE_SIGNING_SECRET || vars.FILE_SIGNING_SECRET.startsWith("replace")) vars.FILE_SIGNING_SECRET = randomBytes(32).toString("hex");
+writeFileSync(".dev.vars", Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+
+console.log(`
+  imagegate (development) — http://localhost:${port}
+  development key: ${vars.DEV_API_KEY}
+
+  export IMAGEGATE_KEY=${vars.DEV_API_KEY}
+`);
+
+const child = spawn("npx", ["wrangler", "dev", "--port", port, "--ip", "127.0.0.1", ...process.argv.slice(2)], {
+  stdio: "inherit",
+  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+});
+child.on("exit", (code) => process.exit(code ?? 0));
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));

@@ -1,0 +1,33 @@
+import type { ModelEntry } from "./types";
+
+// Seeds 000 (Leonardo) and 002 (apiframe).
+export const gptImage15: ModelEntry = {
+  id: "gpt-image-1.5",
+  name: "GPT Image 1.5",
+  description: "OpenAI's GPT Image 1.5: text-to-image and editing with tiered quality.",
+  paramsKey: "gptImageParams",
+  presets: {
+    "1:1": { width: 1024, height: 1024 },
+    "3:2": { width: 1536, height: 1024 },
+    "2:3": { width: 1024, height: 1536 },
+  },
+  defaultAspectRatio: "1:1",
+  customSize: null,
+  qualities: ["low", "medium", "high", "auto"],
+  defaultQuality: "auto",
+  outputFormats: ["webp", "png", "jpeg"],
+  defaultOutputFormat: "webp",
+  backgrounds: ["auto", "transparent", "opaque"],
+  transparentFormats: ["png", "webp"],
+  quantity: { native: 10, leonardo: 10 },
+  references: { native: 16, leonardo: 6, strength: true, inputFidelity: true },
+  leonardoSeed: true,
+  maxPromptLength: 32000,
+  credits: { low: 4, medium: 9, high: 24, auto: 24 },
+  lifecycle: {
+    deprecatedOn: "2026-11-01",
+    sunsetOn: "2026-12-01",
+    successor: "gpt-image-2",
+    note: "OpenAI shuts gpt-image-1.5 down on 2026-12-01; imagegate retires it on every provider that day.",
+  },
+};

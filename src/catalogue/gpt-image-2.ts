@@ -1,0 +1,30 @@
+import type { ModelEntry } from "./types";
+
+// Seed 001 (Leonardo) and the apiframe/OpenAI references in PROVIDERS.md.
+export const gptImage2: ModelEntry = {
+  id: "gpt-image-2",
+  name: "GPT Image 2",
+  description: "OpenAI's GPT Image 2: flexible custom resolutions up to 3824 pixels on the long edge.",
+  paramsKey: "gptImage2Params",
+  presets: {
+    "1:1": { width: 1024, height: 1024 },
+    "2:3": { width: 848, height: 1264 },
+    "3:2": { width: 1264, height: 848 },
+    "16:9": { width: 1376, height: 768 },
+    "9:16": { width: 768, height: 1376 },
+  },
+  defaultAspectRatio: "1:1",
+  customSize: { maxEdgeExclusive: 3840, multipleOf: 16, maxRatio: 3, minPixels: 655_360, maxPixels: 8_294_400 },
+  qualities: ["low", "medium", "high", "auto"],
+  defaultQuality: "auto",
+  outputFormats: ["webp", "png", "jpeg"],
+  defaultOutputFormat: "webp",
+  backgrounds: ["auto", "transparent", "opaque"],
+  transparentFormats: ["png", "webp"],
+  quantity: { native: 10, leonardo: 8 },
+  references: { native: 16, leonardo: 6, strength: false, inputFidelity: false },
+  leonardoSeed: false,
+  maxPromptLength: 32000,
+  credits: { low: 4, medium: 9, high: 23, auto: 23 },
+  lifecycle: { deprecatedOn: null, sunsetOn: null, successor: null, note: "Current model." },
+};

@@ -1,0 +1,76 @@
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../env";
+import { ApiError } from "../lib/errors";
+import { now } from "../lib/clock";
+import { checkSignature } from "./signing";
+
+// GET/HEAD /v2/files/<key>: bytes from R2 with ETag, conditional requests, ranges and immutable caching.
+// Private files need a valid signature (capability URL); public ones are served to anyone.
+
+const KEY_PATTERN = /^(jobs\/[0-9a-f-]{36}\/\d{1,2}|uploads\/[A-Za-z0-9_]{1,64})\.(png|jpg|webp)$/;
+const IMMUTABLE = "max-age=31536000, immutable";
+
+export const files = new Hono<AppEnv>();
+
+async function authorise(c: Context<AppEnv>, key: string): Promise<"public" | "private"> {
+  if (!KEY_PATTERN.test(key)) throw new ApiError("not_found", "No such file.");
+  const check = await checkSignature(c.env, key, c.req.query("exp"), c.req.query("sig"), now());
+  if (check === "valid") return "private";
+  const head = await c.env.FILES.head(key);
+  if (!head) throw new ApiError("not_found", "No such file.");
+  if (head.customMetadata?.visibility === "public") return "public";
+  const why = { missing: "needs a signed URL (exp and sig)", expired: "has a signed URL that has expired", invalid: "has a signature that does not match" }[check];
+  throw new ApiError("forbidden", `This private file ${why}; read the job again for a fresh URL.`);
+}
+
+function baseHeaders(object: R2Object, visibility: "public" | "private"): Headers {
+  const headers = new Headers();
+  object.writeHttpMetadata(headers);
+  headers.set("ETag", object.httpEtag);
+  headers.set("Accept-Ranges", "bytes");
+  headers.set("Cache-Control", `${visibility}, ${IMMUTABLE}`);
+  headers.set("X-Content-Type-Options", "nosniff");
+  if (object.customMetadata?.sha256) headers.set("x-sha256", object.customMetadata.sha256);
+  return headers;
+}
+
+const keyOf = (c: Context<AppEnv>): string => decodeURIComponent(c.req.path.slice("/v2/files/".length));
+
+files.on("HEAD", "/*", async (c) => {
+  const key = keyOf(c);
+  const visibility = await authorise(c, key);
+  const object = await c.env.FILES.head(key);
+  if (!object) throw new ApiError("not_found", "No such file.");
+  const headers = baseHeaders(object, visibility);
+  headers.set("Content-Length", String(object.size));
+  return new Response(null, { status: 200, headers });
+});
+
+files.get("/*", async (c) => {
+  const key = keyOf(c);
+  const visibility = await authorise(c, key);
+  const request = c.req.raw.headers;
+  let object: R2Object | R2ObjectBody | null;
+  try {
+    object = await c.env.FILES.get(key, { onlyIf: request, range: request });
+  } catch {
+    const size = (await c.env.FILES.head(key))?.size ?? 0;
+    return new Response(null, { status: 416, headers: { "Content-Range": `bytes */${size}` } });
+  }
+  if (!object) throw new ApiError("not_found", "No such file.");
+  const headers = baseHeaders(object, visibility);
+  if (!("body" in object)) {
+    const conditionalGet = request.has("If-None-Match") || request.has("If-Modified-Since");
+    return new Response(null, { status: conditionalGet ? 304 : 412, headers });
+  }
+  const range = object.range as { offset?: number; length?: number; suffix?: number } | undefined;
+  if (range && request.has("Range")) {
+    const offset = range.suffix !== undefined ? object.size - range.suffix : (range.offset ?? 0);
+    const length = range.suffix !== undefined ? range.suffix : (range.length ?? object.size - offset);
+    headers.set("Content-Range", `bytes ${offset}-${offset + length - 1}/${object.size}`);
+    headers.set("Content-Length", String(length));
+    return new Response(object.body, { status: 206, headers });
+  }
+  headers.set("Content-Length", String(object.size));
+  return new Response(object.body, { status: 200, headers });
+});

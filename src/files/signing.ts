@@ -1,0 +1,34 @@
+import type { Env } from "../env";
+import { hmacSha256, timingSafeEqual, toHex } from "../lib/crypto";
+
+// Private files are capability URLs: /v2/files/<key>?exp=<unix>&sig=<hex HMAC-SHA256(key "\n" exp)>.
+
+const DEFAULT_TTL_SECONDS = 24 * 3600;
+const HOUR = 3600;
+
+function secretOf(env: Env): string {
+  if (!env.FILE_SIGNING_SECRET) throw new Error("FILE_SIGNING_SECRET is not set");
+  return env.FILE_SIGNING_SECRET;
+}
+
+const signature = async (env: Env, key: string, exp: number): Promise<string> =>
+  toHex(await hmacSha256(secretOf(env), `${key}\n${exp}`));
+
+export const fileUrl = (origin: string, key: string): string => `${origin}/v2/files/${key}`;
+
+/** A URL for the file; private ones carry a signature that expires (rounded up to the hour, so URLs stay cacheable). */
+export async function mintFileUrl(env: Env, origin: string, key: string, isPublic: boolean, now: number): Promise<string> {
+  if (isPublic) return fileUrl(origin, key);
+  const ttl = Number(env.FILE_URL_TTL_SECONDS ?? DEFAULT_TTL_SECONDS);
+  const exp = Math.ceil((now / 1000 + ttl) / HOUR) * HOUR;
+  return `${fileUrl(origin, key)}?exp=${exp}&sig=${await signature(env, key, exp)}`;
+}
+
+export type SignatureCheck = "valid" | "missing" | "expired" | "invalid";
+
+export async function checkSignature(env: Env, key: string, exp: string | undefined, sig: string | undefined, now: number): Promise<SignatureCheck> {
+  if (!exp || !sig) return "missing";
+  if (!/^\d{1,12}$/.test(exp)) return "invalid";
+  if (!timingSafeEqual(await signature(env, key, Number(exp)), sig)) return "invalid";
+  return Number(exp) * 1000 < now ? "expired" : "valid";
+}

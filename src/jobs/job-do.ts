@@ -1,0 +1,109 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { now } from "../lib/clock";
+import { eventsBetween } from "./events";
+import { advance, failJob } from "./machine";
+import { isTerminal, type JobInit, type JobRecord } from "./record";
+
+// One Durable Object per job: the only writer of the job. Alarms drive everything after admission. Before any
+// step runs, a watchdog alarm is set, so a job is never left unfinished without an alarm, even if the step dies.
+
+const DEFAULT_DEADLINE_SECONDS = 600;
+const WATCHDOG_MS = 60_000;
+const KEY = "job";
+
+export class JobDO extends DurableObject<Env> {
+  /** Requests waiting for this job to end (Prefer: wait, the OpenAI surface); woken by save(). */
+  private waiters = new Set<(rec: JobRecord) => void>();
+
+  // No cache of our own: the runtime's storage cache already makes these reads memory-fast.
+  private async load(): Promise<JobRecord | null> {
+    return (await this.ctx.storage.get<JobRecord>(KEY)) ?? null;
+  }
+
+  private async save(rec: JobRecord): Promise<void> {
+    const before = await this.load();
+    await this.ctx.storage.put(KEY, rec);
+    if (isTerminal(rec.status)) {
+      for (const wake of this.waiters) wake(rec);
+      this.waiters.clear();
+    }
+    for (const event of eventsBetween(before, rec)) {
+      console.log(JSON.stringify({ msg: "job", event, jobId: rec.id, accountId: rec.accountId, status: rec.status, provider: rec.provider, progress: rec.progress, errorCode: rec.errorCode }));
+    }
+  }
+
+  private async schedule(rec: JobRecord): Promise<void> {
+    if (isTerminal(rec.status) || rec.wakeAt === null) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    await this.ctx.storage.setAlarm(Math.min(rec.wakeAt, rec.deadlineAt));
+  }
+
+  /** Admission: stores the new job and sets its first alarm. Idempotent: a second call returns the first job. */
+  async create(init: JobInit): Promise<JobRecord> {
+    const existing = await this.load();
+    if (existing) return existing;
+    const at = now();
+    const deadlineSeconds = Number(this.env.JOB_DEADLINE_SECONDS ?? DEFAULT_DEADLINE_SECONDS);
+    const rec: JobRecord = {
+      ...init,
+      status: "QUEUED",
+      provider: null,
+      progress: null,
+      files: [],
+      error: null,
+      errorCode: null,
+      createdAt: at,
+      completedAt: null,
+      deadlineAt: at + deadlineSeconds * 1000,
+      attempts: [],
+      step: { kind: "dispatch", candidate: 0, attempt: 1, tries: 0, sending: false },
+      wakeAt: at,
+      webhookStatus: init.webhook ? "pending" : null,
+    };
+    await this.save(rec);
+    await this.schedule(rec);
+    return rec;
+  }
+
+  async read(): Promise<JobRecord | null> {
+    return this.load();
+  }
+
+  /** The job once it has ended, or as it stands after `timeoutMs`, whichever comes first. */
+  async waitForEnd(timeoutMs: number): Promise<JobRecord | null> {
+    const rec = await this.load();
+    if (!rec || isTerminal(rec.status)) return rec;
+    return new Promise<JobRecord | null>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(wake);
+        resolve(this.load());
+      }, timeoutMs);
+      const wake = (done: JobRecord): void => {
+        clearTimeout(timer);
+        resolve(done);
+      };
+      this.waiters.add(wake);
+    });
+  }
+
+  override async alarm(): Promise<void> {
+    let rec = await this.load();
+    if (!rec || isTerminal(rec.status)) return;
+    const at = now();
+    await this.ctx.storage.setAlarm(at + WATCHDOG_MS);
+    if (at >= rec.deadlineAt) {
+      rec = failJob(rec, "timeout", `The job did not finish within its deadline of ${Math.round((rec.deadlineAt - rec.createdAt) / 1000)} s.`, at);
+      await this.save(rec);
+    } else if (rec.wakeAt !== null && at >= rec.wakeAt) {
+      // Steps that finish at once (e.g. poll → ingest) run on in the same alarm.
+      do {
+        rec = await advance(rec, { env: this.env, now, save: (r) => this.save(r) });
+        await this.save(rec);
+      } while (!isTerminal(rec.status) && rec.wakeAt !== null && rec.wakeAt <= now() && rec.wakeAt < rec.deadlineAt);
+    }
+    await this.schedule(rec);
+  }
+}

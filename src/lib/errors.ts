@@ -1,0 +1,55 @@
+// The closed set of reasons a request can fail. Each surface renders an ApiError in its own envelope, in one place.
+
+export const REASONS = {
+  invalid_request: { status: 400, title: "Invalid request" },
+  malformed_json: { status: 400, title: "Malformed JSON" },
+  unauthorized: { status: 401, title: "Unauthorized" },
+  insufficient_credits: { status: 402, title: "Insufficient credits" },
+  forbidden: { status: 403, title: "Forbidden" },
+  not_found: { status: 404, title: "Not found" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
+  conflict: { status: 409, title: "Conflict" },
+  model_retired: { status: 410, title: "Model retired" },
+  payload_too_large: { status: 413, title: "Payload too large" },
+  unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  unprocessable: { status: 422, title: "Unprocessable request" },
+  no_provider: { status: 422, title: "No provider can serve this request" },
+  rate_limited: { status: 429, title: "Too many requests" },
+  internal: { status: 500, title: "Internal error" },
+  unavailable: { status: 503, title: "Service unavailable" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type Reason = keyof typeof REASONS;
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  readonly reason: Reason;
+  readonly status: number;
+  readonly errors: FieldError[] | undefined;
+  /** Extra members for the body (e.g. creditsRequired on a 402). */
+  readonly extra: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    reason: Reason,
+    detail: string,
+    options: { errors?: FieldError[]; extra?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
+    super(detail);
+    this.reason = reason;
+    this.status = REASONS[reason].status;
+    this.errors = options.errors;
+    this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** Any thrown value as an ApiError; unknown errors never leak their message. */
+export function asApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  return new ApiError("internal", "Something went wrong on our side. The request id identifies it in our logs.");
+}

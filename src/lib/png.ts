@@ -1,0 +1,96 @@
+// A streaming PNG encoder (8-bit RGB or RGBA, no interlace) built on the runtime's CompressionStream.
+// Rows are produced on demand, so memory stays flat whatever the image size.
+
+export type RowPainter = (y: number, row: Uint8Array) => void;
+
+const SIGNATURE = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+function crc32(parts: Uint8Array[]): number {
+  let c = 0xffffffff;
+  for (const part of parts) for (let i = 0; i < part.length; i++) c = CRC_TABLE[(c ^ part[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  const typeBytes = new TextEncoder().encode(type);
+  view.setUint32(0, data.length);
+  out.set(typeBytes, 4);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32([typeBytes, data]));
+  return out;
+}
+
+function header(width: number, height: number, alpha: boolean): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  ihdr.set([8, alpha ? 6 : 2, 0, 0, 0], 8); // bit depth 8, colour type RGB(A), deflate, adaptive filter, no interlace
+  return ihdr;
+}
+
+/** Streams a PNG whose pixels come from `paint`, one row (RGB, or RGBA with alpha) at a time. */
+export function encodePng(
+  width: number,
+  height: number,
+  options: { alpha?: boolean },
+  paint: RowPainter,
+): ReadableStream<Uint8Array> {
+  let y = 0;
+  const alpha = options.alpha ?? false;
+  const rowBytes = width * (alpha ? 4 : 3);
+  const scanlines = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      // Several rows per pull keeps the deflate stream busy without holding the whole image.
+      const rows = Math.max(1, Math.min(height - y, Math.floor(65536 / (rowBytes + 1))));
+      const buf = new Uint8Array(rows * (rowBytes + 1));
+      for (let r = 0; r < rows; r++, y++) {
+        buf[r * (rowBytes + 1)] = 0; // filter type: none
+        paint(y, buf.subarray(r * (rowBytes + 1) + 1, (r + 1) * (rowBytes + 1)));
+      }
+      controller.enqueue(buf);
+      if (y >= height) controller.close();
+    },
+  });
+  const deflated = scanlines.pipeThrough(new CompressionStream("deflate")).getReader();
+  let started = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!started) {
+        started = true;
+        controller.enqueue(SIGNATURE);
+        controller.enqueue(chunk("IHDR", header(width, height, alpha)));
+        return;
+      }
+      const { done, value } = await deflated.read();
+      if (done) {
+        controller.enqueue(chunk("IEND", new Uint8Array(0)));
+        controller.close();
+        return;
+      }
+      if (value.length > 0) controller.enqueue(chunk("IDAT", value));
+    },
+    cancel(reason) {
+      return deflated.cancel(reason);
+    },
+  });
+}
+
+/** Reads width and height from a PNG's IHDR, or null if the bytes are not a PNG. */
+export function pngSize(bytes: Uint8Array): { width: number; height: number } | null {
+  if (bytes.length < 24 || !SIGNATURE.every((b, i) => bytes[i] === b)) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}

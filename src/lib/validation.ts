@@ -1,0 +1,28 @@
+import { zValidator } from "@hono/zod-validator";
+import type { ValidationTargets } from "hono";
+import type * as z from "zod";
+import { ApiError, type FieldError } from "./errors";
+
+interface IssueList {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}
+
+/** Zod issues as field errors with dotted paths ("gptImage2Params.width"). */
+export function fieldErrors(error: IssueList): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join(".") || "(body)",
+    message: issue.message,
+  }));
+}
+
+/** The one validation hook: every surface's zod validation failure becomes the same ApiError. */
+export function validationHook(result: { success: true } | { success: false; error: IssueList }): void {
+  if (result.success) return;
+  const errors = fieldErrors(result.error);
+  const detail = errors.map((e) => (e.path === "(body)" ? e.message : `${e.path}: ${e.message}`)).join("; ");
+  throw new ApiError("invalid_request", detail, { errors });
+}
+
+/** zValidator with the shared hook: `validate("json", Schema)` in a route's middleware. */
+export const validate = <T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) =>
+  zValidator(target, schema, validationHook);

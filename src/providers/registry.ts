@@ -1,0 +1,12 @@
+import type { ProviderName } from "./names";
+import { sandbox } from "./sandbox";
+import type { Provider } from "./types";
+
+/** Every adapter, by name. Adding a provider is one line here plus its folder. */
+export const PROVIDERS: Partial<Record<ProviderName, Provider>> = { sandbox };
+
+export function providerByName(name: ProviderName): Provider {
+  const provider = PROVIDERS[name];
+  if (!provider) throw new Error(`provider ${name} has no adapter`);
+  return provider;
+}

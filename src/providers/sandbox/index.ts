@@ -1,0 +1,63 @@
+import type { ModelId } from "../../catalogue";
+import type { Env } from "../../env";
+import { UpstreamError, type Capabilities, type Provider } from "../types";
+import { renderSandboxImage } from "./render";
+
+// The built-in provider: no network, real PNGs, simulated latency and progress.
+// Its upstream id carries the submit time, so a poll needs no stored state.
+
+const DEFAULT_LATENCY_MS = 1200;
+const REF_PREFIX = "sandbox:";
+
+const CAPABILITIES: Capabilities = {
+  sizes: "custom",
+  maxPerCall: 10,
+  transparentBackground: true,
+  maxReferences: 16,
+  seed: true,
+  referenceStrength: true,
+  inputFidelity: true,
+};
+
+const latencyOf = (env: Env): number => {
+  const ms = Number(env.SANDBOX_LATENCY_MS ?? DEFAULT_LATENCY_MS);
+  return Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_LATENCY_MS;
+};
+
+const submittedAt = (upstreamId: string): number => Number(upstreamId.split("_")[1]);
+
+export const sandbox: Provider = {
+  name: "sandbox",
+  idempotentSubmit: true,
+
+  configured: (env) => (env.SANDBOX ?? (env.ENVIRONMENT === "production" ? "off" : "on")) === "on",
+
+  capabilities: (_model: ModelId) => CAPABILITIES,
+
+  async submit(_spec, ctx) {
+    const latency = latencyOf(ctx.env);
+    return { kind: "accepted", upstreamId: `sbx_${ctx.now}_${ctx.attempt}`, pollInMs: Math.min(250, latency) };
+  },
+
+  async poll(upstreamId, spec, ctx) {
+    const latency = latencyOf(ctx.env);
+    const elapsed = ctx.now - submittedAt(upstreamId);
+    if (elapsed >= latency) {
+      return { kind: "completed", images: Array.from({ length: spec.quantity }, (_, i) => `${REF_PREFIX}${i}`) };
+    }
+    return { kind: "running", progress: Math.min(99, Math.floor((elapsed / latency) * 100)), pollInMs: Math.min(250, latency - elapsed) };
+  },
+
+  async open(image, spec) {
+    const index = Number(image.slice(REF_PREFIX.length));
+    if (!image.startsWith(REF_PREFIX) || !Number.isInteger(index)) {
+      throw new UpstreamError({ class: "fatal", message: `sandbox cannot open ${image}` });
+    }
+    return { body: renderSandboxImage(spec, index), contentType: "image/png", length: null };
+  },
+
+  classifyError(err) {
+    if (err instanceof UpstreamError) return err.classified;
+    return { class: "retryable", message: "sandbox error" };
+  },
+};

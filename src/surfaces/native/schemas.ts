@@ -1,0 +1,128 @@
+import * as z from "zod";
+import {
+  BACKGROUNDS, CATALOGUE, INPUT_FIDELITIES, MODEL_IDS, MODERATIONS, STRENGTHS, modelEntries, sizeProblem,
+  type ModelEntry,
+} from "../../catalogue";
+import { PROVIDER_NAMES } from "../../providers/names";
+
+// Every rule here is read from the catalogue; nothing restates a model's limits.
+
+const WEBHOOK_EVENTS = ["progress", "completed", "failed", "cancelled"] as const;
+
+const paramsShape = (entry: ModelEntry) => ({
+  quality: z.enum(entry.qualities).optional(),
+  aspect_ratio: z.enum(Object.keys(entry.presets) as [string, ...string[]]).optional(),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  output_format: z.enum(entry.outputFormats).optional(),
+  background: z.enum(BACKGROUNDS.filter((b) => entry.backgrounds.includes(b))).optional(),
+  input_images: z.array(z.string().min(1).max(4096)).max(entry.references.native).nullable().optional(),
+  number_of_images: z.number().int().min(1).max(entry.quantity.native).optional(),
+  seed: z.number().int().min(0).max(4_294_967_295).optional(),
+  prompt_enhance: z.boolean().optional(),
+  moderation: z.enum(MODERATIONS).optional(),
+  ...(entry.references.inputFidelity ? { input_fidelity: z.enum(INPUT_FIDELITIES).optional() } : {}),
+  ...(entry.references.strength ? { reference_strength: z.enum(STRENGTHS).optional() } : {}),
+});
+
+/** Names the model that does take an unknown parameter, so the message says where it belongs. */
+function unknownParamMessage(entry: ModelEntry, keys: string[]): string {
+  return keys
+    .map((key) => {
+      const owners = modelEntries().filter((other) => other.id !== entry.id && key in paramsShape(other));
+      return owners.length > 0
+        ? `${key} is not a ${entry.id} parameter: only ${owners.map((o) => o.id).join(", ")} takes it`
+        : `${key} is not a ${entry.paramsKey} field`;
+    })
+    .join("; ");
+}
+
+function paramsSchema(entry: ModelEntry) {
+  return z
+    .strictObject(paramsShape(entry), {
+      error: (iss) => (iss.code === "unrecognized_keys" ? unknownParamMessage(entry, iss.keys) : undefined),
+    })
+    .superRefine((p, ctx) => {
+      const hasWidth = p.width !== undefined;
+      const hasHeight = p.height !== undefined;
+      if (hasWidth !== hasHeight) {
+        ctx.addIssue({ code: "custom", path: [hasWidth ? "height" : "width"], message: "give both width and height, or neither" });
+        return;
+      }
+      if (hasWidth && p.aspect_ratio !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["aspect_ratio"], message: "give either aspect_ratio or width and height, not both" });
+      }
+      if (hasWidth && hasHeight) {
+        const problem = sizeProblem(entry, { width: p.width!, height: p.height! });
+        if (problem) ctx.addIssue({ code: "custom", path: ["width"], message: problem });
+      }
+      const format = p.output_format ?? entry.defaultOutputFormat;
+      if (p.background === "transparent" && !entry.transparentFormats.includes(format)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["background"],
+          message: `background "transparent" needs output_format ${entry.transparentFormats.join(" or ")}, not ${format}`,
+        });
+      }
+    });
+}
+
+export type NativeParams = z.infer<ReturnType<typeof paramsSchema>> & {
+  input_fidelity?: (typeof INPUT_FIDELITIES)[number];
+  reference_strength?: (typeof STRENGTHS)[number];
+};
+
+const ProviderName = z.enum(PROVIDER_NAMES);
+
+const commonShape = {
+  prompt: z.string().min(1, "prompt must not be empty"),
+  webhookUrl: z.string().min(1).max(2048).optional(),
+  webhookEvents: z.array(z.enum(WEBHOOK_EVENTS)).min(1).optional(),
+  provider: z.union([z.literal("auto"), ProviderName, z.array(ProviderName).min(1).max(PROVIDER_NAMES.length)]).optional(),
+  public: z.boolean().optional(),
+  metadata: z
+    .record(z.string().min(1).max(64), z.string().max(512))
+    .refine((m) => Object.keys(m).length <= 16, "metadata takes at most 16 pairs")
+    .optional(),
+};
+
+function modelRequest(entry: ModelEntry) {
+  const otherKeys = modelEntries().filter((o) => o.paramsKey !== entry.paramsKey);
+  return z
+    .strictObject(
+      { ...commonShape, model: z.literal(entry.id), [entry.paramsKey]: paramsSchema(entry).optional() },
+      {
+        error: (iss) => {
+          if (iss.code !== "unrecognized_keys") return undefined;
+          return iss.keys
+            .map((key) => {
+              const owner = otherKeys.find((o) => o.paramsKey === key);
+              return owner
+                ? `${key} is for ${owner.id}; ${entry.id} takes ${entry.paramsKey}`
+                : `${key} is not a field of this request`;
+            })
+            .join("; ");
+        },
+      },
+    )
+    .superRefine((body, ctx) => {
+      if (body.prompt.length > entry.maxPromptLength) {
+        ctx.addIssue({ code: "custom", path: ["prompt"], message: `prompt is ${body.prompt.length} characters: ${entry.id} takes at most ${entry.maxPromptLength}` });
+      }
+    });
+}
+
+const [first, ...rest] = MODEL_IDS.map((id) => modelRequest(CATALOGUE[id]));
+
+export const GenerateRequest = z
+  .discriminatedUnion("model", [first!, ...rest], {
+    error: (iss) =>
+      iss.code === "invalid_union" ? `model must be one of ${MODEL_IDS.join(", ")}` : undefined,
+  })
+  .meta({
+    id: "GenerateRequest",
+    examples: [{ prompt: "A fox reading a book", model: "gpt-image-2", gptImage2Params: { quality: "low", aspect_ratio: "16:9" } }],
+  });
+
+export type GenerateRequest = z.infer<typeof GenerateRequest>;
+export { WEBHOOK_EVENTS };

@@ -1,0 +1,66 @@
+import { SELF, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import type { JobRecord } from "../../src/jobs/record";
+
+// Small helpers shared by the workerd tests: calls through the Worker, and direct control of a JobDO's alarms.
+
+export const BASE = "https://imagegate.test";
+export const DEV_KEY = env.DEV_API_KEY!;
+
+export function api(path: string, init: RequestInit & { key?: string | null } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  const key = init.key === undefined ? DEV_KEY : init.key;
+  if (key !== null) headers.set("authorization", `Bearer ${key}`);
+  if (typeof init.body === "string" && !headers.has("content-type")) headers.set("content-type", "application/json");
+  return SELF.fetch(`${BASE}${path}`, { ...init, headers });
+}
+
+export async function createJob(body: unknown, key?: string): Promise<string> {
+  const res = await api("/v2/images/generate", { method: "POST", body: JSON.stringify(body), key });
+  if (res.status !== 202) throw new Error(`create answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { jobId: string }).jobId;
+}
+
+export const jobStubOf = (jobId: string) => env.JOBS.get(env.JOBS.idFromName(jobId));
+
+/** The stored record, read inside the JobDO. */
+export function storedJob(jobId: string): Promise<JobRecord> {
+  return runInDurableObject(jobStubOf(jobId), async (_instance, state) => (await state.storage.get<JobRecord>("job"))!);
+}
+
+/** Rewrites the stored record (e.g. to move a deadline into the past) without waiting for time to pass. */
+export function patchJob(jobId: string, patch: (rec: JobRecord) => JobRecord): Promise<void> {
+  return runInDurableObject(jobStubOf(jobId), async (_instance, state) => {
+    const rec = (await state.storage.get<JobRecord>("job"))!;
+    await state.storage.put("job", patch(rec));
+  });
+}
+
+/** Fires the job's alarm now; returns false when none was set. */
+export const fireAlarm = (jobId: string): Promise<boolean> => runDurableObjectAlarm(jobStubOf(jobId));
+
+/**
+ * Moves the job `ms` into the future without sleeping: its wake-up comes due now, and a sandbox upstream job
+ * (whose id carries its submit time) looks `ms` older.
+ */
+export function elapse(jobId: string, ms: number): Promise<void> {
+  return patchJob(jobId, (r) => {
+    const step = r.step.kind === "poll" && r.step.provider === "sandbox"
+      ? { ...r.step, upstreamId: r.step.upstreamId.replace(/^sbx_(\d+)/, (_m, t: string) => `sbx_${Number(t) - ms}`) }
+      : r.step;
+    return { ...r, step, wakeAt: r.wakeAt === null ? null : Math.min(r.wakeAt, Date.now()) };
+  });
+}
+
+/** Drives a job to its end through its own alarms, never sleeping. */
+export async function runToEnd(jobId: string, maxAlarms = 50): Promise<JobRecord> {
+  for (let i = 0; i < maxAlarms; i++) {
+    const rec = await storedJob(jobId);
+    if (["COMPLETED", "FAILED", "CANCELLED"].includes(rec.status)) return rec;
+    await elapse(jobId, 5_000);
+    await fireAlarm(jobId);
+  }
+  throw new Error(`job ${jobId} did not end within ${maxAlarms} alarms`);
+}
+
+export const sha256Hex = async (bytes: ArrayBuffer | Uint8Array): Promise<string> =>
+  Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
