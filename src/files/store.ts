@@ -2,7 +2,7 @@ import { SNIFF_BYTES, imageDimensions, sniffImage } from "../lib/sniff";
 import { toHex } from "../lib/crypto";
 import type { StoredFile } from "../jobs/record";
 
-// Streams an image into R2 with its sha256, size, type and dimensions as custom metadata.
+// Streams an image (png, jpeg or webp, sniffed) into R2 with its sha256, size, type and dimensions as custom metadata.
 // Small images (the usual case) are buffered once and written in one put. Larger ones go through a multipart
 // staging object and are then copied (streamed) into place, because R2 metadata is fixed when an object is
 // written and the sha256 is known only at the end; memory stays at about one part whatever the image size.
@@ -14,9 +14,10 @@ const HEAD_BYTES = 64 * 1024;
 export const jobFileKey = (jobId: string, index: number, ext: string): string => `jobs/${jobId}/${index}.${ext}`;
 
 export interface StoreOptions {
-  jobId: string;
-  index: number;
-  isPublic: boolean;
+  /** The object key, once the sniffed type gives the extension. */
+  keyFor: (ext: string) => string;
+  /** Custom metadata besides sha256, width and height. */
+  metadata: Record<string, string>;
 }
 
 export class UnsupportedImage extends Error {}
@@ -31,7 +32,7 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-export async function storeJobImage(bucket: R2Bucket, source: ReadableStream<Uint8Array>, opts: StoreOptions): Promise<StoredFile> {
+export async function storeImage(bucket: R2Bucket, source: ReadableStream<Uint8Array>, opts: StoreOptions): Promise<StoredFile> {
   const digest = new crypto.DigestStream("SHA-256");
   const hasher = digest.getWriter();
   const reader = source.getReader();
@@ -61,7 +62,7 @@ export async function storeJobImage(bucket: R2Bucket, source: ReadableStream<Uin
       if (!kind && head.length >= SNIFF_BYTES) {
         kind = sniffImage(head);
         if (!kind) throw new UnsupportedImage("upstream image is not png, jpeg or webp");
-        key = jobFileKey(opts.jobId, opts.index, kind.ext);
+        key = opts.keyFor(kind.ext);
       }
       pending.push(value);
       pendingBytes += value.length;
@@ -71,19 +72,13 @@ export async function storeJobImage(bucket: R2Bucket, source: ReadableStream<Uin
     await hasher.close();
     kind ??= sniffImage(head);
     if (!kind) throw new UnsupportedImage("upstream image is empty or not png, jpeg or webp");
-    key ||= jobFileKey(opts.jobId, opts.index, kind.ext);
+    key ||= opts.keyFor(kind.ext);
     const dims = imageDimensions(head);
     const sha256 = toHex(await digest.digest);
     const file: StoredFile = { key, width: dims?.width ?? null, height: dims?.height ?? null, contentType: kind.contentType, byteSize: total, sha256 };
     const options: R2PutOptions = {
       httpMetadata: { contentType: kind.contentType },
-      customMetadata: {
-        sha256,
-        jobId: opts.jobId,
-        width: String(file.width ?? ""),
-        height: String(file.height ?? ""),
-        visibility: opts.isPublic ? "public" : "private",
-      },
+      customMetadata: { ...opts.metadata, sha256, width: String(file.width ?? ""), height: String(file.height ?? "") },
     };
     if (!upload) {
       await bucket.put(key, concat(pending, pendingBytes), options);

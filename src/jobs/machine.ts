@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import { backoffMs } from "../lib/retry";
-import { storeJobImage } from "../files/store";
+import { jobFileKey, storeImage } from "../files/store";
 import { providerByName } from "../providers/registry";
 import type { ClassifiedError, Provider, ProviderContext } from "../providers/types";
 import type { Attempt, JobErrorCode, JobRecord, Step } from "./record";
@@ -114,7 +114,10 @@ async function ingest(rec: JobRecord, step: Extract<Step, { kind: "ingest" }>, d
   try {
     for (let index = current.files.length; index < step.images.length; index++) {
       const opened = await provider.open(step.images[index]!, rec.spec, context(deps, rec, step.attempt));
-      const file = await storeJobImage(deps.env.FILES, opened.body, { jobId: rec.id, index, isPublic: rec.public });
+      const file = await storeImage(deps.env.FILES, opened.body, {
+        keyFor: (ext) => jobFileKey(rec.id, index, ext),
+        metadata: { jobId: rec.id, accountId: rec.accountId, visibility: rec.public ? "public" : "private" },
+      });
       current = { ...current, files: [...current.files, file] };
       await deps.save(current);
     }
