@@ -45,7 +45,8 @@ const idEntry = (keyId: string): string => `keyid:${keyId}`;
 
 /** The development key of `npm start` (and of the tests) lives in this account. */
 export const DEV_ACCOUNT_ID = "acct_dev";
-const DEV_KEY_ID = "key_dev";
+/** Named after the key's hash, so a new development key (a fresh .dev.vars) is seeded even if an old one was revoked. */
+const devKeyId = (hash: string): string => `key_dev_${hash.slice(0, 16)}`;
 /** Credits the development account starts with, granted once. */
 export const DEV_CREDITS = 100_000;
 const DEV_REQUESTS_PER_MINUTE = 1000;
@@ -102,11 +103,11 @@ export async function revokeKey(env: Env, keyId: string): Promise<boolean> {
 
 /** The development key becomes a real key (with credits) the first time it is used, unless it was revoked. */
 async function seedDevelopmentKey(env: Env, hash: string): Promise<KeyRecord | null> {
-  if (await env.KEYS.get(idEntry(DEV_KEY_ID))) return null;
+  if (await env.KEYS.get(idEntry(devKeyId(hash)))) return null;
   const rec: KeyRecord = {
     hash,
     accountId: DEV_ACCOUNT_ID,
-    keyId: DEV_KEY_ID,
+    keyId: devKeyId(hash),
     name: "development",
     scopes: ["images"],
     rateLimit: { requestsPerMinute: DEV_REQUESTS_PER_MINUTE },

@@ -1,7 +1,7 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { admin } from "../../src/accounts/admin";
-import { DEV_ACCOUNT_ID, DEV_CREDITS } from "../../src/accounts/keys";
+import { DEV_ACCOUNT_ID, DEV_CREDITS, resolveKey } from "../../src/accounts/keys";
 import { sha256Hex } from "../../src/lib/crypto";
 import { api, createJob, DEV_KEY } from "../helpers/api";
 import { accountOf, adminApi, checkedLedger, mintAccount } from "../helpers/accounts";
@@ -172,9 +172,18 @@ describe("the development key", () => {
     expect((await checkedLedger(DEV_ACCOUNT_ID)).granted).toBe(DEV_CREDITS);
   });
 
+  it("seeds a new development key (a fresh .dev.vars) onto the same account, without a second grant", async () => {
+    const fresh = "ig_test_" + "1".repeat(28) + "next";
+    const principal = await resolveKey({ ...env, DEV_API_KEY: fresh }, fresh);
+    expect(principal).toMatchObject({ accountId: DEV_ACCOUNT_ID, requestsPerMinute: 1000 });
+    expect(await resolveKey({ ...env, ENVIRONMENT: "production", DEV_API_KEY: "ig_test_" + "2".repeat(32) }, "ig_test_" + "2".repeat(32))).toBeNull();
+    expect((await checkedLedger(DEV_ACCOUNT_ID)).granted).toBe(DEV_CREDITS);
+  });
+
   it("stays revoked once revoked (it is not seeded again)", async () => {
-    await api("/v2/me");
-    expect((await adminApi("/keys/key_dev", { method: "DELETE" })).status).toBe(204);
+    const { keyId } = (await (await api("/v2/me")).json()) as { keyId: string };
+    expect(keyId).toMatch(/^key_dev_[0-9a-f]{16}$/);
+    expect((await adminApi(`/keys/${keyId}`, { method: "DELETE" })).status).toBe(204);
     expect((await api("/v2/me")).status).toBe(401);
     expect((await api("/v2/me")).status).toBe(401);
   });
