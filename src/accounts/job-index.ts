@@ -55,9 +55,18 @@ export interface JobQuery {
 export function listJobs(sql: SqlStorage, q: JobQuery): { ids: string[]; next: number | null } {
   const where: string[] = [];
   const args: (string | number)[] = [];
-  if (q.before !== null) where.push("seq < ?"), args.push(q.before);
-  if (q.status !== null) where.push("status IN (?, ?)"), args.push(q.status, ACTIVE);
-  if (q.model !== null) where.push("model = ?"), args.push(q.model);
+  if (q.before !== null) {
+    where.push("seq < ?");
+    args.push(q.before);
+  }
+  if (q.status !== null) {
+    where.push("status IN (?, ?)");
+    args.push(q.status, ACTIVE);
+  }
+  if (q.model !== null) {
+    where.push("model = ?");
+    args.push(q.model);
+  }
   const rows = sql
     .exec<{ seq: number; id: string }>(
       `SELECT seq, id FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT ?`,
