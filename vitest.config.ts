@@ -15,6 +15,7 @@ export default defineConfig({
           ENVIRONMENT: "test",
           DEV_API_KEY: "ig_test_0000000000000000000000000000test",
           FILE_SIGNING_SECRET: "test-file-signing-secret",
+          ADMIN_TOKEN: "test-admin-token-0123456789",
           SANDBOX_LATENCY_MS: "1000",
         },
       },

@@ -1,9 +1,14 @@
 import { Hono } from "hono";
-import type { AppEnv } from "./env";
+import { admin } from "./accounts/admin";
+import type { AppEnv, Env } from "./env";
 import { files } from "./files/route";
+import { sweepUploads } from "./files/uploads";
 import { ApiError } from "./lib/errors";
 import { newId } from "./lib/ids";
+import { now } from "./lib/clock";
+import { account } from "./surfaces/native/account";
 import { native } from "./surfaces/native/routes";
+import { uploads } from "./surfaces/native/uploads";
 import { renderProblem } from "./surfaces/native/problem";
 
 // Wiring only: request ids, surfaces, error rendering, Durable Object exports.
@@ -19,10 +24,20 @@ app.use(async (c, next) => {
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/v2/files", files);
+app.route("/v2/uploads", uploads);
+app.route("/v2", account);
 app.route("/v2", native);
+app.route("/admin", admin);
 
 app.notFound((c) => renderProblem(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 app.onError(renderProblem);
 
-export default app;
+/** The cron trigger (wrangler.toml): expired uploads are deleted. */
+const scheduled: ExportedHandlerScheduledHandler<Env> = async (_controller, env) => {
+  const removed = await sweepUploads(env.FILES, now());
+  console.log(JSON.stringify({ msg: "uploads swept", removed }));
+};
+
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
+export { AccountDO } from "./accounts/account-do";
 export { JobDO } from "./jobs/job-do";

@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { presentedKey, resolveKey } from "../accounts/auth";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { now } from "../lib/clock";
@@ -19,6 +20,10 @@ async function authorise(c: Context<AppEnv>, key: string): Promise<"public" | "p
   const head = await c.env.FILES.head(key);
   if (!head) throw new ApiError("not_found", "No such file.");
   if (head.customMetadata?.visibility === "public") return "public";
+  // Another tenant must not learn that the file exists: with its key and no valid signature, it is 404.
+  const apiKey = presentedKey(c.req.raw.headers);
+  const principal = apiKey ? await resolveKey(c.env, apiKey) : null;
+  if (principal && principal.accountId !== head.customMetadata?.accountId) throw new ApiError("not_found", "No such file.");
   const why = { missing: "needs a signed URL (exp and sig)", expired: "has a signed URL that has expired", invalid: "has a signature that does not match" }[check];
   throw new ApiError("forbidden", `This private file ${why}; read the job again for a fresh URL.`);
 }

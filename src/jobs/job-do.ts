@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { settleJob } from "../accounts/settle";
 import type { Env } from "../env";
 import { now } from "../lib/clock";
 import { eventsBetween } from "./events";
@@ -11,6 +12,9 @@ import { isTerminal, type JobInit, type JobRecord } from "./record";
 const DEFAULT_DEADLINE_SECONDS = 600;
 const WATCHDOG_MS = 60_000;
 const KEY = "job";
+/** Set once the account has acknowledged the ended job's settlement (charge or refund). */
+const SETTLED = "settled";
+const SETTLE_RETRY_MS = 30_000;
 
 export class JobDO extends DurableObject<Env> {
   /** Requests waiting for this job to end (Prefer: wait, the OpenAI surface); woken by save(). */
@@ -27,13 +31,30 @@ export class JobDO extends DurableObject<Env> {
     if (isTerminal(rec.status)) {
       for (const wake of this.waiters) wake(rec);
       this.waiters.clear();
+      await this.settle(rec);
     }
     for (const event of eventsBetween(before, rec)) {
       console.log(JSON.stringify({ msg: "job", event, jobId: rec.id, accountId: rec.accountId, status: rec.status, provider: rec.provider, progress: rec.progress, errorCode: rec.errorCode }));
     }
   }
 
+  /** Settles the ended job's credits with its account; until that is acknowledged, the alarm retries it. */
+  private async settle(rec: JobRecord): Promise<void> {
+    if (await this.ctx.storage.get<boolean>(SETTLED)) return;
+    try {
+      await settleJob(this.env, rec);
+      await this.ctx.storage.put(SETTLED, true);
+    } catch {
+      console.log(JSON.stringify({ msg: "settle failed", jobId: rec.id, accountId: rec.accountId, status: rec.status }));
+      await this.ctx.storage.setAlarm(now() + SETTLE_RETRY_MS);
+    }
+  }
+
   private async schedule(rec: JobRecord): Promise<void> {
+    if (isTerminal(rec.status) && !(await this.ctx.storage.get<boolean>(SETTLED))) {
+      await this.ctx.storage.setAlarm(now() + SETTLE_RETRY_MS);
+      return;
+    }
     if (isTerminal(rec.status) || rec.wakeAt === null) {
       await this.ctx.storage.deleteAlarm();
       return;
@@ -91,7 +112,12 @@ export class JobDO extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     let rec = await this.load();
-    if (!rec || isTerminal(rec.status)) return;
+    if (!rec) return;
+    if (isTerminal(rec.status)) {
+      await this.settle(rec);
+      await this.schedule(rec);
+      return;
+    }
     const at = now();
     await this.ctx.storage.setAlarm(at + WATCHDOG_MS);
     if (at >= rec.deadlineAt) {

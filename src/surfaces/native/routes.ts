@@ -7,7 +7,8 @@ import { requireKey } from "../../accounts/auth";
 import { now } from "../../lib/clock";
 import { jsonBody } from "../../lib/json-body";
 import { validate } from "../../lib/validation";
-import { admitJob, readOwnJob } from "../../jobs/admit";
+import { admit, readOwnJob } from "../../jobs/admit";
+import { idempotencyOf } from "./idempotency-key";
 import { jobView } from "../../jobs/view";
 import { modelView } from "./models";
 import { GenerateRequest } from "./schemas";
@@ -23,9 +24,15 @@ const JobParams = z.object({ id: z.string().max(64) });
 
 native.post("/images/generate", requireKey(), jsonBody(), validate("json", GenerateRequest), async (c) => {
   const request = nativeToJobRequest(c.req.valid("json"), c.env);
-  const rec = await admitJob(c.env, c.get("principal"), request, new URL(c.req.url).origin);
-  const headers = { Location: `/v2/jobs/${rec.id}`, ...lifecycleHeaders(CATALOGUE[rec.spec.model], now()) };
-  return c.json({ jobId: rec.id, status: "QUEUED" as const }, 202, headers);
+  const idempotency = await idempotencyOf(c.req.header("idempotency-key"), await c.req.text());
+  const { job, replayed, headers } = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency });
+  const replay = replayed ? { "Idempotent-Replayed": "true" } : undefined;
+  return c.json({ jobId: job.id, status: "QUEUED" as const }, 202, {
+    Location: `/v2/jobs/${job.id}`,
+    ...headers,
+    ...replay,
+    ...lifecycleHeaders(CATALOGUE[job.spec.model], now()),
+  });
 });
 
 native.get("/jobs/:id", requireKey(), validate("param", JobParams), async (c) => {
