@@ -8,6 +8,7 @@ import { admitJob } from "../../jobs/admit";
 import { now } from "../../lib/clock";
 import { ApiError } from "../../lib/errors";
 import { jsonBody } from "../../lib/json-body";
+import type { Json } from "../../lib/json";
 import { validate } from "../../lib/validation";
 import { answerWhenDone } from "./answer";
 import { formEditInputs, jsonEditInputs, type EditInputs } from "./edit-inputs";
@@ -15,7 +16,6 @@ import { renderOpenAIError } from "./errors";
 import { openaiModel, servedModels } from "./models";
 import { EditFormRequest, EditJsonRequest, GenerationRequest, type ImageRequestFields } from "./schemas";
 import { openaiToJobRequest } from "./to-spec";
-import type { Json } from "../../lib/json";
 
 // /v1: OpenAI's Images API, so the official SDK works with only its base URL and key changed. Routes stay thin.
 
