@@ -6,9 +6,11 @@ import { sweepUploads } from "./files/uploads";
 import { ApiError } from "./lib/errors";
 import { newId } from "./lib/ids";
 import { now } from "./lib/clock";
+import { leonardo } from "./surfaces/leonardo/routes";
 import { account } from "./surfaces/native/account";
 import { native } from "./surfaces/native/routes";
 import { uploads } from "./surfaces/native/uploads";
+import { openai } from "./surfaces/openai/routes";
 import { renderProblem } from "./surfaces/native/problem";
 
 // Wiring only: request ids, surfaces, error rendering, Durable Object exports.
@@ -28,6 +30,8 @@ app.route("/v2/uploads", uploads);
 app.route("/v2", account);
 app.route("/v2", native);
 app.route("/admin", admin);
+app.route("/v1", openai);
+app.route("/api/rest", leonardo);
 
 app.notFound((c) => renderProblem(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 app.onError(renderProblem);

@@ -15,6 +15,7 @@ export function capabilityProblem(caps: Capabilities | null, spec: JobSpec): str
   if (spec.background === "transparent" && !caps.transparentBackground) return `has no transparent background for ${spec.model}`;
   if (spec.references.length > caps.maxReferences) return `takes at most ${caps.maxReferences} reference images, not ${spec.references.length}`;
   if (spec.referenceStrength && !caps.referenceStrength) return "has no reference strength";
+  if (spec.mask && !caps.mask) return "cannot apply an edit mask";
   return null;
 }
 

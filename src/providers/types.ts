@@ -15,6 +15,8 @@ export interface Capabilities {
   seed: boolean;
   referenceStrength: boolean;
   inputFidelity: boolean;
+  /** Whether it applies an edit mask (absent: it does not). */
+  mask?: boolean;
 }
 
 /** How an upstream failure is treated (SPEC §4.3). */

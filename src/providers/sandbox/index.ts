@@ -17,6 +17,7 @@ const CAPABILITIES: Capabilities = {
   seed: true,
   referenceStrength: true,
   inputFidelity: true,
+  mask: true,
 };
 
 const latencyOf = (env: Env): number => {
