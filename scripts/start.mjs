@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { buildAssets } from "./assets.mjs";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const base62 = (n) => Array.from({ length: n }, () => BASE62[randomInt(62)]).join("");
@@ -19,6 +20,8 @@ const vars = { ENVIRONMENT: "development", SANDBOX: "on", ...readVars(".dev.vars
 if (!/^ig_test_[0-9A-Za-z]{32}$/.test(vars.DEV_API_KEY ?? "")) vars.DEV_API_KEY = `ig_test_${base62(32)}`;
 if (!vars.FILE_SIGNING_SECRET || vars.FILE_SIGNING_SECRET.startsWith("replace")) vars.FILE_SIGNING_SECRET = randomBytes(32).toString("hex");
 writeFileSync(".dev.vars", Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+
+buildAssets();
 
 console.log(`
   imagegate (development) — http://localhost:${port}

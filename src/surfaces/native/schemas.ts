@@ -125,4 +125,8 @@ export const GenerateRequest = z
   });
 
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
+
+export const JobCreated = z
+  .object({ jobId: z.string().meta({ description: "The job's id." }), status: z.literal("QUEUED") })
+  .meta({ id: "JobCreated" });
 export { WEBHOOK_EVENTS };
