@@ -19,6 +19,7 @@ const TAGS: Record<string, string> = {
 const SECURITY: Record<Auth, Record<string, string[]>[]> = {
   key: [{ apiKey: [] }, { apiKeyHeader: [] }],
   admin: [{ adminToken: [] }],
+  callback: [{ providerCallback: [] }],
   none: [],
 };
 
@@ -101,10 +102,11 @@ function parametersOf(op: Operation, path: string, schemas: SchemaSet): JsonSche
 function requestBodyOf(op: Operation, schemas: SchemaSet): JsonSchema | undefined {
   const json = op.validators.find((v) => v.target === "json");
   const form = op.validators.find((v) => v.target === "form");
+  const description = op.doc?.body?.description;
   const body = json
-    ? { contentType: "application/json", schema: json.schema, description: undefined }
+    ? { contentType: "application/json", schema: json.schema, description }
     : form
-      ? { contentType: "multipart/form-data", schema: form.schema, description: undefined }
+      ? { contentType: "multipart/form-data", schema: form.schema, description }
       : op.doc?.body;
   if (!body) return undefined;
   const [example] = examplesOf(body.schema);
@@ -188,6 +190,11 @@ export function buildOpenApi(routes: readonly RouterRoute[]): OpenApiDocument {
         apiKey: { type: "http", scheme: "bearer", description: "Your imagegate API key (`ig_live_…`, or `ig_test_…` in development)." },
         apiKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key", description: "The same API key, in a header of its own." },
         adminToken: { type: "http", scheme: "bearer", description: "The operator's `ADMIN_TOKEN` secret." },
+        providerCallback: {
+          type: "http",
+          scheme: "bearer",
+          description: "Upstream callbacks authenticate as their provider does: Leonardo with the bearer token set on its key (`LEONARDO_WEBHOOK_TOKEN`), apiframe with `X-Webhook-Signature`.",
+        },
       },
       headers: {
         RequestId: { description: "Identifies the request in imagegate's logs; send your own (≤ 64 chars) to correlate.", schema: { type: "string" } },

@@ -6,8 +6,8 @@ import type * as z from "zod";
 // routes, finds it, and reads the request's parameters and body from the route's own `validate(...)` middleware.
 // A route without `doc(...)` fails the coverage test (test/integration/openapi.test.ts).
 
-/** Who may call a route: an account's API key, the operator's ADMIN_TOKEN, or anyone. */
-export type Auth = "key" | "admin" | "none";
+/** Who may call a route: an account's API key, the operator's ADMIN_TOKEN, an upstream provider's callback, or anyone. */
+export type Auth = "key" | "admin" | "callback" | "none";
 
 export interface ResponseDoc {
   description: string;
@@ -38,7 +38,7 @@ export interface RouteDoc {
   auth: Auth;
   /** Parameters the route reads without `validate(...)`, e.g. the name of a trailing `*` path segment. */
   params?: Record<string, ParamDoc>;
-  /** A body the route reads without `validate("json", ...)`, e.g. multipart or raw bytes. */
+  /** A body the route reads without `validate("json" | "form", ...)`, e.g. raw bytes; with one, only its description is used. */
   body?: { contentType: string; schema: z.ZodType; description?: string };
   responses: Record<number, ResponseDoc>;
 }

@@ -125,15 +125,18 @@ describe("GET /openapi.json", () => {
     }
   });
 
-  it("says which routes need a key, truthfully", async () => {
+  it("says which routes need credentials, truthfully: those and only those answer 401 without them", async () => {
     const d = await fetchDoc();
+    let guarded = 0;
     for (const { method, path, op } of documentedOps(d)) {
       const url = path.replace(/\{[^}]+\}/g, "00000000-0000-4000-8000-000000000000");
-      const res = await api(url, { method: method.toUpperCase(), key: null, ...(method === "post" ? { body: "{}" } : {}) });
-      const needsKey = op.security.some((s: Record<string, unknown>) => "apiKey" in s);
-      expect(res.status === 401, `${method} ${path} answered ${res.status} without a key`).toBe(needsKey);
+      const res = await api(url, { method: method.toUpperCase(), key: null, ...(["post", "put", "patch"].includes(method) ? { body: "{}" } : {}) });
+      const needsCredentials = op.security.length > 0;
+      expect(res.status === 401, `${method} ${path} answered ${res.status} without credentials`).toBe(needsCredentials);
+      if (needsCredentials) guarded++;
       await res.body?.cancel();
     }
+    expect(guarded).toBeGreaterThanOrEqual(2);
   });
 
   it("documents the problem envelope the native surface really sends", async () => {
