@@ -1,10 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { buildAssets } from "./scripts/assets.mjs";
 import { createSimulator } from "./test/sim/index.ts";
-
-// wrangler.toml's [assets] directory must exist before the Worker is built.
-buildAssets();
 
 // One simulator for the whole run: every outbound fetch from the Worker goes to it, routed by hostname.
 const sim = createSimulator();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Fills public/, the Worker's static assets ([assets] in wrangler.toml): the playground's client from src/ui/client/
 // and Scalar's standalone API reference from node_modules (MIT; 4 MB, so it is copied rather than committed).
-// `npm start`, `npm test` (vitest.config.ts), `npm run check:bundle`, `npm run deploy` and `npm run test:e2e` run it.
+// `npm start`, `npm run check:bundle`, `npm run deploy` and `npm run test:e2e` run it (`npm run assets` alone).
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
