@@ -16,6 +16,15 @@ export default defineConfig({
           DEV_API_KEY: "ig_test_0000000000000000000000000000test",
           FILE_SIGNING_SECRET: "test-file-signing-secret",
           SANDBOX_LATENCY_MS: "1000",
+          // Every provider points at its real host, which the outbound service routes to the simulator. The keys are
+          // fakes of the shapes the simulator accepts (test/sim/testing.ts).
+          LEONARDO_API_KEY: "0f8fad5b-d9cb-469f-a165-70867728950e",
+          LEONARDO_WEBHOOK_TOKEN: "leonardo-callback-token-for-tests",
+          APIFRAME_API_KEY: "afk_simtest_0123456789abcdef",
+          OPENAI_API_KEY: "sk-simtest-0123456789abcdef",
+          // Short upstream time limits, so that hang faults end quickly.
+          UPSTREAM_TIMEOUT_SECONDS: "3",
+          OPENAI_TIMEOUT_SECONDS: "4",
         },
       },
     }),

@@ -5,6 +5,7 @@ import { ApiError } from "./lib/errors";
 import { newId } from "./lib/ids";
 import { native } from "./surfaces/native/routes";
 import { renderProblem } from "./surfaces/native/problem";
+import { hooks } from "./webhooks/inbound/routes";
 
 // Wiring only: request ids, surfaces, error rendering, Durable Object exports.
 
@@ -20,9 +21,11 @@ app.use(async (c, next) => {
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/v2/files", files);
 app.route("/v2", native);
+app.route("/hooks", hooks);
 
 app.notFound((c) => renderProblem(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 app.onError(renderProblem);
 
 export default app;
 export { JobDO } from "./jobs/job-do";
+export { UpstreamDO } from "./jobs/upstream-do";

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { now } from "../lib/clock";
 import { eventsBetween } from "./events";
-import { advance, failJob } from "./machine";
+import { advance, cancelUpstream, failJob, firstStep, pollNow, type MachineDeps } from "./machine";
 import { isTerminal, type JobInit, type JobRecord } from "./record";
 
 // One Durable Object per job: the only writer of the job. Alarms drive everything after admission. Before any
@@ -15,6 +15,10 @@ const KEY = "job";
 export class JobDO extends DurableObject<Env> {
   /** Requests waiting for this job to end (Prefer: wait, the OpenAI surface); woken by save(). */
   private waiters = new Set<(rec: JobRecord) => void>();
+  /** Alarm runs, one after another: a step may await an upstream for minutes (OpenAI), and must not be run twice. */
+  private running: Promise<void> | null = null;
+  /** Upstream ids whose callbacks arrived while a step was running. */
+  private nudged = new Set<string>();
 
   // No cache of our own: the runtime's storage cache already makes these reads memory-fast.
   private async load(): Promise<JobRecord | null> {
@@ -59,7 +63,7 @@ export class JobDO extends DurableObject<Env> {
       completedAt: null,
       deadlineAt: at + deadlineSeconds * 1000,
       attempts: [],
-      step: { kind: "dispatch", candidate: 0, attempt: 1, tries: 0, sending: false },
+      step: firstStep(),
       wakeAt: at,
       webhookStatus: init.webhook ? "pending" : null,
     };
@@ -89,21 +93,56 @@ export class JobDO extends DurableObject<Env> {
     });
   }
 
+  /**
+   * A callback from the provider says an upstream job may have moved: its next poll is brought forward to now. The
+   * callback is never trusted by itself; the poll confirms it. False when this job is not waiting for that id.
+   */
+  async nudge(upstreamId: string): Promise<boolean> {
+    if (this.running) {
+      this.nudged.add(upstreamId);
+      return true;
+    }
+    const rec = await this.load();
+    const next = rec && !isTerminal(rec.status) ? pollNow(rec, new Set([upstreamId]), now()) : null;
+    if (!next) return false;
+    await this.save(next);
+    await this.schedule(next);
+    return true;
+  }
+
   override async alarm(): Promise<void> {
+    while (this.running) await this.running.catch(() => undefined);
+    this.running = this.runAlarm().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async runAlarm(): Promise<void> {
     let rec = await this.load();
     if (!rec || isTerminal(rec.status)) return;
     const at = now();
     await this.ctx.storage.setAlarm(at + WATCHDOG_MS);
+    const deps: MachineDeps = { env: this.env, now, save: (r) => this.save(r) };
     if (at >= rec.deadlineAt) {
+      await cancelUpstream(rec, deps);
       rec = failJob(rec, "timeout", `The job did not finish within its deadline of ${Math.round((rec.deadlineAt - rec.createdAt) / 1000)} s.`, at);
       await this.save(rec);
     } else if (rec.wakeAt !== null && at >= rec.wakeAt) {
       // Steps that finish at once (e.g. poll → ingest) run on in the same alarm.
       do {
-        rec = await advance(rec, { env: this.env, now, save: (r) => this.save(r) });
+        rec = await advance(rec, deps);
         await this.save(rec);
       } while (!isTerminal(rec.status) && rec.wakeAt !== null && rec.wakeAt <= now() && rec.wakeAt < rec.deadlineAt);
     }
+    if (this.nudged.size > 0 && !isTerminal(rec.status)) {
+      const nudged = pollNow(rec, this.nudged, now());
+      if (nudged) {
+        rec = nudged;
+        await this.save(rec);
+      }
+    }
+    this.nudged.clear();
     await this.schedule(rec);
   }
 }

@@ -13,6 +13,7 @@ import { modelView } from "./models";
 import { GenerateRequest } from "./schemas";
 import { nativeToJobRequest } from "./to-spec";
 import { renderProblem } from "./problem";
+import { statusView } from "./status";
 
 // /v2: the native job API (seed 002's dialect). Routes stay thin: parse, call, render.
 
@@ -34,3 +35,5 @@ native.get("/jobs/:id", requireKey(), validate("param", JobParams), async (c) =>
 });
 
 native.get("/models", (c) => c.json({ data: modelEntries().map((entry) => modelView(entry, c.env, now())) }));
+
+native.get("/status", async (c) => c.json(await statusView(c.env, now())));

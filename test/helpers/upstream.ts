@@ -1,0 +1,94 @@
+import { env, runInDurableObject } from "cloudflare:test";
+import { expect } from "vitest";
+import type { JobRecord } from "../../src/jobs/record";
+import { advance, postJson, sim } from "../sim/testing";
+import { elapse, fireAlarm, jobStubOf, storedJob } from "./api";
+
+// Helpers for jobs that run on the simulated providers: driving them to their end through their own alarms while the
+// simulator's jobs age, and looking at what the simulator received.
+
+export type SimCall = {
+  provider: string;
+  kind: "api" | "image" | "upload";
+  method: string;
+  path: string;
+  idempotencyKey: string | null;
+  at: number;
+  status: number | null;
+  jobId: string | null;
+  prompt: string | null;
+  fault: string | null;
+  inputs: string[] | null;
+};
+
+export async function simCalls(match: string, query = ""): Promise<SimCall[]> {
+  const res = await sim(`/calls?match=${encodeURIComponent(match)}${query}`);
+  expect(res.status).toBe(200);
+  return res.json();
+}
+
+/** The creates a job's prompt tag caused, per provider. */
+export async function createsOf(match: string, provider: string): Promise<SimCall[]> {
+  const creates = { leonardo: "/api/rest/v2/generations", apiframe: "/v2/images/generate", openai: "/v1/images/" } as Record<string, string>;
+  return (await simCalls(match, `&provider=${provider}&kind=api`)).filter((c) => c.method === "POST" && c.path.startsWith(creates[provider]!));
+}
+
+export async function addFaults(...faults: Record<string, unknown>[]): Promise<void> {
+  for (const fault of faults) {
+    const res = await sim("/faults", postJson(fault));
+    expect(res.status, await res.clone().text()).toBe(201);
+  }
+}
+
+export const clearFaults = async (match: string): Promise<void> => {
+  await sim(`/faults?match=${encodeURIComponent(match)}`, { method: "DELETE" });
+};
+
+/** Whether the job's Durable Object has an alarm set. */
+export const hasAlarm = (jobId: string): Promise<boolean> =>
+  runInDurableObject(jobStubOf(jobId), async (_instance, state) => (await state.storage.getAlarm()) !== null);
+
+const TERMINAL = ["COMPLETED", "FAILED", "CANCELLED"];
+
+/**
+ * Drives a job to its end: each round ages the simulator's jobs for `match` by `stepMs`, makes the job's wake-up due,
+ * and fires its alarm. After every round an unfinished job must still have an alarm (the chain never breaks).
+ */
+export async function driveToEnd(jobId: string, match: string, { maxAlarms = 40, stepMs = 5000 } = {}): Promise<JobRecord> {
+  for (let i = 0; i < maxAlarms; i++) {
+    const rec = await storedJob(jobId);
+    if (TERMINAL.includes(rec.status)) return rec;
+    expect(await hasAlarm(jobId), `job ${jobId} is ${rec.status} without an alarm`).toBe(true);
+    await advance({ ms: stepMs, match });
+    await elapse(jobId, stepMs);
+    await fireAlarm(jobId);
+  }
+  throw new Error(`job ${jobId} did not end within ${maxAlarms} alarms`);
+}
+
+/** Fires the job's alarm until `until` holds for its record (without ageing anything). */
+export async function fireUntil(jobId: string, until: (rec: JobRecord) => boolean, maxAlarms = 10): Promise<JobRecord> {
+  for (let i = 0; i < maxAlarms; i++) {
+    const rec = await storedJob(jobId);
+    if (until(rec)) return rec;
+    await elapse(jobId, 0);
+    await fireAlarm(jobId);
+  }
+  throw new Error(`job ${jobId} never reached the expected state`);
+}
+
+/** Bytes of a stored R2 object. */
+export async function r2Bytes(key: string): Promise<Uint8Array> {
+  const object = await env.FILES.get(key);
+  expect(object, `R2 has no ${key}`).not.toBeNull();
+  return new Uint8Array(await object!.arrayBuffer());
+}
+
+/** Forgets every provider's circuit-breaker figures (storage is per test file, shared by its tests). */
+export async function resetCircuits(): Promise<void> {
+  for (const name of ["sandbox", "leonardo", "apiframe", "openai"]) {
+    await runInDurableObject(env.UPSTREAMS.get(env.UPSTREAMS.idFromName(name)), async (_instance, state) => {
+      await state.storage.delete("circuit");
+    });
+  }
+}
