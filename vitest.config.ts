@@ -22,6 +22,8 @@ export default defineConfig({
           LEONARDO_WEBHOOK_TOKEN: "leonardo-callback-token-for-tests",
           APIFRAME_API_KEY: "afk_simtest_0123456789abcdef",
           OPENAI_API_KEY: "sk-simtest-0123456789abcdef",
+          // Fan-out is exercised on every provider: apiframe and OpenAI take 10 images per call upstream, 4 here.
+          PROVIDER_MAX_PER_CALL: "apiframe=4,openai=4",
           // Short upstream time limits, so that hang faults end quickly.
           UPSTREAM_TIMEOUT_SECONDS: "3",
           OPENAI_TIMEOUT_SECONDS: "4",

@@ -169,7 +169,7 @@ async function round(rec: JobRecord, step: UpstreamStep, provider: Provider, dep
 }
 
 /** When a failed part may be tried again on the same provider, or null to give the provider up. */
-function retryAt(rec: JobRecord, step: UpstreamStep, parts: Part[], failure: Failure, provider: Provider, now: number): number | null {
+function retryAt(rec: JobRecord, step: UpstreamStep, parts: Part[], failures: Failure[], failure: Failure, provider: Provider, now: number): number | null {
   const { error } = failure;
   const part = parts[failure.index]!;
   if (part.tries >= MAX_TRIES || (error.class !== "retryable" && error.class !== "rate_limited")) return null;
@@ -180,7 +180,8 @@ function retryAt(rec: JobRecord, step: UpstreamStep, parts: Part[], failure: Fai
   // An idempotent create with an unknown outcome is re-sent to learn it (same Idempotency-Key).
   if (error.unknownOutcome) return now + wait;
   // Otherwise fall back at once, unless this part's siblings are under way here (then retry the missing part).
-  const siblingsUnderWay = parts.some((p, j) => j !== failure.index && (p.state === "running" || p.state === "done"));
+  const failed = new Set(failures.map((f) => f.index));
+  const siblingsUnderWay = parts.some((p, j) => !failed.has(j) && (p.state === "running" || p.state === "done"));
   const anotherCandidate = step.candidate + 1 < rec.candidates.length;
   return anotherCandidate && !siblingsUnderWay ? null : now + wait;
 }
@@ -215,7 +216,7 @@ export async function upstreamStep(rec: JobRecord, step: UpstreamStep, deps: Mac
     return failJob(after, NO_FALLBACK[hard.error.class]!, hard.error.message, now);
   }
   for (const failure of failures) {
-    const at = retryAt(after, step, parts, failure, provider, now);
+    const at = retryAt(after, step, parts, failures, failure, provider, now);
     if (at === null) {
       await cancelParts(after, parts, provider, deps);
       return nextCandidate(after, step.candidate, failure.error, now);

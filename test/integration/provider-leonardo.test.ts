@@ -102,7 +102,9 @@ describe("leonardo", () => {
     expect(creates).toHaveLength(2);
     const accepted = rec.attempts.filter((a) => a.outcome === "accepted");
     expect(accepted.map((a) => [a.part, a.attempt])).toEqual([[0, 1], [1, 2]]);
-    // Images 0-4 come from part 0's generation, 5-9 from part 1's, in that order.
+    // Images 0-4 come from part 0's generation, 5-9 from part 1's, in that order (downloaded in file order).
+    const downloads = (await simCalls(t, "&provider=leonardo&kind=image")).map((c) => c.jobId);
+    expect(downloads).toEqual([...Array(5).fill(accepted[0]!.upstreamId), ...Array(5).fill(accepted[1]!.upstreamId)]);
     const served = [...(await upstreamImages(accepted[0]!.upstreamId!)), ...(await upstreamImages(accepted[1]!.upstreamId!))];
     expect(rec.files.map((f) => f.sha256)).toEqual(served);
     for (const file of rec.files) expect(await sha256Hex(await r2Bytes(file.key))).toBe(file.sha256);
