@@ -1,8 +1,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { JobRecord } from "../../src/jobs/record";
-import { advance, postJson, sim } from "../sim/testing";
-import { elapse, fireAlarm, jobStubOf, storedJob } from "./api";
+import { advance, postJson, sim, tag } from "../sim/testing";
+import { createJob, elapse, fireAlarm, jobStubOf, storedJob } from "./api";
 
 // Helpers for jobs that run on the simulated providers: driving them to their end through their own alarms while the
 // simulator's jobs age, and looking at what the simulator received.
@@ -91,4 +91,32 @@ export async function resetCircuits(): Promise<void> {
       await state.storage.delete("circuit");
     });
   }
+}
+
+export type ProviderName = "leonardo" | "apiframe" | "openai";
+
+/** A gpt-image-1.5 job for `candidates`, after an optional fault scoped to its fresh tag. */
+export async function faultedJob(provider: ProviderName, candidates: string[], fault: Record<string, unknown> | null, extra: Record<string, unknown> = {}) {
+  const t = tag();
+  if (fault) await addFaults({ provider, match: t, ...fault });
+  const jobId = await createJob({ prompt: `fault ${provider} ${t}`, model: "gpt-image-1.5", provider: candidates, gptImageParams: { quality: "low", ...extra } });
+  return { t, jobId };
+}
+
+export const outcomes = (rec: JobRecord): string[] => rec.attempts.map((a) => `${a.provider}:${a.outcome}`);
+
+/** Upstream jobs that really exist for this tag (a create that answered with an id). */
+export const upstreamJobs = async (t: string, provider: ProviderName): Promise<string[]> =>
+  [...new Set((await createsOf(t, provider)).filter((c) => c.status !== null && c.status < 300 && c.jobId).map((c) => c.jobId!))];
+
+/** The job fell back from `provider` (one create, ending as `outcome`) and completed on the sandbox. */
+export async function endsOnSandboxAfterOneCreate(provider: ProviderName, t: string, jobId: string, outcome: string): Promise<JobRecord> {
+  const rec = await driveToEnd(jobId, t);
+  expect(rec.status, rec.error ?? "").toBe("COMPLETED");
+  expect(rec.provider).toBe("sandbox");
+  expect(outcomes(rec)[0]).toBe(`${provider}:${outcome}`);
+  expect(outcomes(rec).slice(1)).toEqual(["sandbox:accepted", "sandbox:completed"]);
+  expect(await createsOf(t, provider)).toHaveLength(1);
+  expect(await fireAlarm(jobId)).toBe(false);
+  return rec;
 }

@@ -1,41 +1,29 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { JobRecord } from "../../src/jobs/record";
 import { tag } from "../sim/testing";
-import { createJob, fireAlarm, storedJob } from "../helpers/api";
-import { addFaults, createsOf, driveToEnd, fireUntil, hasAlarm, resetCircuits, simCalls } from "../helpers/upstream";
+import { createJob } from "../helpers/api";
+import {
+  addFaults,
+  createsOf,
+  driveToEnd,
+  endsOnSandboxAfterOneCreate,
+  faultedJob as run,
+  fireUntil,
+  hasAlarm,
+  outcomes,
+  resetCircuits,
+  simCalls,
+  upstreamJobs,
+  type ProviderName as Name,
+} from "../helpers/upstream";
 
-// Every fault class of the simulator on every provider it applies to, ending as SPEC §4.3 says: fallback, retry, or a
-// clear errorCode — with no duplicate upstream create (GET /_sim/calls) and an alarm behind every unfinished job.
+// Every fault class of the simulator that hits a create or an upstream job, on every provider, ending as SPEC §4.3
+// says: fallback, retry, or a clear errorCode — with no duplicate upstream create (GET /_sim/calls) and an alarm
+// behind every unfinished job (driveToEnd checks it each round). Timeouts and poll faults: provider-timeouts.test.ts.
 
 beforeEach(resetCircuits);
 
-type Name = "leonardo" | "apiframe" | "openai";
 const ALL: Name[] = ["leonardo", "apiframe", "openai"];
-const ASYNC: Name[] = ["leonardo", "apiframe"];
-
-async function run(provider: Name, candidates: string[], fault: Record<string, unknown> | null, extra: Record<string, unknown> = {}) {
-  const t = tag();
-  if (fault) await addFaults({ provider, match: t, ...fault });
-  const jobId = await createJob({ prompt: `fault ${provider} ${t}`, model: "gpt-image-1.5", provider: candidates, gptImageParams: { quality: "low", ...extra } });
-  return { t, jobId };
-}
-
-const outcomes = (rec: JobRecord): string[] => rec.attempts.map((a) => `${a.provider}:${a.outcome}`);
-
-/** Upstream jobs that really exist for this tag (a create that answered with an id). */
-const upstreamJobs = async (t: string, provider: Name): Promise<string[]> =>
-  [...new Set((await createsOf(t, provider)).filter((c) => c.status !== null && c.status < 300 && c.jobId).map((c) => c.jobId!))];
-
-async function endsOnSandboxAfterOneCreate(provider: Name, t: string, jobId: string, outcome: string): Promise<JobRecord> {
-  const rec = await driveToEnd(jobId, t);
-  expect(rec.status, rec.error ?? "").toBe("COMPLETED");
-  expect(rec.provider).toBe("sandbox");
-  expect(outcomes(rec)[0]).toBe(`${provider}:${outcome}`);
-  expect(outcomes(rec).slice(1)).toEqual(["sandbox:accepted", "sandbox:completed"]);
-  expect(await createsOf(t, provider)).toHaveLength(1);
-  expect(await fireAlarm(jobId)).toBe(false);
-  return rec;
-}
 
 describe.each(ALL)("%s: faults on the create", (provider) => {
   it("5xx falls back at once to the next candidate", async () => {
@@ -115,73 +103,6 @@ describe.each(ALL)("%s: faults on the create", (provider) => {
     const rec = await driveToEnd(jobId, t);
     expect(rec).toMatchObject({ status: "COMPLETED", provider });
     expect(rec.files).toHaveLength(1);
-  });
-});
-
-describe("a create that may have been accepted is never re-sent blindly", () => {
-  it.each(["leonardo", "openai"] as Name[])("%s: a create that times out is recorded unknown, then the job falls back", async (provider) => {
-    const { t, jobId } = await run(provider, [provider, "sandbox"], { fault: "hang", latencyMs: 8000 });
-    const rec = await endsOnSandboxAfterOneCreate(provider, t, jobId, "unknown");
-    expect(rec.attempts[0]!.detail).toMatch(/not re-sent/);
-  });
-
-  it.each(["leonardo", "openai"] as Name[])("%s: an unreadable create answer is recorded unknown, then the job falls back", async (provider) => {
-    const { t, jobId } = await run(provider, [provider, "sandbox"], { fault: "malformed" });
-    await endsOnSandboxAfterOneCreate(provider, t, jobId, "unknown");
-  });
-
-  it("leonardo: a create accepted upstream whose answer hangs is not created again, even as the last candidate", async () => {
-    const { t, jobId } = await run("leonardo", ["leonardo"], { fault: "hang_after_create", latencyMs: 8000 });
-    const rec = await driveToEnd(jobId, t);
-    expect(rec).toMatchObject({ status: "FAILED", errorCode: "provider_error" });
-    expect(outcomes(rec)).toEqual(["leonardo:unknown"]);
-    expect(await createsOf(t, "leonardo")).toHaveLength(1);
-  });
-
-  it.each(["hang", "hang_after_create", "malformed"])("apiframe: after %s the create is re-sent with the same Idempotency-Key, and one upstream job results", async (fault) => {
-    const { t, jobId } = await run("apiframe", ["apiframe", "sandbox"], { fault, latencyMs: 8000 });
-    const rec = await driveToEnd(jobId, t);
-    expect(rec).toMatchObject({ status: "COMPLETED", provider: "apiframe" });
-    const creates = await createsOf(t, "apiframe");
-    expect(creates).toHaveLength(2);
-    expect(creates.map((c) => c.idempotencyKey)).toEqual([`imagegate-${jobId}-1`, `imagegate-${jobId}-1`]);
-    expect(await upstreamJobs(t, "apiframe")).toHaveLength(1);
-    expect(rec.attempts.filter((a) => a.outcome === "accepted").map((a) => a.attempt)).toEqual([1]);
-  });
-});
-
-describe.each(ASYNC)("%s: faults after the create", (provider) => {
-  it.each([
-    { fault: "http500", count: 3 },
-    { fault: "malformed", count: 2 },
-    { fault: "http429", count: 1, retryAfter: 1 },
-    { fault: "hang", count: 1, latencyMs: 8000 },
-  ])("polls that meet $fault are retried; the job completes with its one create", async (fault) => {
-    const { t, jobId } = await run(provider, [provider, "sandbox"], null);
-    await fireUntil(jobId, (r) => r.attempts.some((a) => a.outcome === "accepted"));
-    await addFaults({ provider, match: t, ...fault });
-    const rec = await driveToEnd(jobId, t);
-    expect(rec).toMatchObject({ status: "COMPLETED", provider });
-    expect(outcomes(rec)).toEqual([`${provider}:accepted`, `${provider}:completed`]);
-    expect(await createsOf(t, provider)).toHaveLength(1);
-    const faulted = (await simCalls(t, `&provider=${provider}&kind=api`)).filter((c) => c.method === "GET" && c.fault !== null);
-    expect(faulted.length).toBe(fault.count);
-  });
-
-  it("images that answer 404 make the job fall back after a few tries, without a new create here", async () => {
-    const { t, jobId } = await run(provider, [provider, "sandbox"], { fault: "image_404" });
-    const rec = await driveToEnd(jobId, t);
-    expect(rec).toMatchObject({ status: "COMPLETED", provider: "sandbox" });
-    expect(rec.attempts.find((a) => a.provider === provider && a.outcome === "retryable")!.detail).toMatch(/could not copy the images/);
-    expect(await createsOf(t, provider)).toHaveLength(1);
-    expect((await simCalls(t, `&provider=${provider}&kind=image`)).every((c) => c.status === 404)).toBe(true);
-  });
-
-  it("images that answer 404 with no other candidate end the job FAILED with provider_error", async () => {
-    const { t, jobId } = await run(provider, [provider], { fault: "image_404" });
-    const rec = await driveToEnd(jobId, t);
-    expect(rec).toMatchObject({ status: "FAILED", errorCode: "provider_error", files: [] });
-    expect(rec.error).toMatch(/could not copy the images/);
   });
 });
 
