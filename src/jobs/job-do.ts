@@ -17,7 +17,7 @@ export class JobDO extends DurableObject<Env> {
   private waiters = new Set<(rec: JobRecord) => void>();
   /** Alarm runs, one after another: a step may await an upstream for minutes (OpenAI), and must not be run twice. */
   private running: Promise<void> | null = null;
-  /** Upstream ids whose callbacks arrived while a step was running. */
+  /** Upstream ids whose callbacks arrived and whose polls the next alarm brings forward. */
   private nudged = new Set<string>();
 
   // No cache of our own: the runtime's storage cache already makes these reads memory-fast.
@@ -94,19 +94,15 @@ export class JobDO extends DurableObject<Env> {
   }
 
   /**
-   * A callback from the provider says an upstream job may have moved: its next poll is brought forward to now. The
-   * callback is never trusted by itself; the poll confirms it. False when this job is not waiting for that id.
+   * A callback from the provider says an upstream job may have moved: the job's next poll is brought forward to now,
+   * through the alarm (the only path that advances a job). The callback is never trusted by itself; the poll confirms
+   * it. False when this job is not waiting for that upstream id.
    */
   async nudge(upstreamId: string): Promise<boolean> {
-    if (this.running) {
-      this.nudged.add(upstreamId);
-      return true;
-    }
     const rec = await this.load();
-    const next = rec && !isTerminal(rec.status) ? pollNow(rec, new Set([upstreamId]), now()) : null;
-    if (!next) return false;
-    await this.save(next);
-    await this.schedule(next);
+    if (!rec || isTerminal(rec.status) || !pollNow(rec, new Set([upstreamId]), now())) return false;
+    this.nudged.add(upstreamId);
+    if (!this.running) await this.ctx.storage.setAlarm(now());
     return true;
   }
 
@@ -122,6 +118,7 @@ export class JobDO extends DurableObject<Env> {
     let rec = await this.load();
     if (!rec || isTerminal(rec.status)) return;
     const at = now();
+    rec = this.takeNudges(rec, at);
     await this.ctx.storage.setAlarm(at + WATCHDOG_MS);
     const deps: MachineDeps = { env: this.env, now, save: (r) => this.save(r) };
     if (at >= rec.deadlineAt) {
@@ -135,14 +132,16 @@ export class JobDO extends DurableObject<Env> {
         await this.save(rec);
       } while (!isTerminal(rec.status) && rec.wakeAt !== null && rec.wakeAt <= now() && rec.wakeAt < rec.deadlineAt);
     }
-    if (this.nudged.size > 0 && !isTerminal(rec.status)) {
-      const nudged = pollNow(rec, this.nudged, now());
-      if (nudged) {
-        rec = nudged;
-        await this.save(rec);
-      }
-    }
+    // Callbacks that arrived while the step ran: their polls are due at once.
+    const nudged = this.takeNudges(rec, now());
+    if (nudged !== rec) await this.save(nudged);
+    await this.schedule(nudged);
+  }
+
+  private takeNudges(rec: JobRecord, at: number): JobRecord {
+    if (this.nudged.size === 0 || isTerminal(rec.status)) return rec;
+    const next = pollNow(rec, this.nudged, at) ?? rec;
     this.nudged.clear();
-    await this.schedule(rec);
+    return next;
   }
 }

@@ -1,8 +1,8 @@
-import { SELF, env } from "cloudflare:test";
+import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { JobRecord } from "../../src/jobs/record";
 import { advance, postJson, sim, tag, takeCallbacks, type Callback } from "../sim/testing";
-import { createJob, fireAlarm, patchJob, storedJob } from "../helpers/api";
+import { createJob, fireAlarm, jobStubOf, patchJob, storedJob } from "../helpers/api";
 import { addFaults, createsOf, driveToEnd, fireUntil, resetCircuits } from "../helpers/upstream";
 
 // Upstream callbacks (SPEC §4.5): a valid one brings the job's next poll forward (the poll, not the callback, decides);
@@ -33,8 +33,11 @@ async function acceptedAndWaiting(provider: "leonardo" | "apiframe", fault?: Rec
   await fireUntil(jobId, (r) => r.attempts.some((a) => a.outcome === "accepted"));
   const later = Date.now() + 3600_000;
   await patchJob(jobId, (r) => ({ ...r, wakeAt: later, step: { ...(r.step as Upstream), parts: (r.step as Upstream).parts.map((p) => ({ ...p, at: later })) } }));
-  return { t, jobId, upstreamId: partOf(await storedJob(jobId)).upstreamId! };
+  await runInDurableObject(jobStubOf(jobId), (_instance, state) => state.storage.setAlarm(later));
+  return { t, jobId, upstreamId: partOf(await storedJob(jobId)).upstreamId!, later };
 }
+
+const alarmOf = (jobId: string): Promise<number | null> => runInDurableObject(jobStubOf(jobId), (_instance, state) => state.storage.getAlarm());
 
 async function expectRefused(res: Response): Promise<void> {
   expect(res.status).toBe(401);
@@ -52,9 +55,8 @@ describe("apiframe callbacks", () => {
     const res = await forward(completed);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ received: true, woke: true });
-    const woken = await storedJob(jobId);
-    expect(woken.wakeAt).toBeLessThanOrEqual(Date.now());
-    expect(partOf(woken).at).toBeLessThanOrEqual(Date.now());
+    // The job's alarm is brought forward to now; the alarm's poll (not the callback) completes the job.
+    expect((await alarmOf(jobId)) ?? 0).toBeLessThanOrEqual(Date.now());
     await fireAlarm(jobId);
     expect(await storedJob(jobId)).toMatchObject({ status: "COMPLETED", provider: "apiframe" });
   });
@@ -65,11 +67,12 @@ describe("apiframe callbacks", () => {
     const completed = (await takeCallbacks(t, 2000)).find((c) => c.event === "completed")!;
     const res = await forward({ ...completed, url: "https://imagegate.test/hooks/apiframe" });
     expect(await res.json()).toEqual({ received: true, woke: true });
-    expect((await storedJob(jobId)).wakeAt).toBeLessThanOrEqual(Date.now());
+    await fireAlarm(jobId);
+    expect((await storedJob(jobId)).status).toBe("COMPLETED");
   });
 
   it("refuses forged, tampered and unsigned callbacks with 401 and leaves the job as it was", async () => {
-    const { t, jobId } = await acceptedAndWaiting("apiframe");
+    const { t, jobId, later } = await acceptedAndWaiting("apiframe");
     await advance({ ms: 60_000, match: t });
     const completed = (await takeCallbacks(t, 2000)).find((c) => c.event === "completed")!;
     const before = await storedJob(jobId);
@@ -80,6 +83,7 @@ describe("apiframe callbacks", () => {
     await expectRefused(await forward(completed, { "x-webhook-signature": "" }));
     await expectRefused(await forward(completed, { "x-webhook-signature": `sha1=${signature.slice(7)}` }));
     expect(await storedJob(jobId)).toEqual(before);
+    expect(await alarmOf(jobId)).toBe(later);
   });
 
   it("a lost callback is covered by polling", async () => {
@@ -102,7 +106,7 @@ describe("leonardo callbacks", () => {
     expect(JSON.parse(callback!.body).data.object.id).toBe(upstreamId);
     const res = await forward(callback!);
     expect(await res.json()).toEqual({ received: true, woke: true });
-    expect((await storedJob(jobId)).wakeAt).toBeLessThanOrEqual(Date.now());
+    expect((await alarmOf(jobId)) ?? 0).toBeLessThanOrEqual(Date.now());
     await fireAlarm(jobId);
     expect(await storedJob(jobId)).toMatchObject({ status: "COMPLETED", provider: "leonardo" });
   });
@@ -122,7 +126,7 @@ describe("leonardo callbacks", () => {
   });
 
   it("refuses a wrong or missing token with 401 and leaves the job as it was", async () => {
-    const { t, jobId } = await acceptedAndWaiting("leonardo");
+    const { t, jobId, later } = await acceptedAndWaiting("leonardo");
     await advance({ ms: 60_000, match: t });
     const [callback] = await takeCallbacks(t, 2000);
     const before = await storedJob(jobId);
@@ -130,6 +134,7 @@ describe("leonardo callbacks", () => {
     await expectRefused(await forward(callback!, { authorization: "" }));
     await expectRefused(await forward(callback!, { authorization: `Basic ${btoa(`x:${TOKEN}`)}` }));
     expect(await storedJob(jobId)).toEqual(before);
+    expect(await alarmOf(jobId)).toBe(later);
   });
 
   it("answers a valid callback for a generation it does not know without waking anything", async () => {
