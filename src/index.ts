@@ -17,6 +17,7 @@ import { uploads } from "./surfaces/native/uploads";
 import { openai } from "./surfaces/openai/routes";
 import { renderProblem } from "./surfaces/native/problem";
 import { playground } from "./ui/page";
+import { hooks } from "./webhooks/inbound/routes";
 
 // Wiring only: request ids, surfaces, error rendering, Durable Object exports.
 
@@ -48,6 +49,7 @@ app.route("/v1", openai);
 app.route("/api/rest", leonardo);
 app.route("/", reference(app));
 app.route("/", playground);
+app.route("/hooks", hooks);
 
 app.notFound((c) => renderProblem(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 app.onError(renderProblem);
@@ -63,3 +65,4 @@ export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
 export { app };
 export { AccountDO } from "./accounts/account-do";
 export { JobDO } from "./jobs/job-do";
+export { UpstreamDO } from "./jobs/upstream-do";

@@ -3,7 +3,7 @@ import { settleJob } from "../accounts/settle";
 import type { Env } from "../env";
 import { now } from "../lib/clock";
 import { eventsBetween } from "./events";
-import { advance, failJob } from "./machine";
+import { advance, cancelUpstream, failJob, firstStep, pollNow, type MachineDeps } from "./machine";
 import { isTerminal, type JobInit, type JobRecord } from "./record";
 
 // One Durable Object per job: the only writer of the job. Alarms drive everything after admission. Before any
@@ -19,6 +19,10 @@ const SETTLE_RETRY_MS = 30_000;
 export class JobDO extends DurableObject<Env> {
   /** Requests waiting for this job to end (Prefer: wait, the OpenAI surface); woken by save(). */
   private waiters = new Set<(rec: JobRecord) => void>();
+  /** Alarm runs, one after another: a step may await an upstream for minutes (OpenAI), and must not be run twice. */
+  private running: Promise<void> | null = null;
+  /** Upstream ids whose callbacks arrived and whose polls the next alarm brings forward. */
+  private nudged = new Set<string>();
 
   // No cache of our own: the runtime's storage cache already makes these reads memory-fast.
   private async load(): Promise<JobRecord | null> {
@@ -80,7 +84,7 @@ export class JobDO extends DurableObject<Env> {
       completedAt: null,
       deadlineAt: at + deadlineSeconds * 1000,
       attempts: [],
-      step: { kind: "dispatch", candidate: 0, attempt: 1, tries: 0, sending: false },
+      step: firstStep(),
       wakeAt: at,
       webhookStatus: init.webhook ? "pending" : null,
     };
@@ -110,7 +114,28 @@ export class JobDO extends DurableObject<Env> {
     });
   }
 
+  /**
+   * A callback from the provider says an upstream job may have moved: the job's next poll is brought forward to now,
+   * through the alarm (the only path that advances a job). The callback is never trusted by itself; the poll confirms
+   * it. False when this job is not waiting for that upstream id.
+   */
+  async nudge(upstreamId: string): Promise<boolean> {
+    const rec = await this.load();
+    if (!rec || isTerminal(rec.status) || !pollNow(rec, new Set([upstreamId]), now())) return false;
+    this.nudged.add(upstreamId);
+    if (!this.running) await this.ctx.storage.setAlarm(now());
+    return true;
+  }
+
   override async alarm(): Promise<void> {
+    while (this.running) await this.running.catch(() => undefined);
+    this.running = this.runAlarm().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async runAlarm(): Promise<void> {
     let rec = await this.load();
     if (!rec) return;
     if (isTerminal(rec.status)) {
@@ -119,17 +144,30 @@ export class JobDO extends DurableObject<Env> {
       return;
     }
     const at = now();
+    rec = this.takeNudges(rec, at);
     await this.ctx.storage.setAlarm(at + WATCHDOG_MS);
+    const deps: MachineDeps = { env: this.env, now, save: (r) => this.save(r) };
     if (at >= rec.deadlineAt) {
+      await cancelUpstream(rec, deps);
       rec = failJob(rec, "timeout", `The job did not finish within its deadline of ${Math.round((rec.deadlineAt - rec.createdAt) / 1000)} s.`, at);
       await this.save(rec);
     } else if (rec.wakeAt !== null && at >= rec.wakeAt) {
       // Steps that finish at once (e.g. poll → ingest) run on in the same alarm.
       do {
-        rec = await advance(rec, { env: this.env, now, save: (r) => this.save(r) });
+        rec = await advance(rec, deps);
         await this.save(rec);
       } while (!isTerminal(rec.status) && rec.wakeAt !== null && rec.wakeAt <= now() && rec.wakeAt < rec.deadlineAt);
     }
-    await this.schedule(rec);
+    // Callbacks that arrived while the step ran: their polls are due at once.
+    const nudged = this.takeNudges(rec, now());
+    if (nudged !== rec) await this.save(nudged);
+    await this.schedule(nudged);
+  }
+
+  private takeNudges(rec: JobRecord, at: number): JobRecord {
+    if (this.nudged.size === 0 || isTerminal(rec.status)) return rec;
+    const next = pollNow(rec, this.nudged, at) ?? rec;
+    this.nudged.clear();
+    return next;
   }
 }
