@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// `npm start`: makes .dev.vars on first run (a development key and a signing secret), prints the key, runs wrangler dev.
+// `npm start`: makes .dev.vars on first run (a development key, a signing secret and an admin token), prints the key,
+// runs wrangler dev. The development key becomes a real key with credits the first time it is used (src/accounts/keys.ts).
 import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { buildAssets } from "./assets.mjs";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const base62 = (n) => Array.from({ length: n }, () => BASE62[randomInt(62)]).join("");
@@ -18,11 +20,17 @@ function readVars(path) {
 const vars = { ENVIRONMENT: "development", SANDBOX: "on", ...readVars(".dev.vars") };
 if (!/^ig_test_[0-9A-Za-z]{32}$/.test(vars.DEV_API_KEY ?? "")) vars.DEV_API_KEY = `ig_test_${base62(32)}`;
 if (!vars.FILE_SIGNING_SECRET || vars.FILE_SIGNING_SECRET.startsWith("replace")) vars.FILE_SIGNING_SECRET = randomBytes(32).toString("hex");
+// ADMIN_TOKEN from the environment wins; otherwise one is made once and kept in .dev.vars.
+if (process.env.ADMIN_TOKEN) vars.ADMIN_TOKEN = process.env.ADMIN_TOKEN;
+if (!vars.ADMIN_TOKEN || vars.ADMIN_TOKEN.startsWith("replace")) vars.ADMIN_TOKEN = randomBytes(32).toString("hex");
 writeFileSync(".dev.vars", Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+
+buildAssets();
 
 console.log(`
   imagegate (development) — http://localhost:${port}
-  development key: ${vars.DEV_API_KEY}
+  development key: ${vars.DEV_API_KEY}  (seeded with credits on first use)
+  admin token:     ADMIN_TOKEN in .dev.vars
 
   export IMAGEGATE_KEY=${vars.DEV_API_KEY}
 `);

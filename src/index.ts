@@ -1,10 +1,23 @@
 import { Hono } from "hono";
-import type { AppEnv } from "./env";
+import * as z from "zod";
+import { admin } from "./accounts/admin";
+import { doc } from "./docs/registry";
+import { reference } from "./docs/routes";
+import type { AppEnv, Env } from "./env";
 import { files } from "./files/route";
+import { sweepUploads } from "./files/uploads";
 import { ApiError } from "./lib/errors";
 import { newId } from "./lib/ids";
+import { now } from "./lib/clock";
+import { requestLog } from "./lib/request-log";
+import { leonardo } from "./surfaces/leonardo/routes";
+import { account } from "./surfaces/native/account";
 import { native } from "./surfaces/native/routes";
+import { uploads } from "./surfaces/native/uploads";
+import { openai } from "./surfaces/openai/routes";
 import { renderProblem } from "./surfaces/native/problem";
+import { playground } from "./ui/page";
+import { hooks } from "./webhooks/inbound/routes";
 
 // Wiring only: request ids, surfaces, error rendering, Durable Object exports.
 
@@ -17,12 +30,39 @@ app.use(async (c, next) => {
   c.res.headers.set("x-request-id", requestId);
 });
 
-app.get("/healthz", (c) => c.json({ ok: true }));
+app.use(requestLog());
+
+const healthDoc = doc({
+  operationId: "health",
+  summary: "Liveness",
+  tag: "Operations",
+  auth: "none",
+  responses: { 200: { description: "The Worker answers.", schema: z.object({ ok: z.literal(true) }), example: { ok: true } } },
+});
+app.get("/healthz", healthDoc, (c) => c.json({ ok: true }));
 app.route("/v2/files", files);
+app.route("/v2/uploads", uploads);
+app.route("/v2", account);
 app.route("/v2", native);
+app.route("/admin", admin);
+app.route("/v1", openai);
+app.route("/api/rest", leonardo);
+app.route("/", reference(app));
+app.route("/", playground);
+app.route("/hooks", hooks);
 
 app.notFound((c) => renderProblem(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 app.onError(renderProblem);
 
-export default app;
+/** The cron trigger (wrangler.toml): expired uploads are deleted. */
+const scheduled: ExportedHandlerScheduledHandler<Env> = async (_controller, env) => {
+  const removed = await sweepUploads(env.FILES, now());
+  console.log(JSON.stringify({ msg: "uploads swept", removed }));
+};
+
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
+/** The Hono app itself, for tools that walk its routes (the OpenAPI coverage test). */
+export { app };
+export { AccountDO } from "./accounts/account-do";
 export { JobDO } from "./jobs/job-do";
+export { UpstreamDO } from "./jobs/upstream-do";

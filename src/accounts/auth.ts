@@ -1,10 +1,11 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv, Env, Principal } from "../env";
-import { isDevelopment } from "../env";
-import { timingSafeEqual } from "../lib/crypto";
+import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
+import { resolveKey } from "./keys";
 
-// The key → account seam. Today: the local development key; the accounts issue adds stored keys behind resolveKey.
+// The key → account seam: every authenticated route goes through requireKey(); keys.ts resolves keys.
+
+export { resolveKey };
 
 export function presentedKey(headers: Headers): string | null {
   const auth = headers.get("authorization");
@@ -13,13 +14,6 @@ export function presentedKey(headers: Headers): string | null {
     return match?.[1] ?? null;
   }
   return headers.get("x-api-key");
-}
-
-export async function resolveKey(env: Env, key: string): Promise<Principal | null> {
-  if (isDevelopment(env) && env.DEV_API_KEY && timingSafeEqual(key, env.DEV_API_KEY)) {
-    return { accountId: "dev", keyId: "dev" };
-  }
-  return null;
 }
 
 export const requireKey = (): MiddlewareHandler<AppEnv> => async (c, next) => {

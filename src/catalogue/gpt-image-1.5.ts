@@ -5,6 +5,7 @@ export const gptImage15: ModelEntry = {
   id: "gpt-image-1.5",
   name: "GPT Image 1.5",
   description: "OpenAI's GPT Image 1.5: text-to-image and editing with tiered quality.",
+  releasedOn: "2025-12-16", // the openai SDK added it that day (v6.14.0)
   paramsKey: "gptImageParams",
   presets: {
     "1:1": { width: 1024, height: 1024 },

@@ -5,6 +5,7 @@ export const gptImage2: ModelEntry = {
   id: "gpt-image-2",
   name: "GPT Image 2",
   description: "OpenAI's GPT Image 2: flexible custom resolutions up to 3824 pixels on the long edge.",
+  releasedOn: "2026-04-21", // its first snapshot is gpt-image-2-2026-04-21
   paramsKey: "gptImage2Params",
   presets: {
     "1:1": { width: 1024, height: 1024 },

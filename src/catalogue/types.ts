@@ -47,6 +47,8 @@ export interface ModelEntry {
   id: ModelId;
   name: string;
   description: string;
+  /** ISO date OpenAI released the model (GET /v1/models reports it as `created`). */
+  releasedOn: string;
   /** The native dialect's parameter object key (seed 002: gptImageParams). */
   paramsKey: "gptImageParams" | "gptImage2Params";
   presets: Readonly<Record<string, Size>>;
@@ -93,4 +95,6 @@ export interface JobSpec {
   seed: number | null;
   promptEnhance: boolean;
   moderation: Moderation;
+  /** Where an edit may change the first reference (OpenAI's `mask`); absent when there is none. */
+  mask?: Reference;
 }

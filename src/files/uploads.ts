@@ -16,9 +16,14 @@ export interface Upload {
   expiresAt: number;
 }
 
-/** Streams an upload into R2 (sniffed: png, jpeg, webp only; capped at 25 MB). */
-export async function storeUpload(bucket: R2Bucket, accountId: string, body: ReadableStream<Uint8Array>, now: number): Promise<Upload> {
-  const id = newId("upl");
+/** Streams an upload into R2 (sniffed: png, jpeg, webp only; capped at 25 MB). `id` is pre-assigned by two-step uploads. */
+export async function storeUpload(
+  bucket: R2Bucket,
+  accountId: string,
+  body: ReadableStream<Uint8Array>,
+  now: number,
+  id: string = newId("upl"),
+): Promise<Upload> {
   const expiresAt = now + UPLOAD_TTL_SECONDS * 1000;
   const file = await storeImage(bucket, limitBytes(body, MAX_UPLOAD_BYTES), {
     keyFor: (ext) => `uploads/${id}.${ext}`,

@@ -1,13 +1,17 @@
 import { CATALOGUE, creditCost, type JobSpec } from "../catalogue";
 import { lifecycleStatus } from "../catalogue/lifecycle";
+import type { AdmitResult } from "../accounts/account-do";
+import { accountStub, type AccountClient } from "../accounts/account-stub";
+import { rateHeaders } from "../accounts/rate-limit";
 import type { Env, Principal } from "../env";
-import { ApiError } from "../lib/errors";
+import { ReferenceNotFound, referenceKey } from "../files/references";
+import { ApiError, type FieldError } from "../lib/errors";
 import { now } from "../lib/clock";
 import { newJobId } from "../lib/ids";
 import type { ProviderName } from "../providers/names";
 import type { Json } from "../lib/json";
 import type { JobDO } from "./job-do";
-import type { JobRecord, WebhookTarget } from "./record";
+import type { JobInit, JobRecord, WebhookTarget } from "./record";
 import { chooseCandidates } from "./routing";
 
 /** A surface's request, translated: the spec plus what the job needs beyond it. */
@@ -21,7 +25,7 @@ export interface JobRequest {
 }
 
 /** The JobDO's RPC methods as callers see them (the generated RPC types of a recursive record are too deep for tsc). */
-export type JobClient = Pick<JobDO, "create" | "read" | "waitForEnd">;
+export type JobClient = Pick<JobDO, "create" | "read" | "waitForEnd" | "nudge">;
 
 export const jobStub = (env: Env, jobId: string): JobClient =>
   env.JOBS.get(env.JOBS.idFromName(jobId)) as unknown as JobClient;
@@ -35,8 +39,75 @@ export async function readOwnJob(env: Env, principal: Principal, jobId: string):
   return rec;
 }
 
-/** Admission (SPEC §5): lifecycle, routing, then the JobDO. The upstream call runs later, from the JobDO's alarm. */
-export async function admitJob(env: Env, principal: Principal, request: JobRequest, origin: string): Promise<JobRecord> {
+export interface Admission {
+  job: JobRecord;
+  /** True when an Idempotency-Key replay returned an earlier job instead of admitting a new one. */
+  replayed: boolean;
+  /** RateLimit-* headers for the response. */
+  headers: Record<string, string>;
+}
+
+export interface AdmitOptions {
+  /** The Idempotency-Key and a hash of what identifies the request (its body). */
+  idempotency?: { key: string; bodyHash: string } | null;
+}
+
+/** The upload and generated-image references must exist and belong to the caller. */
+async function checkReferences(env: Env, principal: Principal, spec: JobSpec): Promise<void> {
+  const errors: FieldError[] = [];
+  await Promise.all(
+    spec.references.map(async (ref, i) => {
+      try {
+        await referenceKey(env, principal.accountId, ref, now());
+      } catch (err) {
+        if (!(err instanceof ReferenceNotFound)) throw err;
+        errors.push({ path: `input_images.${i}`, message: err.message });
+      }
+    }),
+  );
+  if (errors.length > 0) {
+    errors.sort((a, b) => a.path.localeCompare(b.path, "en", { numeric: true }));
+    throw new ApiError("invalid_request", errors.map((e) => `${e.path}: ${e.message}`).join("; "), { errors });
+  }
+}
+
+function refusal(gate: Exclude<AdmitResult, { kind: "reserved" | "replay" }>): ApiError {
+  if (gate.kind === "revoked") return new ApiError("unauthorized", "This API key is not valid.");
+  const headers = rateHeaders(gate.rate);
+  switch (gate.kind) {
+    case "rate_limited":
+      return new ApiError("rate_limited", `This key may create ${gate.rate.limit} jobs a minute; retry in ${gate.rate.retryAfterSeconds} s.`, { headers });
+    case "insufficient":
+      return new ApiError("insufficient_credits", `This job costs ${gate.required} credits and the account has ${gate.available}.`, {
+        headers,
+        extra: { creditsRequired: gate.required, creditsAvailable: gate.available },
+      });
+    case "mismatch":
+      return new ApiError("unprocessable", "This Idempotency-Key was used with a different request body.", { headers });
+    case "in_flight":
+      return new ApiError("conflict", "A request with this Idempotency-Key is still being admitted; retry shortly.", { headers });
+  }
+}
+
+/** Makes the JobDO; if that fails and the job does not exist, the reservation is released before the error goes on. */
+async function createJob(env: Env, account: AccountClient, init: JobInit): Promise<JobRecord> {
+  try {
+    return await jobStub(env, init.id).create(init);
+  } catch (err) {
+    const existing = await jobStub(env, init.id).read().catch(() => undefined);
+    if (existing) return existing;
+    // When even the read failed, the AccountDO's alarm resolves the reservation later.
+    if (existing === null) await account.release(init.id);
+    console.log(JSON.stringify({ msg: "admission failed", jobId: init.id, accountId: init.accountId, released: existing === null }));
+    throw new ApiError("unavailable", "The job could not be stored; nothing was charged. Retry the request.");
+  }
+}
+
+/**
+ * Admission (SPEC §5): lifecycle, routing and references; then the AccountDO (rate limit, idempotency, credit
+ * reservation); then the JobDO. The upstream call runs later, from the JobDO's alarm.
+ */
+export async function admit(env: Env, principal: Principal, request: JobRequest, origin: string, options: AdmitOptions = {}): Promise<Admission> {
   const entry = CATALOGUE[request.spec.model];
   if (lifecycleStatus(entry, now()) === "retired") {
     throw new ApiError("model_retired", `${entry.id} was retired on ${entry.lifecycle.sunsetOn}; use ${entry.lifecycle.successor} instead.`, {
@@ -44,17 +115,42 @@ export async function admitJob(env: Env, principal: Principal, request: JobReque
     });
   }
   const candidates = chooseCandidates(env, request.spec, request.providers);
+  await checkReferences(env, principal, request.spec);
   const id = newJobId();
-  return jobStub(env, id).create({
+  const cost = creditCost(entry, request.spec.quality, request.spec.quantity);
+  const account = accountStub(env, principal.accountId);
+  const gate = await account.admit({
+    keyId: principal.keyId,
+    requestsPerMinute: principal.requestsPerMinute,
+    jobId: id,
+    model: entry.id,
+    cost,
+    idempotency: options.idempotency ?? null,
+  });
+  if (gate.kind === "replay") {
+    const job = await jobStub(env, gate.jobId).read();
+    if (!job) throw new ApiError("unavailable", "The job this Idempotency-Key admitted cannot be read right now; retry shortly.");
+    return { job, replayed: true, headers: rateHeaders(gate.rate) };
+  }
+  if (gate.kind !== "reserved") throw refusal(gate);
+  const job = await createJob(env, account, {
     id,
     accountId: principal.accountId,
     origin,
     spec: request.spec,
     candidates,
-    creditCost: creditCost(entry, request.spec.quality, request.spec.quantity),
+    creditCost: cost,
     public: request.public,
     metadata: request.metadata,
     webhook: request.webhook,
     input: request.input,
   });
+  // If this report is lost, the AccountDO's alarm finds the JobDO and completes the admission itself.
+  await account.admitted(id).catch(() => undefined);
+  return { job, replayed: false, headers: rateHeaders(gate.rate) };
+}
+
+/** Admission for surfaces that need only the job. */
+export async function admitJob(env: Env, principal: Principal, request: JobRequest, origin: string): Promise<JobRecord> {
+  return (await admit(env, principal, request, origin)).job;
 }

@@ -14,9 +14,12 @@ export const REASONS = {
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   unprocessable: { status: 422, title: "Unprocessable request" },
   no_provider: { status: 422, title: "No provider can serve this request" },
+  moderated: { status: 400, title: "Refused by moderation" },
   rate_limited: { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal error" },
+  upstream_failed: { status: 502, title: "The providers failed" },
   unavailable: { status: 503, title: "Service unavailable" },
+  timeout: { status: 504, title: "Timed out" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type Reason = keyof typeof REASONS;

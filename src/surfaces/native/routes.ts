@@ -7,30 +7,100 @@ import { requireKey } from "../../accounts/auth";
 import { now } from "../../lib/clock";
 import { jsonBody } from "../../lib/json-body";
 import { validate } from "../../lib/validation";
-import { admitJob, readOwnJob } from "../../jobs/admit";
-import { jobView } from "../../jobs/view";
-import { modelView } from "./models";
-import { GenerateRequest } from "./schemas";
+import { admit, readOwnJob } from "../../jobs/admit";
+import { JobView, jobView } from "../../jobs/view";
+import { doc } from "../../docs/registry";
+import { createdExample, jobExample } from "./examples";
+import { idempotencyOf } from "./idempotency-key";
+import { ModelList, modelView } from "./models";
+import { GenerateRequest, JobCreated } from "./schemas";
 import { nativeToJobRequest } from "./to-spec";
-import { renderProblem } from "./problem";
+import { problems, renderProblem } from "./problem";
+import { statusView } from "./status";
 
 // /v2: the native job API (seed 002's dialect). Routes stay thin: parse, call, render.
 
 export const native = new Hono<AppEnv>();
 native.onError(renderProblem);
 
-const JobParams = z.object({ id: z.string().max(64) });
+const JobParams = z.object({ id: z.string().max(64).meta({ description: "The job's id, as returned on creation." }) });
+const TAG = "Native API";
 
-native.post("/images/generate", requireKey(), jsonBody(), validate("json", GenerateRequest), async (c) => {
-  const request = nativeToJobRequest(c.req.valid("json"), c.env);
-  const rec = await admitJob(c.env, c.get("principal"), request, new URL(c.req.url).origin);
-  const headers = { Location: `/v2/jobs/${rec.id}`, ...lifecycleHeaders(CATALOGUE[rec.spec.model], now()) };
-  return c.json({ jobId: rec.id, status: "QUEUED" as const }, 202, headers);
+const createJobDoc = doc({
+  operationId: "createJob",
+  summary: "Create an image job",
+  description:
+    "Validates the request against the model catalogue, picks the providers that can serve it and queues the job. " +
+    "Model parameters go under `gptImageParams` (gpt-image-1.5) or `gptImage2Params` (gpt-image-2); unknown keys are " +
+    "refused. Follow the job with `GET /v2/jobs/{id}`.",
+  tag: TAG,
+  auth: "key",
+  responses: {
+    202: {
+      description: "The job is queued.",
+      schema: JobCreated,
+      example: createdExample,
+      headers: {
+        Location: "`/v2/jobs/<id>`",
+        Deprecation: "Set when the model is deprecated (RFC 9745).",
+        Sunset: "The date the deprecated model stops answering (RFC 8594).",
+      },
+    },
+    ...problems(400, 401, 410, 413, 415, 422),
+  },
 });
 
-native.get("/jobs/:id", requireKey(), validate("param", JobParams), async (c) => {
+native.post("/images/generate", createJobDoc, requireKey(), jsonBody(), validate("json", GenerateRequest), async (c) => {
+  const request = nativeToJobRequest(c.req.valid("json"), c.env);
+  const idempotency = await idempotencyOf(c.req.header("idempotency-key"), await c.req.text());
+  const { job, replayed, headers } = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency });
+  const replay = replayed ? { "Idempotent-Replayed": "true" } : undefined;
+  const created: z.infer<typeof JobCreated> = { jobId: job.id, status: "QUEUED" };
+  return c.json(created, 202, {
+    Location: `/v2/jobs/${job.id}`,
+    ...headers,
+    ...replay,
+    ...lifecycleHeaders(CATALOGUE[job.spec.model], now()),
+  });
+});
+
+const getJobDoc = doc({
+  operationId: "getJob",
+  summary: "Get a job",
+  description:
+    "The job's status and progress; once `COMPLETED`, `result.images` (URLs) and `result.files` (size, type, sha256). " +
+    "Private image URLs are signed and expire (`FILE_URL_TTL_SECONDS`): read the job again for fresh ones.",
+  tag: TAG,
+  auth: "key",
+  responses: { 200: { description: "The job.", schema: JobView, example: jobExample }, ...problems(400, 401, 404) },
+});
+
+native.get("/jobs/:id", getJobDoc, requireKey(), validate("param", JobParams), async (c) => {
   const rec = await readOwnJob(c.env, c.get("principal"), c.req.valid("param").id);
   return c.json(await jobView(c.env, rec, new URL(c.req.url).origin, now()));
 });
 
-native.get("/models", (c) => c.json({ data: modelEntries().map((entry) => modelView(entry, c.env, now())) }));
+const listModelsDoc = doc({
+  operationId: "listModels",
+  summary: "List the models",
+  description: "The catalogue: sizes, qualities, defaults, prices in credits, lifecycle dates, and the providers configured for each model.",
+  tag: TAG,
+  auth: "none",
+  responses: { 200: { description: "Every model.", schema: ModelList } },
+});
+
+native.get("/models", listModelsDoc, (c) => {
+  const list: z.infer<typeof ModelList> = { data: modelEntries().map((entry) => modelView(entry, c.env, now())) };
+  return c.json(list);
+});
+
+const statusDoc = doc({
+  operationId: "providerStatus",
+  summary: "Provider health",
+  description: "Each provider's circuit state, recent error rate and p50 latency.",
+  tag: TAG,
+  auth: "none",
+  responses: { 200: { description: "Every provider's health." } },
+});
+
+native.get("/status", statusDoc, async (c) => c.json(await statusView(c.env, now())));

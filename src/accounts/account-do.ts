@@ -1,0 +1,165 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { now } from "../lib/clock";
+import { newId } from "../lib/ids";
+import { jobStub } from "../jobs/admit";
+import type { JobStatus } from "../jobs/record";
+import { checkIdempotency, forgetIdempotency, recordIdempotency } from "./idempotency";
+import { addJob, closeJob, indexedJob, listJobs, markAdmitted, oldestAdmission, removeJob, staleAdmissions, ACTIVE, type JobQuery } from "./job-index";
+import { grantCredits, readLedger, reserveCredits, settleCredits, type Ledger } from "./ledger";
+import { takeKeyToken, type RateState } from "./rate-limit";
+import { migrate } from "./schema";
+import { rotateWebhookSecret, webhookSecrets } from "./webhook-secrets";
+
+// One Durable Object per account: create rate limits, the credit ledger, idempotency records, the job index and the
+// webhook signing secrets. Every decision runs synchronously on SQLite inside one RPC call, so two concurrent creates
+// are serialised here and cannot both spend the last credits.
+
+/** A reservation whose request did not report back within this is resolved by the alarm (kept or released). */
+export const ADMISSION_GRACE_MS = 60_000;
+
+export interface AdmitRequest {
+  keyId: string;
+  requestsPerMinute: number;
+  jobId: string;
+  model: string;
+  cost: number;
+  idempotency: { key: string; bodyHash: string } | null;
+}
+
+export type AdmitResult =
+  | { kind: "revoked" }
+  | { kind: "rate_limited"; rate: RateState }
+  | { kind: "insufficient"; rate: RateState; required: number; available: number }
+  | { kind: "mismatch"; rate: RateState }
+  | { kind: "in_flight"; rate: RateState }
+  | { kind: "replay"; rate: RateState; jobId: string }
+  | { kind: "reserved"; rate: RateState };
+
+export interface AccountView {
+  ledger: Ledger;
+  webhookSecret: string;
+  previousWebhookSecretRetiresAt: number | null;
+}
+
+export class AccountDO extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    migrate(this.sql);
+  }
+
+  private revoked(keyId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM revoked_keys WHERE key_id = ?", keyId).toArray().length > 0;
+  }
+
+  /** Admission, in the order of SPEC §5: rate limit, idempotency, then the reservation. */
+  async admit(req: AdmitRequest): Promise<AdmitResult> {
+    const at = now();
+    const result = this.ctx.storage.transactionSync((): AdmitResult => {
+      if (this.revoked(req.keyId)) return { kind: "revoked" };
+      const { allowed, state: rate } = takeKeyToken(this.sql, req.keyId, req.requestsPerMinute, at);
+      if (!allowed) return { kind: "rate_limited", rate };
+      if (req.idempotency) {
+        const seen = checkIdempotency(this.sql, req.idempotency.key, req.idempotency.bodyHash, at);
+        if (seen.kind !== "new") return { ...seen, rate };
+      }
+      if (!reserveCredits(this.sql, req.cost)) {
+        return { kind: "insufficient", rate, required: req.cost, available: readLedger(this.sql).balance };
+      }
+      addJob(this.sql, { id: req.jobId, model: req.model, created: at, reserved: req.cost });
+      if (req.idempotency) recordIdempotency(this.sql, req.idempotency.key, req.idempotency.bodyHash, req.jobId, at);
+      return { kind: "reserved", rate };
+    });
+    if (result.kind === "reserved" && (await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(at + ADMISSION_GRACE_MS);
+    }
+    return result;
+  }
+
+  /** The job's JobDO exists: the admission is complete (an idempotent replay now returns it). */
+  async admitted(jobId: string): Promise<void> {
+    markAdmitted(this.sql, jobId);
+  }
+
+  /** The JobDO was never made: give the credits back and forget the job and its idempotency record. */
+  async release(jobId: string): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      const job = indexedJob(this.sql, jobId);
+      if (!job || job.status !== ACTIVE) return;
+      settleCredits(this.sql, job.reserved, 0);
+      forgetIdempotency(this.sql, jobId);
+      removeJob(this.sql, jobId);
+    });
+  }
+
+  /**
+   * The job ended (called by its JobDO until it succeeds): `charge` is spent, the rest of the reservation refunded.
+   * Idempotent per job: only the first call for a job moves credits.
+   */
+  async settle(jobId: string, status: JobStatus, charge: number): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      const job = indexedJob(this.sql, jobId);
+      if (!job || job.status !== ACTIVE) return;
+      const charged = status === "COMPLETED" ? Math.max(0, Math.min(charge, job.reserved)) : 0;
+      settleCredits(this.sql, job.reserved, charged);
+      closeJob(this.sql, jobId, status, charged);
+    });
+  }
+
+  /** Adds (or removes, when negative) credits; a repeated `grantId` changes nothing. */
+  async grant(amount: number, grantId: string = newId("grant")): Promise<{ ok: boolean; ledger: Ledger }> {
+    const outcome = this.ctx.storage.transactionSync(() => grantCredits(this.sql, amount, grantId, now()));
+    return { ok: outcome !== "negative", ledger: readLedger(this.sql) };
+  }
+
+  async revokeKey(keyId: string): Promise<void> {
+    this.sql.exec("INSERT OR IGNORE INTO revoked_keys (key_id, at) VALUES (?, ?)", keyId, now());
+  }
+
+  async ledger(): Promise<Ledger> {
+    return readLedger(this.sql);
+  }
+
+  async view(keyId: string): Promise<AccountView | null> {
+    if (this.revoked(keyId)) return null;
+    return this.accountView(webhookSecrets(this.sql, now()));
+  }
+
+  async rotateWebhookSecret(keyId: string): Promise<AccountView | null> {
+    if (this.revoked(keyId)) return null;
+    return this.accountView(rotateWebhookSecret(this.sql, now()));
+  }
+
+  /** The secrets a webhook is signed with: the current one first, then any still inside their rotation overlap. */
+  async webhookSecrets(): Promise<string[]> {
+    return webhookSecrets(this.sql, now()).map((s) => s.secret);
+  }
+
+  async listJobs(keyId: string, query: JobQuery): Promise<{ ids: string[]; next: number | null } | null> {
+    if (this.revoked(keyId)) return null;
+    return listJobs(this.sql, query);
+  }
+
+  private accountView(secrets: { secret: string; retires: number | null }[]): AccountView {
+    const retiring = secrets.slice(1).map((s) => s.retires ?? 0);
+    return {
+      ledger: readLedger(this.sql),
+      webhookSecret: secrets[0]!.secret,
+      previousWebhookSecretRetiresAt: retiring.length > 0 ? Math.max(...retiring) : null,
+    };
+  }
+
+  /** Resolves admissions whose request never reported back: kept if the JobDO exists, released otherwise. */
+  override async alarm(): Promise<void> {
+    for (const jobId of staleAdmissions(this.sql, now() - ADMISSION_GRACE_MS)) {
+      const job = await jobStub(this.env, jobId).read();
+      if (job) markAdmitted(this.sql, jobId);
+      else await this.release(jobId);
+    }
+    const oldest = oldestAdmission(this.sql);
+    if (oldest !== null) await this.ctx.storage.setAlarm(Math.max(now() + 1000, oldest + ADMISSION_GRACE_MS));
+  }
+}

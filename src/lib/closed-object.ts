@@ -1,0 +1,22 @@
+import * as z from "zod";
+
+// An object schema that refuses unknown keys one issue per key, at the key's own path (zod's strictObject puts one
+// issue at the object's path), so every surface can name the offending field: OpenAI's `param`, Leonardo's `path`.
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Drops each unknown key from `value` with an issue saying why; leaves anything that is not an object alone. */
+export function refuseUnknownKeys(value: unknown, known: ReadonlySet<string>, message: (key: string) => string, ctx: z.RefinementCtx): unknown {
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (known.has(key)) out[key] = field;
+    else ctx.addIssue({ code: "custom", path: [key], message: message(key), input: field });
+  }
+  return out;
+}
+
+export function closedObject<S extends z.ZodRawShape>(shape: S, message: (key: string) => string) {
+  const known = new Set(Object.keys(shape));
+  return z.preprocess((value, ctx) => refuseUnknownKeys(value, known, message, ctx), z.object(shape));
+}

@@ -1,0 +1,75 @@
+import { Hono } from "hono";
+import * as z from "zod";
+import { MODEL_IDS } from "../../catalogue";
+import type { AppEnv, Principal } from "../../env";
+import { requireKey } from "../../accounts/auth";
+import type { AccountView } from "../../accounts/account-do";
+import { accountStub } from "../../accounts/account-stub";
+import { ApiError } from "../../lib/errors";
+import { now } from "../../lib/clock";
+import { validate } from "../../lib/validation";
+import { jobStub } from "../../jobs/admit";
+import { JOB_STATUSES } from "../../jobs/record";
+import { jobView } from "../../jobs/view";
+import { renderProblem } from "./problem";
+
+// /v2/me (the caller's account, its webhook secret and its rotation) and /v2/jobs (the caller's jobs, newest first).
+
+export const account = new Hono<AppEnv>();
+account.onError(renderProblem);
+
+const revoked = (): ApiError => new ApiError("unauthorized", "This API key is not valid.");
+
+function meView(principal: Principal, view: AccountView) {
+  const { granted, balance, reserved, spent } = view.ledger;
+  return {
+    accountId: principal.accountId,
+    keyId: principal.keyId,
+    credits: { balance, reserved, spent, granted },
+    limits: { requestsPerMinute: principal.requestsPerMinute },
+    webhookSecret: view.webhookSecret,
+    previousWebhookSecretExpiresAt: view.previousWebhookSecretRetiresAt === null ? null : new Date(view.previousWebhookSecretRetiresAt).toISOString(),
+  };
+}
+
+account.get("/me", requireKey(), async (c) => {
+  const principal = c.get("principal");
+  const view = await accountStub(c.env, principal.accountId).view(principal.keyId);
+  if (!view) throw revoked();
+  return c.json(meView(principal, view), 200, { "Cache-Control": "no-store" });
+});
+
+account.post("/me/webhook-secret/rotate", requireKey(), async (c) => {
+  const principal = c.get("principal");
+  const view = await accountStub(c.env, principal.accountId).rotateWebhookSecret(principal.keyId);
+  if (!view) throw revoked();
+  return c.json(meView(principal, view), 200, { "Cache-Control": "no-store" });
+});
+
+const ListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().regex(/^\d{1,15}$/, "not a cursor from a previous page").optional(),
+  status: z.enum(JOB_STATUSES).optional(),
+  model: z.enum(MODEL_IDS).optional(),
+});
+
+account.get("/jobs", requireKey(), validate("query", ListQuery), async (c) => {
+  const principal = c.get("principal");
+  const q = c.req.valid("query");
+  const page = await accountStub(c.env, principal.accountId).listJobs(principal.keyId, {
+    limit: q.limit,
+    before: q.cursor === undefined ? null : Number(q.cursor),
+    status: q.status ?? null,
+    model: q.model ?? null,
+  });
+  if (!page) throw revoked();
+  const records = await Promise.all(page.ids.map((id) => jobStub(c.env, id).read()));
+  const origin = new URL(c.req.url).origin;
+  const at = now();
+  const data = await Promise.all(
+    records
+      .filter((rec) => rec !== null && rec.accountId === principal.accountId && (q.status === undefined || rec.status === q.status))
+      .map((rec) => jobView(c.env, rec!, origin, at)),
+  );
+  return c.json({ data, nextCursor: page.next === null ? null : String(page.next) });
+});

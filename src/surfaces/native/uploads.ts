@@ -1,0 +1,70 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { AppEnv } from "../../env";
+import { requireKey } from "../../accounts/auth";
+import { mintFileUrl } from "../../files/signing";
+import { UnsupportedImage } from "../../files/store";
+import { MAX_UPLOAD_BYTES, storeUpload } from "../../files/uploads";
+import { ApiError } from "../../lib/errors";
+import { now } from "../../lib/clock";
+import { FetchFailed } from "../../lib/safe-fetch";
+import { renderProblem } from "./problem";
+
+// POST /v2/uploads: a multipart `file` (png, jpeg or webp by its bytes, ≤ 25 MB) becomes a reference image that
+// `input_images` can name by id until it expires.
+
+/** Room for the multipart framing around a file of the maximum size. */
+const FRAMING_BYTES = 64 * 1024;
+
+export const uploads = new Hono<AppEnv>();
+uploads.onError(renderProblem);
+
+const tooLarge = (): ApiError => new ApiError("payload_too_large", `An upload may be at most ${MAX_UPLOAD_BYTES} bytes.`);
+const unsupported = (): ApiError => new ApiError("unsupported_media_type", "The file must be a PNG, JPEG or WebP image (judged by its bytes; SVG is refused).");
+
+uploads.post(
+  "/",
+  requireKey(),
+  async (c, next) => {
+    const type = c.req.header("content-type") ?? "";
+    if (!/^multipart\/form-data\s*;/i.test(type)) {
+      throw new ApiError("unsupported_media_type", `Send the upload as multipart/form-data with a \`file\` field (got ${type || "no content type"}).`);
+    }
+    await next();
+  },
+  // A declared length over the limit is refused before any of the body is read; an undeclared one is cut off there.
+  bodyLimit({
+    maxSize: MAX_UPLOAD_BYTES + FRAMING_BYTES,
+    onError: () => {
+      throw tooLarge();
+    },
+  }),
+  async (c) => {
+    let form: FormData;
+    try {
+      form = await c.req.raw.formData();
+    } catch {
+      throw new ApiError("invalid_request", "The body is not a valid multipart/form-data form.");
+    }
+    const file = form.get("file");
+    if (!(file instanceof File)) {
+      throw new ApiError("invalid_request", "The form needs a `file` field holding the image.", { errors: [{ path: "file", message: "required: a file" }] });
+    }
+    if (file.size > MAX_UPLOAD_BYTES) throw tooLarge();
+    const principal = c.get("principal");
+    const at = now();
+    let upload;
+    try {
+      upload = await storeUpload(c.env.FILES, principal.accountId, file.stream(), at);
+    } catch (err) {
+      if (err instanceof UnsupportedImage) throw unsupported();
+      if (err instanceof FetchFailed && err.kind === "too_large") throw tooLarge();
+      throw err;
+    }
+    const url = await mintFileUrl(c.env, new URL(c.req.url).origin, upload.file.key, false, at);
+    return c.json(
+      { id: upload.id, url, contentType: upload.file.contentType, byteSize: upload.file.byteSize, expiresAt: new Date(upload.expiresAt).toISOString() },
+      201,
+    );
+  },
+);

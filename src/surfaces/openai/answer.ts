@@ -1,0 +1,99 @@
+import { CATALOGUE } from "../../catalogue";
+import { lifecycleHeaders } from "../../catalogue/lifecycle";
+import type { Env } from "../../env";
+import { jobStub } from "../../jobs/admit";
+import { isTerminal, type JobRecord } from "../../jobs/record";
+import { now } from "../../lib/clock";
+import { jobFailure, openaiErrorBody } from "./errors";
+import { completedEvents, imagesResponse, type ImageFormat } from "./images-body";
+
+// OpenAI's calls are synchronous; imagegate's jobs are not. The request waits for its job (the JobDO wakes it).
+// - A job that ends within the grace period gets an ordinary answer: 200 with the images, or the error's own status.
+// - A longer job must not be cut off by an idle intermediary: the answer starts (200) and a space goes out every
+//   interval until the job ends (JSON parsers skip leading whitespace); then comes the body, which for a job that
+//   failed is OpenAI's error object, since the status is already sent.
+// - `stream: true` answers SSE at once: comments while waiting, then a completed event per image (or an error event).
+//   Partial images are sent only by providers that make them; today none hands any to the job, so none are sent.
+
+/** Timings; the tests shorten them. */
+export const KEEP_ALIVE = { graceMs: 15_000, intervalMs: 10_000 };
+/** How long past its deadline a job may take before the wait gives up (the JobDO's watchdog ends it before). */
+const OVERTIME_MS = 60_000;
+
+export interface AnswerOptions {
+  kind: "generation" | "edit";
+  stream: boolean;
+  format: ImageFormat;
+}
+
+const encoder = new TextEncoder();
+
+function toStream(chunks: AsyncGenerator<string>, jobId: string): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(encoder.encode(value));
+      } catch (err) {
+        console.error(JSON.stringify({ msg: "openai answer broke", jobId, error: String(err) }));
+        controller.error(err);
+      }
+    },
+    async cancel() {
+      await chunks.return(undefined);
+    },
+  });
+}
+
+/** Sends `tick` now and after every interval the job is still running; returns the job as it ended. */
+async function* untilEnd(env: Env, rec: JobRecord, tick: string): AsyncGenerator<string, JobRecord> {
+  const stub = jobStub(env, rec.id);
+  for (;;) {
+    yield tick;
+    const current = (await stub.waitForEnd(KEEP_ALIVE.intervalMs)) ?? rec;
+    if (isTerminal(current.status) || now() > current.deadlineAt + OVERTIME_MS) return current;
+  }
+}
+
+async function* jsonAfterWait(env: Env, rec: JobRecord, format: ImageFormat): AsyncGenerator<string> {
+  let ended: JobRecord;
+  try {
+    ended = yield* untilEnd(env, rec, " ");
+  } catch (err) {
+    yield JSON.stringify(openaiErrorBody(err));
+    return;
+  }
+  if (ended.status === "COMPLETED") yield* imagesResponse(env, ended, format);
+  else yield JSON.stringify(openaiErrorBody(jobFailure(ended)));
+}
+
+async function* events(env: Env, rec: JobRecord, opts: AnswerOptions): AsyncGenerator<string> {
+  const errorEvent = (err: unknown): string => `event: error\ndata: ${JSON.stringify({ type: "error", ...openaiErrorBody(err) })}\n\n`;
+  let ended: JobRecord;
+  try {
+    ended = yield* untilEnd(env, rec, ": waiting for the image\n\n");
+  } catch (err) {
+    yield errorEvent(err);
+    return;
+  }
+  if (ended.status === "COMPLETED") yield* completedEvents(env, ended, opts.format, opts.kind === "edit" ? "image_edit" : "image_generation");
+  else yield errorEvent(jobFailure(ended));
+}
+
+/** The answer to an admitted job, in whichever of the three forms above applies. */
+export async function answerWhenDone(env: Env, rec: JobRecord, opts: AnswerOptions): Promise<Response> {
+  const headers = { ...lifecycleHeaders(CATALOGUE[rec.spec.model], now()), "x-imagegate-job-id": rec.id };
+  if (opts.stream) {
+    return new Response(toStream(events(env, rec, opts), rec.id), {
+      headers: { ...headers, "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache" },
+    });
+  }
+  const json = { ...headers, "Content-Type": "application/json" };
+  const early = await jobStub(env, rec.id).waitForEnd(KEEP_ALIVE.graceMs);
+  if (early && isTerminal(early.status)) {
+    if (early.status !== "COMPLETED") throw jobFailure(early);
+    return new Response(toStream(imagesResponse(env, early, opts.format), rec.id), { headers: json });
+  }
+  return new Response(toStream(jsonAfterWait(env, rec, opts.format), rec.id), { headers: json });
+}

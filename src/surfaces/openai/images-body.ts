@@ -1,0 +1,93 @@
+import type { Env } from "../../env";
+import { mintFileUrl } from "../../files/signing";
+import type { JobRecord, StoredFile } from "../../jobs/record";
+import { now } from "../../lib/clock";
+import { toBase64 } from "../../lib/crypto";
+
+// A finished job's images in OpenAI's shapes, as text chunks: each image is read from R2 as a stream and base64'd
+// three bytes at a time, so no image is ever held whole, let alone twice.
+
+export type ImageFormat = "b64_json" | "url";
+
+const FORMATS: Record<string, "png" | "jpeg" | "webp"> = { "image/png": "png", "image/jpeg": "jpeg", "image/webp": "webp" };
+
+/** The stream's bytes as base64 text, in chunks cut at multiples of three bytes. */
+export async function* base64Of(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.getReader();
+  let carry = new Uint8Array(0);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      let bytes = value;
+      if (carry.length > 0) {
+        bytes = new Uint8Array(carry.length + value.length);
+        bytes.set(carry);
+        bytes.set(value, carry.length);
+      }
+      const whole = bytes.length - (bytes.length % 3);
+      if (whole > 0) yield toBase64(bytes.subarray(0, whole));
+      carry = bytes.slice(whole);
+    }
+    if (carry.length > 0) yield toBase64(carry);
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** One image as the JSON member `"b64_json":"…"` (streamed) or `"url":"…"` (a signed imagegate URL). */
+async function* imageMember(env: Env, rec: JobRecord, file: StoredFile, format: ImageFormat): AsyncGenerator<string> {
+  if (format === "url") {
+    yield `"url":${JSON.stringify(await mintFileUrl(env, rec.origin, file.key, rec.public, now()))}`;
+    return;
+  }
+  const object = await env.FILES.get(file.key);
+  if (!object) throw new Error(`image ${file.key} of job ${rec.id} is missing from R2`);
+  yield '"b64_json":"';
+  yield* base64Of(object.body);
+  yield '"';
+}
+
+const sizeOf = (rec: JobRecord, file: StoredFile | undefined): string =>
+  `${file?.width ?? rec.spec.width}x${file?.height ?? rec.spec.height}`;
+
+/** Opens a JSON object with `head`'s members, leaving it open for one more member. */
+const open = (head: object): string => `${JSON.stringify(head).slice(0, -1)},`;
+
+/** `{created, background?, output_format?, quality?, size?, data:[…]}`: what was asked where it was explicit, what was made. */
+export async function* imagesResponse(env: Env, rec: JobRecord, format: ImageFormat): AsyncGenerator<string> {
+  const first = rec.files[0];
+  const { background, quality } = rec.spec;
+  yield open({
+    created: Math.floor(rec.createdAt / 1000),
+    ...(background !== "auto" ? { background } : {}),
+    ...(first && FORMATS[first.contentType] ? { output_format: FORMATS[first.contentType] } : {}),
+    ...(quality !== "auto" ? { quality } : {}),
+    size: sizeOf(rec, first),
+  });
+  yield '"data":[';
+  for (const [i, file] of rec.files.entries()) {
+    yield i === 0 ? "{" : ",{";
+    yield* imageMember(env, rec, file, format);
+    yield "}";
+  }
+  yield "]}";
+}
+
+/** SSE `<prefix>.completed` events, one per image (the openai SDK's ImageGenCompletedEvent / ImageEditCompletedEvent). */
+export async function* completedEvents(env: Env, rec: JobRecord, format: ImageFormat, prefix: string): AsyncGenerator<string> {
+  const type = `${prefix}.completed`;
+  for (const file of rec.files) {
+    yield `event: ${type}\ndata: `;
+    yield open({
+      type,
+      created_at: Math.floor(now() / 1000),
+      background: rec.spec.background,
+      output_format: FORMATS[file.contentType] ?? rec.spec.outputFormat,
+      quality: rec.spec.quality,
+      size: sizeOf(rec, file),
+    });
+    yield* imageMember(env, rec, file, format);
+    yield "}\n\n";
+  }
+}

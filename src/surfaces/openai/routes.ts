@@ -1,0 +1,90 @@
+import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { every } from "hono/combine";
+import { bodyLimit } from "hono/body-limit";
+import * as z from "zod";
+import type { AppEnv } from "../../env";
+import { requireKey } from "../../accounts/auth";
+import { admitJob } from "../../jobs/admit";
+import { now } from "../../lib/clock";
+import { ApiError } from "../../lib/errors";
+import { jsonBody } from "../../lib/json-body";
+import type { Json } from "../../lib/json";
+import { validate } from "../../lib/validation";
+import { answerWhenDone } from "./answer";
+import { formEditInputs, jsonEditInputs, type EditInputs } from "./edit-inputs";
+import { renderOpenAIError } from "./errors";
+import { openaiModel, servedModels } from "./models";
+import { EditFormRequest, EditJsonRequest, GenerationRequest, type ImageRequestFields } from "./schemas";
+import { openaiToJobRequest } from "./to-spec";
+
+// /v1: OpenAI's Images API, so the official SDK works with only its base URL and key changed. Routes stay thin.
+
+export const openai = new Hono<AppEnv>();
+openai.onError(renderOpenAIError);
+
+/** Edits carry images: JSON with data: URLs or a multipart form, both far larger than a generation's body. */
+const MAX_EDIT_BYTES = 32 * 1024 * 1024;
+
+const isJson = (type: string | undefined): boolean => /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type ?? "");
+
+/** A multipart body parsed once (the validator reuses it), with a broken form as the client's error, not ours. */
+const formBody = (): MiddlewareHandler => async (c, next) => {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^multipart\/form-data\s*;/i.test(type)) {
+    throw new ApiError("unsupported_media_type", `Send the edit as multipart/form-data or application/json (got ${type || "no content type"}).`);
+  }
+  try {
+    await c.req.formData();
+  } catch {
+    throw new ApiError("invalid_request", "The body is not a valid multipart form.");
+  }
+  await next();
+};
+
+const editBodyLimit = bodyLimit({
+  maxSize: MAX_EDIT_BYTES,
+  onError: () => {
+    throw new ApiError("payload_too_large", `An edit's body may be at most ${MAX_EDIT_BYTES} bytes; give large images as https URLs.`);
+  },
+});
+
+async function admitAndAnswer(c: Context<AppEnv>, kind: "generation" | "edit", body: ImageRequestFields, inputs: EditInputs | null): Promise<Response> {
+  const request = openaiToJobRequest(body, inputs?.references ?? [], inputs?.mask ?? null, inputs?.input ?? (body as unknown as Json));
+  const rec = await admitJob(c.env, c.get("principal"), request, new URL(c.req.url).origin);
+  return answerWhenDone(c.env, rec, { kind, stream: body.stream === true, format: body.response_format === "url" ? "url" : "b64_json" });
+}
+
+openai.post("/images/generations", requireKey(), jsonBody(), validate("json", GenerationRequest), (c) =>
+  admitAndAnswer(c, "generation", c.req.valid("json"), null),
+);
+
+/** The edit's body, validated per its content type: JSON (image URLs) or a multipart form (files). */
+const jsonEdit = every(jsonBody(MAX_EDIT_BYTES), validate("json", EditJsonRequest));
+const formEdit = every(formBody(), validate("form", EditFormRequest));
+const editBody: MiddlewareHandler<AppEnv, string, { out: { json: EditJsonRequest; form: EditFormRequest } }> = (c, next) =>
+  isJson(c.req.header("content-type")) ? jsonEdit(c, next) : formEdit(c, next);
+
+openai.post("/images/edits", requireKey(), editBodyLimit, editBody, async (c) => {
+  const accountId = c.get("principal").accountId;
+  if (isJson(c.req.header("content-type"))) {
+    const body = c.req.valid("json");
+    return admitAndAnswer(c, "edit", body, await jsonEditInputs(c.env, accountId, body, now()));
+  }
+  const body = c.req.valid("form");
+  return admitAndAnswer(c, "edit", body, await formEditInputs(c.env, accountId, body, now()));
+});
+
+const ModelParams = z.object({ model: z.string().max(128) });
+
+openai.get("/models", requireKey(), (c) => c.json({ object: "list" as const, data: servedModels(now()).map(openaiModel) }));
+
+openai.get("/models/:model", requireKey(), validate("param", ModelParams), (c) => {
+  const { model } = c.req.valid("param");
+  const entry = servedModels(now()).find((e) => e.id === model);
+  if (!entry) throw new ApiError("not_found", `The model '${model}' does not exist.`, { errors: [{ path: "model", message: "does not exist" }] });
+  return c.json(openaiModel(entry));
+});
+
+openai.all("*", (c) => {
+  throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`);
+});

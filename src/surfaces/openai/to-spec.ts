@@ -1,0 +1,38 @@
+import { CATALOGUE, presetOf, type Reference } from "../../catalogue";
+import { ApiError } from "../../lib/errors";
+import type { JobRequest } from "../../jobs/admit";
+import type { Json } from "../../lib/json";
+import { OPENAI_OUTPUT_FORMAT, resolveSize, type ImageRequestFields } from "./schemas";
+
+// OpenAI's dialect → JobSpec. Validation has already run; edits bring their references already stored or checked.
+
+export function openaiToJobRequest(body: ImageRequestFields, references: Reference[], mask: Reference | null, input: Json): JobRequest {
+  const entry = CATALOGUE[body.model];
+  const size = resolveSize(entry, body.size);
+  if (typeof size === "string") throw new ApiError("invalid_request", `size: ${size}`, { errors: [{ path: "size", message: size }] });
+  return {
+    spec: {
+      model: entry.id,
+      prompt: body.prompt,
+      quality: body.quality ?? entry.defaultQuality,
+      width: size.width,
+      height: size.height,
+      aspectRatio: presetOf(entry, size),
+      outputFormat: body.output_format ?? OPENAI_OUTPUT_FORMAT,
+      background: body.background ?? "auto",
+      quantity: body.n ?? 1,
+      references,
+      referenceStrength: null,
+      inputFidelity: entry.references.inputFidelity ? (body.input_fidelity ?? "low") : null,
+      seed: null,
+      promptEnhance: false,
+      moderation: body.moderation ?? "auto",
+      ...(mask ? { mask } : {}),
+    },
+    providers: null,
+    public: false,
+    metadata: {},
+    webhook: null,
+    input,
+  };
+}
