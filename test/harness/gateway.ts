@@ -15,6 +15,8 @@ const { Miniflare, convertV4MiniflareOptions } = wranglerRequire("miniflare") as
 type Miniflare = InstanceType<typeof Miniflare>;
 
 export interface GatewayOptions {
+  /** Leave imagegate out and run only the floor (to time the floor's startup alone). */
+  floorOnly?: boolean;
   /** Vars and secrets on top of wrangler.toml's (e.g. ENVIRONMENT, DEV_API_KEY, provider base URLs). */
   vars: Record<string, string>;
   withFloor?: boolean;
@@ -39,6 +41,7 @@ const buildDir = (name: string): string => {
 /** Builds the Worker exactly as `wrangler deploy --minify` would, into a fresh folder. */
 export function buildBundle(): string {
   const outdir = buildDir("imagegate");
+  execFileSync(process.execPath, ["scripts/assets.mjs"], { stdio: "ignore" }); // wrangler wants public/ to exist
   execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--minify", "--outdir", outdir], {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
@@ -63,7 +66,7 @@ export async function startGateway(options: GatewayOptions, bundleDir = buildBun
   // The bundle is one ES module: wrangler's module rules (for unbundled sources) do not apply.
   const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml").workerOptions;
   const script = readdirSync(bundleDir).find((f) => f.endsWith(".js"))!;
-  const workers = [
+  const workers = options.floorOnly ? [] : [
     {
       ...workerOptions,
       name: "imagegate",
@@ -73,7 +76,7 @@ export async function startGateway(options: GatewayOptions, bundleDir = buildBun
       unsafeDirectSockets: [{ port: 0 }],
     },
   ];
-  if (options.withFloor) {
+  if (options.withFloor || options.floorOnly) {
     workers.push({
       name: "floor",
       modules: true,
@@ -90,7 +93,7 @@ export async function startGateway(options: GatewayOptions, bundleDir = buildBun
     ...(options.verbose ? {} : { handleStructuredLogs: () => undefined }),
   });
   await mf.ready;
-  const url = await mf.unsafeGetDirectURL("imagegate");
-  const floorUrl = options.withFloor ? await mf.unsafeGetDirectURL("floor") : null;
+  const url = options.floorOnly ? new URL("http://unused.invalid") : await mf.unsafeGetDirectURL("imagegate");
+  const floorUrl = options.withFloor || options.floorOnly ? await mf.unsafeGetDirectURL("floor") : null;
   return { url, floorUrl, bundleDir, mf, dispose: () => mf.dispose() };
 }

@@ -24,6 +24,8 @@
 // | slow_image        | job    | the next job created                                    | its image bodies trickle over latencyMs (default 2000); OpenAI: |
 // |                   |        |                                                         | the whole response body trickles                                |
 // | latency           | job    | the next job created                                    | the job takes latencyMs (OpenAI: the call answers after it)     |
+// | big_image         | job    | the next job created (Leonardo, apiframe)               | its images are padded to `bytes` (a private PNG chunk, streamed |
+// |                   |        |                                                         | lazily): the 64 MB image of the ingest-memory benchmark         |
 //
 // Job faults are taken only when a job is really created (valid request, no API fault). Each job takes at most one
 // fault of each name; a job that matches several different job faults takes them all.
@@ -43,6 +45,7 @@ const KIND = {
   image_404: "job",
   slow_image: "job",
   latency: "job",
+  big_image: "job",
 } as const;
 
 export type FaultName = keyof typeof KIND;
@@ -54,6 +57,7 @@ export const faultInputSchema = z.strictObject({
   count: z.int().min(1).nullable().default(1),
   retryAfter: z.union([z.int().min(0), z.string().min(1)]).optional(),
   latencyMs: z.int().min(0).optional(),
+  bytes: z.int().min(1).max(1024 * 1024 * 1024).optional(),
   match: z.string().min(1).optional(),
 });
 
@@ -61,7 +65,7 @@ export type ActiveFault = z.infer<typeof faultInputSchema> & { id: string; remai
 export type JobFaults = Partial<Record<FaultName, ActiveFault>>;
 
 /** Combinations that have no meaning: OpenAI hands out no URLs and sends no callbacks. */
-const UNSUPPORTED: Partial<Record<Provider, FaultName[]>> = { openai: ["no_callback", "image_404"] };
+const UNSUPPORTED: Partial<Record<Provider, FaultName[]>> = { openai: ["no_callback", "image_404", "big_image"] };
 
 export function createFaultStore() {
   let faults: ActiveFault[] = [];
