@@ -2,9 +2,12 @@ import { DurableObject } from "cloudflare:workers";
 
 // The floor: a bare Worker whose routes write or read one Durable Object row, the least any job API must do.
 // It uses the same storage API as the JobDO (SQLite-backed, storage.put/get), so the ratio measures imagegate alone.
+// For the ingest figure it also streams an image straight from a URL into R2 (one put, no hashing, no checks): what
+// the runtime and its local R2 hold in memory for that, whatever the Worker on top does.
 
 interface FloorEnv {
   FLOOR: DurableObjectNamespace<Floor>;
+  FILES: R2Bucket;
 }
 
 export class Floor extends DurableObject {
@@ -28,6 +31,15 @@ export default {
     if (request.method === "GET" && url.pathname.startsWith("/read/")) {
       const id = url.pathname.slice("/read/".length);
       return Response.json(await env.FLOOR.get(env.FLOOR.idFromName(id)).read());
+    }
+    if (request.method === "POST" && url.pathname === "/ingest") {
+      const { from } = (await request.json()) as { from: string };
+      const image = await fetch(from);
+      const length = Number(image.headers.get("content-length"));
+      if (!image.ok || !image.body || !Number.isFinite(length)) return new Response(`bad image: ${image.status}`, { status: 502 });
+      const fixed = new FixedLengthStream(length);
+      const [, put] = await Promise.all([image.body.pipeTo(fixed.writable), env.FILES.put(`floor/${crypto.randomUUID()}`, fixed.readable)]);
+      return Response.json({ byteSize: put?.size ?? 0 });
     }
     return new Response("not found", { status: 404 });
   },

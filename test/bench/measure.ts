@@ -13,22 +13,27 @@ export async function timed(call: Call, expect: number[]): Promise<number> {
   return ms;
 }
 
-/** Runs `a` and `b` alternately, `rounds` times each, after `warmup` untimed rounds; returns both summaries. */
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs `a` and `b` alternately, `rounds` times each, after `warmup` untimed rounds; returns both summaries. `gapMs`
+ * of quiet follow every call, so that work a call leaves running in the background (a job's dispatch) is not timed
+ * as part of the next call.
+ */
 export async function alternate(
   a: { call: Call; expect: number[] },
   b: { call: Call; expect: number[] },
   rounds: number,
-  warmup = 30,
+  { warmup = 30, gapMs = 0 }: { warmup?: number; gapMs?: number } = {},
 ): Promise<{ a: Summary; b: Summary }> {
-  for (let i = 0; i < warmup; i++) {
-    await timed(a.call, a.expect);
-    await timed(b.call, b.expect);
-  }
   const as: number[] = [];
   const bs: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    as.push(await timed(a.call, a.expect));
-    bs.push(await timed(b.call, b.expect));
+  for (let i = 0; i < warmup + rounds; i++) {
+    for (const [side, samples] of [[a, as], [b, bs]] as const) {
+      const ms = await timed(side.call, side.expect);
+      if (i >= warmup) samples.push(ms);
+      if (gapMs > 0) await sleep(gapMs);
+    }
   }
   return { a: summarise(as), b: summarise(bs) };
 }

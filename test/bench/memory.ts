@@ -21,14 +21,14 @@ export function rssBytes(pid: number): number {
   return Number(match![1]) * 1024;
 }
 
-/** Samples `pid`'s RSS every `everyMs` until `until` settles; returns the samples taken while it ran. */
-export async function sampleWhile<T>(pid: number, everyMs: number, until: Promise<T>): Promise<{ result: T; samples: number[] }> {
-  const samples: number[] = [rssBytes(pid)];
+/** Takes `sample()` every `everyMs` (and once at the start) until `until` settles; returns the samples taken while it ran. */
+export async function sampleWhile<T, S>(sample: () => S | Promise<S>, everyMs: number, until: Promise<T>): Promise<{ result: T; samples: S[] }> {
+  const samples: S[] = [await sample()];
   let done = false;
   const sampler = (async () => {
     while (!done) {
       await new Promise((r) => setTimeout(r, everyMs));
-      samples.push(rssBytes(pid));
+      samples.push(await sample());
     }
   })();
   const result = await until.finally(() => {
@@ -37,3 +37,4 @@ export async function sampleWhile<T>(pid: number, everyMs: number, until: Promis
   await sampler;
   return { result, samples };
 }
+

@@ -22,6 +22,8 @@ export interface GatewayOptions {
   withFloor?: boolean;
   /** Print the Worker's own console lines (job transitions, request logs); off by default. */
   verbose?: boolean;
+  /** Open workerd's V8 inspector on a free port (test/bench/profile.ts takes CPU profiles through it). */
+  inspect?: boolean;
 }
 
 export interface Gateway {
@@ -29,6 +31,8 @@ export interface Gateway {
   floorUrl: URL | null;
   bundleDir: string;
   mf: Miniflare;
+  /** The inspector's base URL (http://host:port) when `inspect` was set. */
+  inspectorUrl: URL | null;
   dispose(): Promise<void>;
 }
 
@@ -38,11 +42,11 @@ const buildDir = (name: string): string => {
   return mkdtempSync(join(".wrangler/bench", `${name}-`));
 };
 
-/** Builds the Worker exactly as `wrangler deploy --minify` would, into a fresh folder. */
-export function buildBundle(): string {
+/** Builds the Worker exactly as `wrangler deploy --minify` would, into a fresh folder (unminified for profiles). */
+export function buildBundle({ minify = true } = {}): string {
   const outdir = buildDir("imagegate");
   execFileSync(process.execPath, ["scripts/assets.mjs"], { stdio: "ignore" }); // wrangler wants public/ to exist
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--minify", "--outdir", outdir], {
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", ...(minify ? ["--minify"] : []), "--outdir", outdir], {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
   });
@@ -84,6 +88,7 @@ export async function startGateway(options: GatewayOptions, bundleDir = buildBun
       compatibilityDate: workerOptions.compatibilityDate,
       compatibilityFlags: workerOptions.compatibilityFlags,
       durableObjects: { FLOOR: { className: "Floor", useSQLite: true } },
+      r2Buckets: { FILES: { id: "floor-files" } },
       unsafeDirectSockets: [{ port: 0 }],
     } as unknown as (typeof workers)[number]);
   }
@@ -91,9 +96,11 @@ export async function startGateway(options: GatewayOptions, bundleDir = buildBun
   const mf = new Miniflare({
     ...convertV4MiniflareOptions({ workers } as Parameters<typeof convertV4MiniflareOptions>[0]),
     ...(options.verbose ? {} : { handleStructuredLogs: () => undefined }),
+    ...(options.inspect ? { inspectorPort: 0 } : {}),
   });
   await mf.ready;
   const url = options.floorOnly ? new URL("http://unused.invalid") : await mf.unsafeGetDirectURL("imagegate");
   const floorUrl = options.withFloor || options.floorOnly ? await mf.unsafeGetDirectURL("floor") : null;
-  return { url, floorUrl, bundleDir, mf, dispose: () => mf.dispose() };
+  const inspectorUrl = options.inspect ? new URL((await mf.getInspectorURL()).href.replace(/^ws/, "http")) : null;
+  return { url, floorUrl, bundleDir, mf, inspectorUrl, dispose: () => mf.dispose() };
 }
