@@ -21,7 +21,11 @@ export function startSimulator(env: Record<string, string> = {}): Promise<Runnin
       const url = match[1]!;
       resolve({
         url,
-        control: (path, init) => fetch(`${url}${path}`, { ...init, headers: { "content-type": "application/json", ...init?.headers } }),
+        // Once more on a connection reset: a pooled keep-alive connection the simulator has just closed.
+        control: (path, init) => {
+          const send = () => fetch(`${url}${path}`, { ...init, headers: { "content-type": "application/json", ...init?.headers } });
+          return send().catch(send);
+        },
         stop: () => child.kill("SIGTERM"),
       });
     });
