@@ -24,18 +24,27 @@ export async function alternate(
   a: { call: Call; expect: number[] },
   b: { call: Call; expect: number[] },
   rounds: number,
-  { warmup = 30, gapMs = 0 }: { warmup?: number; gapMs?: number } = {},
+  options: { warmup?: number; gapMs?: number } = {},
 ): Promise<{ a: Summary; b: Summary }> {
-  const as: number[] = [];
-  const bs: number[] = [];
+  const [sa, sb] = await rotate([a, b], rounds, options);
+  return { a: sa!, b: sb! };
+}
+
+/** `alternate` for any number of sides: A B C A B C … */
+export async function rotate(
+  sides: { call: Call; expect: number[] }[],
+  rounds: number,
+  { warmup = 30, gapMs = 0 }: { warmup?: number; gapMs?: number } = {},
+): Promise<Summary[]> {
+  const samples = sides.map((): number[] => []);
   for (let i = 0; i < warmup + rounds; i++) {
-    for (const [side, samples] of [[a, as], [b, bs]] as const) {
+    for (const [k, side] of sides.entries()) {
       const ms = await timed(side.call, side.expect);
-      if (i >= warmup) samples.push(ms);
+      if (i >= warmup) samples[k]!.push(ms);
       if (gapMs > 0) await sleep(gapMs);
     }
   }
-  return { a: summarise(as), b: summarise(bs) };
+  return samples.map(summarise);
 }
 
 /** Requests per second with `concurrency` clients looping for `seconds`. */

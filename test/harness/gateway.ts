@@ -2,9 +2,10 @@
 // Miniflare, with each Worker reached on its own direct socket (no dev proxy in front). Bindings come from
 // wrangler.toml via wrangler itself, so they never drift from what `wrangler deploy` ships.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
@@ -24,6 +25,8 @@ export interface GatewayOptions {
   verbose?: boolean;
   /** Open workerd's V8 inspector on a free port (test/bench/profile.ts takes CPU profiles through it). */
   inspect?: boolean;
+  /** Another build of imagegate to run beside it, same bindings, as worker "baseline" (test/bench/ab.ts). */
+  baselineDir?: string;
 }
 
 export interface Gateway {
@@ -33,6 +36,7 @@ export interface Gateway {
   mf: Miniflare;
   /** The inspector's base URL (http://host:port) when `inspect` was set. */
   inspectorUrl: URL | null;
+  baselineUrl: URL | null;
   dispose(): Promise<void>;
 }
 
@@ -42,14 +46,25 @@ const buildDir = (name: string): string => {
   return mkdtempSync(join(".wrangler/bench", `${name}-`));
 };
 
-/** Builds the Worker exactly as `wrangler deploy --minify` would, into a fresh folder (unminified for profiles). */
-export function buildBundle({ minify = true } = {}): string {
-  const outdir = buildDir("imagegate");
-  execFileSync(process.execPath, ["scripts/assets.mjs"], { stdio: "ignore" }); // wrangler wants public/ to exist
+/**
+ * Builds the Worker exactly as `wrangler deploy --minify` would, into a fresh folder (unminified for profiles); from
+ * the working tree, or from a git revision exported to a scratch folder.
+ */
+export function buildBundle({ minify = true, rev }: { minify?: boolean; rev?: string } = {}): string {
+  const outdir = resolve(buildDir(rev ? "rev" : "imagegate"));
+  let cwd = process.cwd();
+  if (rev) {
+    cwd = mkdtempSync(join(tmpdir(), "imagegate-rev-"));
+    execFileSync("sh", ["-c", `git archive "$1" | tar -x -C "$2"`, "sh", rev, cwd]);
+    symlinkSync(resolve("node_modules"), join(cwd, "node_modules"));
+  }
+  execFileSync(process.execPath, ["scripts/assets.mjs"], { stdio: "ignore", cwd }); // wrangler wants public/ to exist
   execFileSync("npx", ["wrangler", "deploy", "--dry-run", ...(minify ? ["--minify"] : []), "--outdir", outdir], {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    cwd,
   });
+  if (rev) rmSync(cwd, { recursive: true, force: true });
   return outdir;
 }
 
@@ -69,17 +84,18 @@ export async function buildFloor(): Promise<string> {
 export async function startGateway(options: GatewayOptions, bundleDir = buildBundle()): Promise<Gateway> {
   // The bundle is one ES module: wrangler's module rules (for unbundled sources) do not apply.
   const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml").workerOptions;
-  const script = readdirSync(bundleDir).find((f) => f.endsWith(".js"))!;
-  const workers = options.floorOnly ? [] : [
-    {
-      ...workerOptions,
-      name: "imagegate",
-      modules: true,
-      scriptPath: join(bundleDir, script),
-      bindings: { ...(workerOptions.bindings ?? {}), ...options.vars },
-      unsafeDirectSockets: [{ port: 0 }],
-    },
-  ];
+  const imagegate = (name: string, dir: string) => ({
+    ...workerOptions,
+    // The baseline keeps its keys and files apart (the development key is seeded, with credits, per worker).
+    ...(name === "baseline" ? { kvNamespaces: { KEYS: { id: "baseline-keys" } }, r2Buckets: { FILES: { id: "baseline-files" } } } : {}),
+    name,
+    modules: true,
+    scriptPath: join(dir, readdirSync(dir).find((f) => f.endsWith(".js"))!),
+    bindings: { ...(workerOptions.bindings ?? {}), ...options.vars },
+    unsafeDirectSockets: [{ port: 0 }],
+  });
+  const workers = options.floorOnly ? [] : [imagegate("imagegate", bundleDir)];
+  if (options.baselineDir) workers.push(imagegate("baseline", options.baselineDir));
   if (options.withFloor || options.floorOnly) {
     workers.push({
       name: "floor",
@@ -102,5 +118,6 @@ export async function startGateway(options: GatewayOptions, bundleDir = buildBun
   const url = options.floorOnly ? new URL("http://unused.invalid") : await mf.unsafeGetDirectURL("imagegate");
   const floorUrl = options.withFloor || options.floorOnly ? await mf.unsafeGetDirectURL("floor") : null;
   const inspectorUrl = options.inspect ? new URL((await mf.getInspectorURL()).href.replace(/^ws/, "http")) : null;
-  return { url, floorUrl, bundleDir, mf, inspectorUrl, dispose: () => mf.dispose() };
+  const baselineUrl = options.baselineDir ? await mf.unsafeGetDirectURL("baseline") : null;
+  return { url, floorUrl, bundleDir, mf, inspectorUrl, baselineUrl, dispose: () => mf.dispose() };
 }
