@@ -1,7 +1,7 @@
 // npm run bench:ab -- <git rev> [rounds]: the working tree's build ("new") against the build of <rev> ("old"), side by
 // side in one workerd with the floor and the simulator, calls rotating old / new / floor, so both builds meet the
 // same noise (a shared machine). Prints p50s and new ÷ old for poll, create, sync, and poll throughput.
-import { buildBundle, startGateway } from "../harness/gateway.ts";
+import { buildBundle, spawnGateway } from "../harness/gateway.ts";
 import { startSimulator } from "../harness/simulator.ts";
 import { rotate, throughput, type Call } from "./measure.ts";
 import { BENCH_KEY, benchVars, OPENAI_KEY, post } from "./setup.ts";
@@ -16,7 +16,7 @@ const auth = { headers: { authorization: `Bearer ${BENCH_KEY}` } };
 const oldDir = buildBundle({ rev });
 const newDir = buildBundle();
 const sim = await startSimulator({ SIM_LATENCY_MS: "50" });
-const gw = await startGateway({ vars: benchVars(sim.url), withFloor: true, baselineDir: oldDir }, newDir);
+const gw = await spawnGateway({ vars: benchVars(sim.url), withFloor: true, baselineDir: oldDir }, newDir);
 const builds = { old: gw.baselineUrl!, new: gw.url };
 const floor = gw.floorUrl!;
 

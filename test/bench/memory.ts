@@ -1,20 +1,5 @@
-// Resident memory of the workerd process that Miniflare started for us, read from /proc (Linux).
-import { readFileSync, readdirSync } from "node:fs";
-
-/** The workerd child of this process. */
-export function workerdPid(): number {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("workerd")) return Number(entry);
-    } catch {
-      // the process went away while we looked
-    }
-  }
-  throw new Error("no workerd child process found");
-}
+// Resident memory of a process (workerd), read from /proc (Linux).
+import { readFileSync } from "node:fs";
 
 export function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));

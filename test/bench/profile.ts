@@ -2,7 +2,8 @@
 // Durable Objects) while one route is driven in a loop, taken through workerd's inspector. Prints the functions with
 // the most self time and the heaviest call paths, so that a slow route shows where its milliseconds go.
 // The bundle is built unminified so that function names survive; it is otherwise the bundle `npm run bench` runs.
-import { buildBundle, startGateway } from "../harness/gateway.ts";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { buildBundle, spawnGateway } from "../harness/gateway.ts";
 import { startSimulator } from "../harness/simulator.ts";
 import { inspectorSession } from "./inspector.ts";
 import { benchVars, BENCH_KEY, post } from "./setup.ts";
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   const seconds = Number(process.argv[3] ?? 5);
   const sim = await startSimulator({ SIM_LATENCY_MS: "50" });
   const floor = scenario.startsWith("floor");
-  const gw = await startGateway({ vars: benchVars(sim.url), inspect: true, withFloor: floor }, buildBundle({ minify: false }));
+  const gw = await spawnGateway({ vars: benchVars(sim.url), inspect: true, withFloor: floor }, buildBundle({ minify: false }));
   try {
     const at = (path: string) => new URL(path, gw.url).href;
     const auth = { headers: { authorization: `Bearer ${BENCH_KEY}` } };
@@ -90,6 +91,9 @@ async function main(): Promise<void> {
     const { profile } = await s.send<{ profile: Profile }>("Profiler.stop");
     s.close();
     console.log(`${scenario}: ${n} requests in ${seconds} s (${((seconds * 1000) / n).toFixed(2)} ms each, profiler on)`);
+    mkdirSync("bench-results", { recursive: true });
+    writeFileSync(`bench-results/${scenario}.cpuprofile`, JSON.stringify(profile));
+    console.log(`profile written to bench-results/${scenario}.cpuprofile (Chrome DevTools › Performance opens it)`);
     report(profile);
   } finally {
     await gw.dispose();

@@ -4,11 +4,11 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { buildBundle, startGateway } from "../harness/gateway.ts";
+import { buildBundle, spawnGateway, startGateway } from "../harness/gateway.ts";
 import { startSimulator, type RunningSimulator } from "../harness/simulator.ts";
 import { alternate, throughput } from "./measure.ts";
 import { inspectorSession, isolateBytes } from "./inspector.ts";
-import { rssBytes, sampleWhile, workerdPid } from "./memory.ts";
+import { rssBytes, sampleWhile } from "./memory.ts";
 import { APIFRAME_KEY, BENCH_KEY, benchVars, OPENAI_KEY, post } from "./setup.ts";
 import { ratio, round } from "./stats.ts";
 
@@ -73,13 +73,13 @@ const floorIngest = (floor: URL, sim: RunningSimulator): Ingest => async (bytes)
  * the local R2 implementation's (Miniflare's R2 bucket runs as JavaScript in the same workerd, writing files to disk).
  */
 async function measureIngest(kind: "imagegate" | "floor", sim: RunningSimulator, bundleDir: string): Promise<Record<string, number>> {
-  const gw = await startGateway({ vars: benchVars(sim.url), floorOnly: kind === "floor", inspect: true }, bundleDir);
+  const gw = await spawnGateway({ vars: benchVars(sim.url), floorOnly: kind === "floor", inspect: true }, bundleDir);
   const worker = await inspectorSession(gw.inspectorUrl!, `core:user:${kind}`);
   const r2 = await inspectorSession(gw.inspectorUrl!, "r2:bucket");
   try {
     const ingest = kind === "floor" ? floorIngest(gw.floorUrl!, sim) : imagegateIngest(gw.url, sim);
     await ingest(1024 * 1024);
-    const pid = workerdPid();
+    const pid = gw.workerdPid;
     await sleep(500);
     const heaps = async () => [await isolateBytes(worker), await isolateBytes(r2)] as const;
     const [baseline, [workerBase, r2Base]] = [rssBytes(pid), await heaps()];
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   };
   try {
     if (["create", "poll", "throughput", "sync"].some((f) => ONLY.has(f))) {
-      const gw = await startGateway({ vars: benchVars(sim.url), withFloor: true }, bundleDir);
+      const gw = await spawnGateway({ vars: benchVars(sim.url), withFloor: true }, bundleDir);
       const at = (base: URL, path: string): string => new URL(path, base).href;
       const floor = gw.floorUrl!;
       try {

@@ -1,7 +1,7 @@
 // Runs imagegate's minified production bundle and (optionally) the bare floor Worker in one workerd, through
 // Miniflare, with each Worker reached on its own direct socket (no dev proxy in front). Bindings come from
 // wrangler.toml via wrangler itself, so they never drift from what `wrangler deploy` ships.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -25,6 +25,8 @@ export interface GatewayOptions {
   verbose?: boolean;
   /** Open workerd's V8 inspector on a free port (test/bench/profile.ts takes CPU profiles through it). */
   inspect?: boolean;
+  /** Keep wrangler.toml's [assets] (Miniflare's assets router in front of the Worker); off by default. */
+  assets?: boolean;
   /** Another build of imagegate to run beside it, same bindings, as worker "baseline" (test/bench/ab.ts). */
   baselineDir?: string;
 }
@@ -86,6 +88,10 @@ export async function startGateway(options: GatewayOptions, bundleDir = buildBun
   const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml").workerOptions;
   const imagegate = (name: string, dir: string) => ({
     ...workerOptions,
+    // Static assets are served by the platform in front of the Worker; locally Miniflare puts two more Workers (its
+    // assets router and server) in front of it, which cost a Worker that answers at once 0.7 ms p50 and half its
+    // throughput (measured): the benchmarks leave them out unless asked.
+    ...(options.assets ? {} : { assets: undefined }),
     // The baseline keeps its keys and files apart (the development key is seeded, with credits, per worker).
     ...(name === "baseline" ? { kvNamespaces: { KEYS: { id: "baseline-keys" } }, r2Buckets: { FILES: { id: "baseline-files" } } } : {}),
     name,
@@ -105,6 +111,7 @@ export async function startGateway(options: GatewayOptions, bundleDir = buildBun
       compatibilityFlags: workerOptions.compatibilityFlags,
       durableObjects: { FLOOR: { className: "Floor", useSQLite: true } },
       r2Buckets: { FILES: { id: "floor-files" } },
+      bindings: { LOG_REQUESTS: process.env.BENCH_FLOOR_LOG ?? "1" },
       unsafeDirectSockets: [{ port: 0 }],
     } as unknown as (typeof workers)[number]);
   }
@@ -120,4 +127,43 @@ export async function startGateway(options: GatewayOptions, bundleDir = buildBun
   const inspectorUrl = options.inspect ? new URL((await mf.getInspectorURL()).href.replace(/^ws/, "http")) : null;
   const baselineUrl = options.baselineDir ? await mf.unsafeGetDirectURL("baseline") : null;
   return { url, floorUrl, bundleDir, mf, inspectorUrl, baselineUrl, dispose: () => mf.dispose() };
+}
+
+export interface HostedGateway {
+  url: URL;
+  floorUrl: URL | null;
+  baselineUrl: URL | null;
+  inspectorUrl: URL | null;
+  /** workerd's process, for its resident memory. */
+  workerdPid: number;
+  dispose(): Promise<void>;
+}
+
+/** startGateway in a process of its own (test/harness/gateway-host.ts): what the benchmarks time against. */
+export function spawnGateway(options: GatewayOptions, bundleDir: string): Promise<HostedGateway> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, "gateway-host.ts"), JSON.stringify(options), bundleDir], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`gateway host exited with ${code}`)));
+    let out = "";
+    child.stdout!.setEncoding("utf8").on("data", (text: string) => {
+      out += text;
+      if (!out.includes("\n")) return;
+      const ready = JSON.parse(out.slice(0, out.indexOf("\n"))) as Record<string, string | number | null>;
+      const url = (key: string) => (typeof ready[key] === "string" ? new URL(ready[key]) : null);
+      resolve({
+        url: url("url")!,
+        floorUrl: url("floorUrl"),
+        baselineUrl: url("baselineUrl"),
+        inspectorUrl: url("inspectorUrl"),
+        workerdPid: ready.workerdPid as number,
+        dispose: async () => {
+          child.kill("SIGTERM");
+          await exited;
+        },
+      });
+    });
+  });
 }
