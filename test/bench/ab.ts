@@ -1,16 +1,18 @@
 // npm run bench:ab -- <git rev> [rounds]: the working tree's build ("new") against the build of <rev> ("old"), side by
 // side in one workerd with the floor and the simulator, calls rotating old / new / floor, so both builds meet the
-// same noise (a shared machine). Prints p50s and new ÷ old for poll, create, sync, and poll throughput.
+// same noise (a shared machine). Prints p50s and new ÷ old for poll, create, sync, and poll throughput, and workerd's
+// CPU time per poll.
 import { buildBundle, spawnGateway } from "../harness/gateway.ts";
 import { startSimulator } from "../harness/simulator.ts";
-import { rotate, throughput, type Call } from "./measure.ts";
+import { cpuPerRequest, rotate, throughput, type Call } from "./measure.ts";
+import { cpuMs } from "./memory.ts";
 import { BENCH_KEY, benchVars, OPENAI_KEY, post } from "./setup.ts";
 import { ratio, round } from "./stats.ts";
 
 const rev = process.argv[2];
 if (!rev) throw new Error("usage: node test/bench/ab.ts <git rev> [rounds] [figures, e.g. poll,throughput,create,sync]");
 const ROUNDS = Number(process.argv[3] ?? 300);
-const FIGURES = new Set((process.argv[4] ?? "poll,throughput,create,sync").split(","));
+const FIGURES = new Set((process.argv[4] ?? "poll,cpu,throughput,create,sync").split(","));
 const auth = { headers: { authorization: `Bearer ${BENCH_KEY}` } };
 
 const oldDir = buildBundle({ rev });
@@ -26,7 +28,7 @@ function show(name: string, [o, n, f]: { p50: number }[]): void {
 }
 
 try {
-  if (FIGURES.has("poll") || FIGURES.has("throughput")) {
+  if (FIGURES.has("poll") || FIGURES.has("throughput") || FIGURES.has("cpu")) {
     const jobs: Record<string, string> = {};
     for (const [name, base] of Object.entries(builds)) {
       const { jobId } = (await (await fetch(new URL("/v2/images/generate", base), post({ prompt: "poll me", model: "gpt-image-2" }))).json()) as { jobId: string };
@@ -38,7 +40,12 @@ try {
     const { id } = (await (await fetch(new URL("/write", floor), post({ prompt: "poll me" }))).json()) as { id: string };
     const get = (name: keyof typeof builds): Call => () => fetch(new URL(`/v2/jobs/${jobs[name]}`, builds[name]), auth);
     const readFloor: Call = () => fetch(new URL(`/read/${id}`, floor));
-    if (FIGURES.has("poll")) show("poll", await rotate([{ call: get("old"), expect: [200] }, { call: get("new"), expect: [200] }, { call: readFloor, expect: [200] }], ROUNDS));
+    const sides = [{ call: get("old"), expect: [200] }, { call: get("new"), expect: [200] }, { call: readFloor, expect: [200] }];
+    if (FIGURES.has("poll")) show("poll", await rotate(sides, ROUNDS));
+    if (FIGURES.has("cpu")) {
+      const [o, n, f] = (await cpuPerRequest(() => cpuMs(gw.workerdPid), sides)).map((ms) => round(ms, 3));
+      console.log(`cpu        workerd ms per poll: old ${o}, new ${n}, floor ${f}: new/old ${ratio(n!, o!)}, old ${ratio(o!, f!)}x floor, new ${ratio(n!, f!)}x floor`);
+    }
     if (FIGURES.has("throughput")) {
       const rps = { old: 0, new: 0, floor: 0 };
       for (let i = 0; i < 3; i++) {

@@ -61,3 +61,20 @@ export async function throughput(call: Call, expect: number[], concurrency: numb
   await Promise.all(Array.from({ length: concurrency }, client));
   return done / ((performance.now() - started) / 1000);
 }
+
+/**
+ * The server's CPU per request: `sides` take turns running `batch` requests one after another, `rounds` times, and
+ * the process's CPU time (all threads) is summed per side. Steadier than throughput on a busy machine: what other
+ * processes do changes how long a request waits, not how much CPU it takes.
+ */
+export async function cpuPerRequest(cpuMs: () => number, sides: { call: Call; expect: number[] }[], batch = 400, rounds = 5): Promise<number[]> {
+  const used = sides.map(() => 0);
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, side] of sides.entries()) {
+      const before = cpuMs();
+      for (let i = 0; i < batch; i++) await timed(side.call, side.expect);
+      used[k]! += cpuMs() - before;
+    }
+  }
+  return used.map((ms) => ms / (batch * rounds));
+}

@@ -23,3 +23,11 @@ export async function sampleWhile<T, S>(sample: () => S | Promise<S>, everyMs: n
   return { result, samples };
 }
 
+
+/** CPU time (user + system, all threads) a process has used so far, in milliseconds. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of stat(5), counted from the state (field 3) here; USER_HZ is 100 on Linux.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}

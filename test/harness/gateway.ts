@@ -2,7 +2,7 @@
 // Miniflare, with each Worker reached on its own direct socket (no dev proxy in front). Bindings come from
 // wrangler.toml via wrangler itself, so they never drift from what `wrangler deploy` ships.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -23,6 +23,8 @@ export interface GatewayOptions {
   withFloor?: boolean;
   /** Print the Worker's own console lines (job transitions, request logs); off by default. */
   verbose?: boolean;
+  /** Append them, as workerd's structured log records (with timestamps), to this file instead. */
+  logFile?: string;
   /** Open workerd's V8 inspector on a free port (test/bench/profile.ts takes CPU profiles through it). */
   inspect?: boolean;
   /** Keep wrangler.toml's [assets] (Miniflare's assets router in front of the Worker); off by default. */
@@ -118,7 +120,7 @@ export async function startGateway(options: GatewayOptions, bundleDir = buildBun
   // wrangler translates its config into Miniflare's v4 option shape; this Miniflare converts that shape itself.
   const mf = new Miniflare({
     ...convertV4MiniflareOptions({ workers } as Parameters<typeof convertV4MiniflareOptions>[0]),
-    ...(options.verbose ? {} : { handleStructuredLogs: () => undefined }),
+    ...(options.verbose ? {} : { handleStructuredLogs: options.logFile ? (log: unknown) => appendFileSync(options.logFile!, `${JSON.stringify(log)}\n`) : () => undefined }),
     ...(options.inspect ? { inspectorPort: 0 } : {}),
   });
   await mf.ready;
