@@ -3,12 +3,15 @@ import { toHex } from "../lib/crypto";
 import type { StoredFile } from "../jobs/record";
 
 // Streams an image (png, jpeg or webp, sniffed) into R2 with its sha256, size, type and dimensions as custom metadata.
-// The image is read into one part-sized buffer, reused: an image that fits is written in one put (the usual case).
+// The image is read into one buffer of at most a part, reused: an image that fits is written in one put (the usual
+// case).
 // A larger one goes part by part into a multipart staging object and is then copied (streamed by the runtime) into
 // place, because R2 metadata is fixed when an object is written and the sha256 is known only at the end. Memory stays
 // at one part whatever the image size; a byte stream (a fetch body) is even read straight into the buffer (BYOB).
 
 const PART_BYTES = 8 * 1024 * 1024;
+/** The buffer starts at this and grows fourfold up to a part: most images are far smaller than a part. */
+const FIRST_BYTES = 128 * 1024;
 /** Enough of the start of an image to find its type and dimensions (a JPEG's frame header can follow EXIF data). */
 const HEAD_BYTES = 64 * 1024;
 
@@ -48,9 +51,8 @@ class PartReader {
     this.chunks = byob ? null : source.getReader();
   }
 
-  /** Fills `buffer` from its start; the filled view is shorter than the buffer only at the end of the stream. */
-  async fill(buffer: Bytes): Promise<Bytes> {
-    let filled = 0;
+  /** Fills `buffer` from `filled` on; returns its filled start, shorter than the buffer only at the end of the stream. */
+  async fill(buffer: Bytes, filled = 0): Promise<Bytes> {
     while (filled < buffer.length) {
       const read = await this.read(buffer, filled);
       buffer = new Uint8Array(read.buffer);
@@ -100,7 +102,12 @@ export async function storeImage(bucket: R2Bucket, source: ReadableStream<Uint8A
   let upload: R2MultipartUpload | null = null;
 
   try {
-    let part = await reader.fill(new Uint8Array(PART_BYTES));
+    let part = await reader.fill(new Uint8Array(FIRST_BYTES));
+    while (part.length === part.buffer.byteLength && part.length < PART_BYTES) {
+      const bigger = new Uint8Array(Math.min(4 * part.length, PART_BYTES));
+      bigger.set(part);
+      part = await reader.fill(bigger, part.length);
+    }
     const kind = sniffed.kind;
     if (!kind) throw new UnsupportedImage("upstream image is empty or not png, jpeg or webp");
     const key = opts.keyFor(kind.ext);

@@ -68,6 +68,15 @@ describe("storeImage", () => {
     await expectStored(name, bytes);
   });
 
+  it("stores a medium image, for which the buffer grows, in one put", async () => {
+    for (const size of [128 * 1024, 128 * 1024 + 1, MiB + 3]) {
+      const bytes = await pngOf(size);
+      const name = crypto.randomUUID();
+      expect((await store(chunked(bytes, [4096, 100_000, 7]).stream, name)).byteSize).toBe(size);
+      await expectStored(name, bytes);
+    }
+  });
+
   it("stores a large image from a byte stream (BYOB) in equal parts", async () => {
     const bytes = await pngOf(2 * PART + 12345);
     const name = crypto.randomUUID();
