@@ -2,7 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 
 // The floor: a bare Worker whose routes write or read one Durable Object row, the least any job API must do.
 // It uses the same storage API as the JobDO (SQLite-backed, storage.put/get), so the ratio measures imagegate alone.
-// For the ingest figure it also streams an image straight from a URL into R2 (one put, no hashing, no checks): what
+// For the sync figure it also passes a request through to the simulator and its answer back (the least a Worker in
+// front of a provider adds). For the ingest figure it also streams an image straight from a URL into R2 (one put, no hashing, no checks): what
 // the runtime and its local R2 hold in memory for that, whatever the Worker on top does.
 // Like imagegate, it writes one JSON line per request: locally each console.log line costs any Worker about 0.17 ms
 // of latency (workerd writes it to a pipe that Miniflare reads in another process; measured on a bare Worker), a
@@ -12,6 +13,8 @@ interface FloorEnv {
   FLOOR: DurableObjectNamespace<Floor>;
   FILES: R2Bucket;
   LOG_REQUESTS?: string;
+  /** The simulator's origin, for /proxy/…. */
+  UPSTREAM?: string;
 }
 
 export class Floor extends DurableObject {
@@ -33,6 +36,10 @@ async function route(request: Request, env: FloorEnv, url: URL): Promise<Respons
   if (request.method === "GET" && url.pathname.startsWith("/read/")) {
     const id = url.pathname.slice("/read/".length);
     return Response.json(await env.FLOOR.get(env.FLOOR.idFromName(id)).read());
+  }
+  if (url.pathname.startsWith("/proxy/") && env.UPSTREAM) {
+    const upstream = await fetch(`${env.UPSTREAM}${url.pathname.slice("/proxy".length)}`, { method: request.method, headers: request.headers, body: request.body });
+    return new Response(upstream.body, upstream);
   }
   if (request.method === "POST" && url.pathname === "/ingest") {
     const { from } = (await request.json()) as { from: string };

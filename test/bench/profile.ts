@@ -65,7 +65,10 @@ async function main(): Promise<void> {
       const { id } = (await (await fetch(new URL("/write", gw.floorUrl!), post({ prompt: "poll me" }))).json()) as { id: string };
       call = () => fetch(new URL(`/read/${id}`, gw.floorUrl!));
     } else if (scenario === "create") {
-      call = () => fetch(at("/v2/images/generate"), post({ prompt: "bench", model: "gpt-image-2" }));
+      // As in the benchmark: the jobs wait on an upstream call that does not answer, so only admission is profiled.
+      const hold = `bench-create-${crypto.randomUUID()}`;
+      await sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "openai", fault: "latency", latencyMs: 3_600_000, match: hold, count: null }) });
+      call = () => fetch(at("/v2/images/generate"), post({ prompt: hold, model: "gpt-image-2" }));
     } else if (scenario === "sync") {
       call = () => fetch(at("/v1/images/generations"), post({ model: "gpt-image-2", prompt: "sync bench", size: "1024x1024", quality: "low" }));
     } else {

@@ -1,12 +1,18 @@
 // npm run bench: imagegate beside the floor (a bare Worker writing/reading one Durable Object row) and the provider
-// simulator, in one workerd, alternating A B A B; prints ratios and writes bench-results/bench.json.
-// BENCH_ONLY=create,poll,throughput,sync,ingest,startup runs a subset (the bundle size is always reported).
+// simulator, in one workerd, alternating A B A B; prints ratios and writes bench-results/bench.json (BENCH_OUT).
+// What keeps it fair (each measured; see test/harness/gateway.ts and floor-worker.ts):
+// - the gateway (Miniflare + workerd) runs in a process of its own, not in this one, which only sends and times;
+// - Miniflare's assets router is left out (an emulation of the platform's static assets, in front of imagegate only);
+// - the floor writes one log line per request, as imagegate does (each line costs any Worker the same locally);
+// - creates' jobs are held upstream, and a gap follows each create, so no job's work is timed as another call's.
+// BENCH_ONLY=create,poll,throughput,sync,ingest,startup runs a subset (the bundle size is always reported);
+// BENCH_REV=<git revision> measures that revision's Worker instead of the working tree's (same harness).
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { buildBundle, spawnGateway, startGateway } from "../harness/gateway.ts";
 import { startSimulator, type RunningSimulator } from "../harness/simulator.ts";
-import { alternate, throughput } from "./measure.ts";
+import { alternate, rotate, throughput } from "./measure.ts";
 import { inspectorSession, isolateBytes } from "./inspector.ts";
 import { rssBytes, sampleWhile } from "./memory.ts";
 import { APIFRAME_KEY, BENCH_KEY, benchVars, OPENAI_KEY, post } from "./setup.ts";
@@ -135,18 +141,19 @@ const sides = <T extends { p50: number; p99: number }>(a: T, b: T, names: [strin
 });
 
 async function main(): Promise<void> {
-  const bundleDir = buildBundle();
+  const bundleDir = buildBundle({ rev: process.env.BENCH_REV });
   const bundleBytes = Buffer.concat(readdirSync(bundleDir).filter((f) => f.endsWith(".js")).map((f) => readFileSync(join(bundleDir, f))));
   const sim = await startSimulator({ SIM_LATENCY_MS: String(SIM_LATENCY_MS) });
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
-    runtime: "workerd via Miniflare direct sockets (no dev proxy)",
+    runtime: "workerd via Miniflare direct sockets (no dev proxy, no assets router), gateway in its own process",
+    revision: process.env.BENCH_REV ?? "working tree",
     rounds: ROUNDS,
     bundle: { minifiedKiB: round(bundleBytes.length / 1024, 1), gzipKiB: round(gzipSync(bundleBytes, { level: 9 }).length / 1024, 1) },
   };
   try {
     if (["create", "poll", "throughput", "sync"].some((f) => ONLY.has(f))) {
-      const gw = await spawnGateway({ vars: benchVars(sim.url), withFloor: true }, bundleDir);
+      const gw = await spawnGateway({ vars: benchVars(sim.url), withFloor: true, floorUpstream: sim.url }, bundleDir);
       const at = (base: URL, path: string): string => new URL(path, base).href;
       const floor = gw.floorUrl!;
       try {
@@ -189,15 +196,25 @@ async function main(): Promise<void> {
           }
         }
         if (ONLY.has("sync")) {
-          // The OpenAI surface through imagegate vs the same call straight to the simulator.
+          // The OpenAI surface through imagegate vs the same call straight to the simulator; beside them, the same call
+          // through a bare Worker that only passes it on (what any Worker in front of the provider adds).
           const body = { model: "gpt-image-2", prompt: "sync bench", size: "1024x1024", quality: "low" };
-          const sync = await alternate(
-            { call: () => fetch(at(gw.url, "/v1/images/generations"), post(body)), expect: [200] },
-            { call: () => fetch(`${sim.url}/openai/v1/images/generations`, post(body, { authorization: `Bearer ${OPENAI_KEY}` })), expect: [200] },
+          const openaiAuth = { authorization: `Bearer ${OPENAI_KEY}` };
+          const [viaImagegate, direct, viaProxy] = await rotate(
+            [
+              { call: () => fetch(at(gw.url, "/v1/images/generations"), post(body)), expect: [200] },
+              { call: () => fetch(`${sim.url}/openai/v1/images/generations`, post(body, openaiAuth)), expect: [200] },
+              { call: () => fetch(at(floor, "/proxy/openai/v1/images/generations"), post(body, openaiAuth)), expect: [200] },
+            ],
             Math.max(20, Math.floor(ROUNDS / 5)),
             { warmup: 5 },
           );
-          report.sync = { ...sides(sync.a, sync.b, ["imagegate", "direct"]), simulatorLatencyMs: SIM_LATENCY_MS };
+          report.sync = {
+            ...sides(viaImagegate!, direct!, ["imagegate", "direct"]),
+            proxy: viaProxy,
+            proxyP50Ratio: ratio(viaProxy!.p50, direct!.p50),
+            simulatorLatencyMs: SIM_LATENCY_MS,
+          };
         }
       } finally {
         await gw.dispose();
@@ -214,16 +231,19 @@ async function main(): Promise<void> {
   if (ONLY.has("startup")) report.startup = await startup(bundleDir);
   print(report);
   mkdirSync("bench-results", { recursive: true });
-  writeFileSync("bench-results/bench.json", JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(process.env.BENCH_OUT ?? "bench-results/bench.json", JSON.stringify(report, null, 2) + "\n");
 }
 
 function print(r: Record<string, any>): void {
   const line = (name: string, x: { p50Ratio: number; p99Ratio: number } & Record<string, any>, a: string, b: string, what: string) =>
     console.log(`${name.padEnd(10)} p50 ${x.p50Ratio}x (${x[a].p50} ms vs ${x[b].p50} ms ${what})  p99 ${x.p99Ratio}x (${x[a].p99} vs ${x[b].p99})`);
-  console.log(`bench: ${r.runtime}, ${r.rounds} rounds each, alternating`);
+  console.log(`bench: ${r.revision}; ${r.runtime}; ${r.rounds} rounds each, alternating`);
   if (r.create) line("create", r.create, "imagegate", "floor", `floor write; ${r.create.gapMs} ms gap after each call`);
   if (r.poll) line("poll", r.poll, "imagegate", "floor", "floor read");
-  if (r.sync) line("sync", r.sync, "imagegate", "direct", `direct to the simulator at ${r.sync.simulatorLatencyMs} ms`);
+  if (r.sync) {
+    line("sync", r.sync, "imagegate", "direct", `direct to the simulator at ${r.sync.simulatorLatencyMs} ms`);
+    console.log(`           a bare Worker passing the call through: p50 ${r.sync.proxyP50Ratio}x direct (${r.sync.proxy.p50} ms)`);
+  }
   if (r.ingest) {
     const { imagegate: i, floor: f } = r.ingest;
     console.log(`ingest     ${i.growthMiB} MiB workerd RSS growth copying a ${i.imageMiB} MiB image into R2 (baseline ${i.baselineRssMiB} MiB, peak ${i.peakRssMiB} MiB)`);

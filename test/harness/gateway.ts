@@ -27,6 +27,8 @@ export interface GatewayOptions {
   logFile?: string;
   /** Open workerd's V8 inspector on a free port (test/bench/profile.ts takes CPU profiles through it). */
   inspect?: boolean;
+  /** The origin the floor's /proxy/… passes requests to (the simulator). */
+  floorUpstream?: string;
   /** Keep wrangler.toml's [assets] (Miniflare's assets router in front of the Worker); off by default. */
   assets?: boolean;
   /** Another build of imagegate to run beside it, same bindings, as worker "baseline" (test/bench/ab.ts). */
@@ -113,7 +115,7 @@ export async function startGateway(options: GatewayOptions, bundleDir = buildBun
       compatibilityFlags: workerOptions.compatibilityFlags,
       durableObjects: { FLOOR: { className: "Floor", useSQLite: true } },
       r2Buckets: { FILES: { id: "floor-files" } },
-      bindings: { LOG_REQUESTS: process.env.BENCH_FLOOR_LOG ?? "1" },
+      bindings: { LOG_REQUESTS: process.env.BENCH_FLOOR_LOG ?? "1", ...(options.floorUpstream ? { UPSTREAM: options.floorUpstream } : {}) },
       unsafeDirectSockets: [{ port: 0 }],
     } as unknown as (typeof workers)[number]);
   }
