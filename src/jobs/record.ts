@@ -23,7 +23,8 @@ export interface StoredFile {
 
 export interface Attempt {
   provider: ProviderName;
-  outcome: "accepted" | "completed" | "unknown" | ErrorClass;
+  /** "cancelled": the owner cancelled the job; `detail` says what became of the upstream job. */
+  outcome: "accepted" | "completed" | "unknown" | "cancelled" | ErrorClass;
   ms: number;
   at: number;
   upstreamId?: string;

@@ -7,10 +7,12 @@ import { requireKey } from "../../accounts/auth";
 import { now } from "../../lib/clock";
 import { jsonBody } from "../../lib/json-body";
 import { validate } from "../../lib/validation";
-import { admit, readOwnJob } from "../../jobs/admit";
+import { admit, jobStub, readOwnJob } from "../../jobs/admit";
+import { isTerminal } from "../../jobs/record";
 import { idempotencyOf } from "./idempotency-key";
 import { jobView } from "../../jobs/view";
 import { modelView } from "./models";
+import { preferredWait } from "./prefer";
 import { GenerateRequest } from "./schemas";
 import { nativeToJobRequest } from "./to-spec";
 import { renderProblem } from "./problem";
@@ -25,13 +27,22 @@ const JobParams = z.object({ id: z.string().max(64) });
 native.post("/images/generate", requireKey(), jsonBody(), validate("json", GenerateRequest), async (c) => {
   const request = nativeToJobRequest(c.req.valid("json"), c.env);
   const idempotency = await idempotencyOf(c.req.header("idempotency-key"), await c.req.text());
-  const { job, replayed, headers } = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency });
+  const wait = preferredWait(c.req.header("prefer"));
+  const origin = new URL(c.req.url).origin;
+  const { job, replayed, headers } = await admit(c.env, c.get("principal"), request, origin, { idempotency });
   const replay = replayed ? { "Idempotent-Replayed": "true" } : undefined;
-  return c.json({ jobId: job.id, status: "QUEUED" as const }, 202, {
+  const answerHeaders = {
     Location: `/v2/jobs/${job.id}`,
     ...headers,
     ...replay,
     ...lifecycleHeaders(CATALOGUE[job.spec.model], now()),
+  };
+  if (wait === null) return c.json({ jobId: job.id, status: "QUEUED" as const }, 202, answerHeaders);
+  // Prefer: wait=N holds the answer until the job ends (200) or N seconds pass (202), with the job either way.
+  const current = (await jobStub(c.env, job.id).waitForEnd(wait * 1000)) ?? job;
+  return c.json(await jobView(c.env, current, origin, now()), isTerminal(current.status) ? 200 : 202, {
+    ...answerHeaders,
+    "Preference-Applied": `wait=${wait}`,
   });
 });
 
