@@ -24,5 +24,7 @@ export default defineConfig({
   test: {
     include: ["test/{unit,integration}/**/*.test.ts"],
     testTimeout: 30_000,
+    // The Worker logs a JSON line per request and per job transition; show them only for a failing test.
+    silent: "passed-only",
   },
 });

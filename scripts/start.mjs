@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { buildAssets } from "./assets.mjs";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const base62 = (n) => Array.from({ length: n }, () => BASE62[randomInt(62)]).join("");
@@ -23,6 +24,8 @@ if (!vars.FILE_SIGNING_SECRET || vars.FILE_SIGNING_SECRET.startsWith("replace"))
 if (process.env.ADMIN_TOKEN) vars.ADMIN_TOKEN = process.env.ADMIN_TOKEN;
 if (!vars.ADMIN_TOKEN || vars.ADMIN_TOKEN.startsWith("replace")) vars.ADMIN_TOKEN = randomBytes(32).toString("hex");
 writeFileSync(".dev.vars", Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+
+buildAssets();
 
 console.log(`
   imagegate (development) — http://localhost:${port}

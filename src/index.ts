@@ -1,11 +1,15 @@
 import { Hono } from "hono";
+import * as z from "zod";
 import { admin } from "./accounts/admin";
+import { doc } from "./docs/registry";
+import { reference } from "./docs/routes";
 import type { AppEnv, Env } from "./env";
 import { files } from "./files/route";
 import { sweepUploads } from "./files/uploads";
 import { ApiError } from "./lib/errors";
 import { newId } from "./lib/ids";
 import { now } from "./lib/clock";
+import { requestLog } from "./lib/request-log";
 import { leonardo } from "./surfaces/leonardo/routes";
 import { account } from "./surfaces/native/account";
 import { jobs } from "./surfaces/native/jobs";
@@ -13,6 +17,7 @@ import { native } from "./surfaces/native/routes";
 import { uploads } from "./surfaces/native/uploads";
 import { openai } from "./surfaces/openai/routes";
 import { renderProblem } from "./surfaces/native/problem";
+import { playground } from "./ui/page";
 
 // Wiring only: request ids, surfaces, error rendering, Durable Object exports.
 
@@ -25,7 +30,16 @@ app.use(async (c, next) => {
   c.res.headers.set("x-request-id", requestId);
 });
 
-app.get("/healthz", (c) => c.json({ ok: true }));
+app.use(requestLog());
+
+const healthDoc = doc({
+  operationId: "health",
+  summary: "Liveness",
+  tag: "Operations",
+  auth: "none",
+  responses: { 200: { description: "The Worker answers.", schema: z.object({ ok: z.literal(true) }), example: { ok: true } } },
+});
+app.get("/healthz", healthDoc, (c) => c.json({ ok: true }));
 app.route("/v2/files", files);
 app.route("/v2/uploads", uploads);
 app.route("/v2", account);
@@ -34,6 +48,8 @@ app.route("/v2", jobs);
 app.route("/admin", admin);
 app.route("/v1", openai);
 app.route("/api/rest", leonardo);
+app.route("/", reference(app));
+app.route("/", playground);
 
 app.notFound((c) => renderProblem(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 app.onError(renderProblem);
@@ -45,5 +61,7 @@ const scheduled: ExportedHandlerScheduledHandler<Env> = async (_controller, env)
 };
 
 export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
+/** The Hono app itself, for tools that walk its routes (the OpenAPI coverage test). */
+export { app };
 export { AccountDO } from "./accounts/account-do";
 export { JobDO } from "./jobs/job-do";

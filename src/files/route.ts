@@ -1,6 +1,9 @@
 import { Hono, type Context } from "hono";
+import * as z from "zod";
 import { presentedKey, resolveKey } from "../accounts/auth";
+import { doc, type ParamDoc, type ResponseDoc } from "../docs/registry";
 import type { AppEnv } from "../env";
+import { Problem } from "../surfaces/native/problem";
 import { ApiError } from "../lib/errors";
 import { now } from "../lib/clock";
 import { checkSignature } from "./signing";
@@ -41,7 +44,29 @@ function baseHeaders(object: R2Object, visibility: "public" | "private"): Header
 
 const keyOf = (c: Context<AppEnv>): string => decodeURIComponent(c.req.path.slice("/v2/files/".length));
 
-files.on("HEAD", "/*", async (c) => {
+const FILE_PARAMS: Record<string, ParamDoc> = {
+  key: { in: "path", description: "The file's key: `jobs/<jobId>/<n>.<ext>` or `uploads/<id>.<ext>` (the path of the URL on the job)." },
+  exp: { in: "query", description: "Expiry of a signed URL (unix seconds); private files only.", schema: z.string().regex(/^\d+$/) },
+  sig: { in: "query", description: "Signature of a signed URL; private files only." },
+};
+const FILE_HEADERS = { ETag: "The object's ETag.", "Cache-Control": "`public|private, max-age=31536000, immutable`", "x-sha256": "SHA-256 of the bytes." };
+const IMAGE: ResponseDoc = { description: "The image bytes.", contentType: "image/*", headers: { ...FILE_HEADERS, "Content-Length": "Bytes in the body." } };
+const problem = (description: string): ResponseDoc => ({ description, schema: Problem, contentType: "application/problem+json" });
+const ERRORS: Record<number, ResponseDoc> = {
+  403: problem("A private file without a valid, unexpired signature."),
+  404: problem("No such file."),
+};
+
+const headFileDoc = doc({
+  operationId: "headFile",
+  summary: "Get a file's headers",
+  tag: "Files",
+  auth: "none",
+  params: FILE_PARAMS,
+  responses: { 200: { description: "The headers of the image, without its bytes.", headers: { ...FILE_HEADERS, "Content-Length": "Bytes in the file." } }, ...ERRORS },
+});
+
+files.on("HEAD", "/*", headFileDoc, async (c) => {
   const key = keyOf(c);
   const visibility = await authorise(c, key);
   const object = await c.env.FILES.head(key);
@@ -51,7 +76,26 @@ files.on("HEAD", "/*", async (c) => {
   return new Response(null, { status: 200, headers });
 });
 
-files.get("/*", async (c) => {
+const getFileDoc = doc({
+  operationId: "getFile",
+  summary: "Download a file",
+  description:
+    "Streams an image from R2. Public files are served to anyone; private ones (the default) need the signed URL " +
+    "that the job gives. Honours `If-None-Match` (304) and `Range` (206).",
+  tag: "Files",
+  auth: "none",
+  params: FILE_PARAMS,
+  responses: {
+    200: IMAGE,
+    206: { ...IMAGE, description: "The requested byte range.", headers: { ...IMAGE.headers, "Content-Range": "`bytes <first>-<last>/<size>`" } },
+    304: { description: "Not modified (If-None-Match matched)." },
+    ...ERRORS,
+    412: { description: "A precondition (If-Match, If-Unmodified-Since) failed." },
+    416: { description: "The range is outside the file.", headers: { "Content-Range": "`bytes */<size>`" } },
+  },
+});
+
+files.get("/*", getFileDoc, async (c) => {
   const key = keyOf(c);
   const visibility = await authorise(c, key);
   const request = c.req.raw.headers;

@@ -23,6 +23,20 @@ export function validationHook(result: { success: true } | { success: false; err
   throw new ApiError("invalid_request", detail, { errors });
 }
 
+export interface Validated {
+  target: keyof ValidationTargets;
+  schema: z.ZodType;
+}
+
+// What each validate(...) middleware checks, so the OpenAPI document is made from the very schemas that validate.
+const validatedBy = new WeakMap<object, Validated>();
+
+/** The target and schema a route handler validates, when it is a `validate(...)` middleware. */
+export const validatorOf = (handler: object): Validated | undefined => validatedBy.get(handler);
+
 /** zValidator with the shared hook: `validate("json", Schema)` in a route's middleware. */
-export const validate = <T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) =>
-  zValidator(target, schema, validationHook);
+export const validate = <T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) => {
+  const middleware = zValidator(target, schema, validationHook);
+  validatedBy.set(middleware, { target, schema });
+  return middleware;
+};

@@ -32,6 +32,8 @@ export const ModelView = z
   })
   .meta({ id: "Model" });
 
+export const ModelList = z.object({ data: z.array(ModelView) }).meta({ id: "ModelList" });
+
 export function modelView(entry: ModelEntry, env: Env, now: number): z.infer<typeof ModelView> {
   return {
     id: entry.id,

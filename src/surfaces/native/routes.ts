@@ -9,22 +9,64 @@ import { jsonBody } from "../../lib/json-body";
 import { validate } from "../../lib/validation";
 import { admit, jobStub, readOwnJob } from "../../jobs/admit";
 import { isTerminal } from "../../jobs/record";
+import { JobView, jobView } from "../../jobs/view";
+import { doc } from "../../docs/registry";
+import { createdExample, jobExample } from "./examples";
 import { idempotencyOf } from "./idempotency-key";
-import { jobView } from "../../jobs/view";
-import { modelView } from "./models";
+import { ModelList, modelView } from "./models";
 import { preferredWait } from "./prefer";
-import { GenerateRequest } from "./schemas";
+import { GenerateRequest, JobCreated } from "./schemas";
 import { nativeToJobRequest } from "./to-spec";
-import { renderProblem } from "./problem";
+import { problems, renderProblem } from "./problem";
 
 // /v2: the native job API (seed 002's dialect). Routes stay thin: parse, call, render.
 
 export const native = new Hono<AppEnv>();
 native.onError(renderProblem);
 
-const JobParams = z.object({ id: z.string().max(64) });
+const JobParams = z.object({ id: z.string().max(64).meta({ description: "The job's id, as returned on creation." }) });
+const TAG = "Native API";
 
-native.post("/images/generate", requireKey(), jsonBody(), validate("json", GenerateRequest), async (c) => {
+const createJobDoc = doc({
+  operationId: "createJob",
+  summary: "Create an image job",
+  description:
+    "Validates the request against the model catalogue, picks the providers that can serve it and queues the job. " +
+    "Model parameters go under `gptImageParams` (gpt-image-1.5) or `gptImage2Params` (gpt-image-2); unknown keys are " +
+    "refused. Follow the job with `GET /v2/jobs/{id}`, its event stream, or a webhook; or send `Prefer: wait=N` to " +
+    "have the answer held until the job ends (at most N seconds, N ≤ 60).",
+  tag: TAG,
+  auth: "key",
+  params: {
+    Prefer: {
+      in: "header",
+      description: "`wait=N` (RFC 7240): hold the answer until the job ends or N seconds pass (N above 60 counts as 60).",
+      schema: z.string(),
+    },
+  },
+  responses: {
+    200: {
+      description: "With `Prefer: wait=N`: the job ended within N seconds; the finished job.",
+      schema: JobView,
+      example: jobExample,
+      headers: { Location: "`/v2/jobs/<id>`", "Preference-Applied": "`wait=N`, the wait applied" },
+    },
+    202: {
+      description: "The job is queued: `{jobId, status}`; with `Prefer: wait=N`, the job as it stands when N seconds have passed.",
+      schema: z.union([JobCreated, JobView]),
+      example: createdExample,
+      headers: {
+        Location: "`/v2/jobs/<id>`",
+        "Preference-Applied": "With `Prefer: wait=N`: `wait=N`, the wait applied.",
+        Deprecation: "Set when the model is deprecated (RFC 9745).",
+        Sunset: "The date the deprecated model stops answering (RFC 8594).",
+      },
+    },
+    ...problems(400, 401, 410, 413, 415, 422),
+  },
+});
+
+native.post("/images/generate", createJobDoc, requireKey(), jsonBody(), validate("json", GenerateRequest), async (c) => {
   const request = nativeToJobRequest(c.req.valid("json"), c.env);
   const idempotency = await idempotencyOf(c.req.header("idempotency-key"), await c.req.text());
   const wait = preferredWait(c.req.header("prefer"));
@@ -37,7 +79,10 @@ native.post("/images/generate", requireKey(), jsonBody(), validate("json", Gener
     ...replay,
     ...lifecycleHeaders(CATALOGUE[job.spec.model], now()),
   };
-  if (wait === null) return c.json({ jobId: job.id, status: "QUEUED" as const }, 202, answerHeaders);
+  if (wait === null) {
+    const created: z.infer<typeof JobCreated> = { jobId: job.id, status: "QUEUED" };
+    return c.json(created, 202, answerHeaders);
+  }
   // Prefer: wait=N holds the answer until the job ends (200) or N seconds pass (202), with the job either way.
   const current = (await jobStub(c.env, job.id).waitForEnd(wait * 1000)) ?? job;
   return c.json(await jobView(c.env, current, origin, now()), isTerminal(current.status) ? 200 : 202, {
@@ -46,9 +91,32 @@ native.post("/images/generate", requireKey(), jsonBody(), validate("json", Gener
   });
 });
 
-native.get("/jobs/:id", requireKey(), validate("param", JobParams), async (c) => {
+const getJobDoc = doc({
+  operationId: "getJob",
+  summary: "Get a job",
+  description:
+    "The job's status and progress; once `COMPLETED`, `result.images` (URLs) and `result.files` (size, type, sha256). " +
+    "Private image URLs are signed and expire (`FILE_URL_TTL_SECONDS`): read the job again for fresh ones.",
+  tag: TAG,
+  auth: "key",
+  responses: { 200: { description: "The job.", schema: JobView, example: jobExample }, ...problems(400, 401, 404) },
+});
+
+native.get("/jobs/:id", getJobDoc, requireKey(), validate("param", JobParams), async (c) => {
   const rec = await readOwnJob(c.env, c.get("principal"), c.req.valid("param").id);
   return c.json(await jobView(c.env, rec, new URL(c.req.url).origin, now()));
 });
 
-native.get("/models", (c) => c.json({ data: modelEntries().map((entry) => modelView(entry, c.env, now())) }));
+const listModelsDoc = doc({
+  operationId: "listModels",
+  summary: "List the models",
+  description: "The catalogue: sizes, qualities, defaults, prices in credits, lifecycle dates, and the providers configured for each model.",
+  tag: TAG,
+  auth: "none",
+  responses: { 200: { description: "Every model.", schema: ModelList } },
+});
+
+native.get("/models", listModelsDoc, (c) => {
+  const list: z.infer<typeof ModelList> = { data: modelEntries().map((entry) => modelView(entry, c.env, now())) };
+  return c.json(list);
+});

@@ -9,21 +9,35 @@ import { PROVIDER_NAMES } from "../../providers/names";
 
 const WEBHOOK_EVENTS = ["progress", "completed", "failed", "cancelled"] as const;
 
+const sizeRule = ({ customSize: c, presets }: ModelEntry): string =>
+  c
+    ? `Both multiples of ${c.multipleOf}, max(width, height) < ${c.maxEdgeExclusive}, ratio at most ${c.maxRatio}:1, ${c.minPixels}..${c.maxPixels} pixels.`
+    : `One of the presets: ${Object.values(presets).map((p) => `${p.width}x${p.height}`).join(", ")}.`;
+
 const paramsShape = (entry: ModelEntry) => ({
-  quality: z.enum(entry.qualities).optional(),
-  aspect_ratio: z.enum(Object.keys(entry.presets) as [string, ...string[]]).optional(),
-  width: z.number().int().positive().optional(),
-  height: z.number().int().positive().optional(),
-  output_format: z.enum(entry.outputFormats).optional(),
+  quality: z.enum(entry.qualities).optional().meta({ description: `Default ${entry.defaultQuality}; sets the price per image.` }),
+  aspect_ratio: z
+    .enum(Object.keys(entry.presets) as [string, ...string[]])
+    .optional()
+    .meta({ description: `A preset size (default ${entry.defaultAspectRatio}); or give width and height instead.` }),
+  width: z.number().int().positive().optional().meta({ description: `Exact width in pixels, with height. ${sizeRule(entry)}` }),
+  height: z.number().int().positive().optional().meta({ description: `Exact height in pixels, with width. ${sizeRule(entry)}` }),
+  output_format: z.enum(entry.outputFormats).optional().meta({ description: `Default ${entry.defaultOutputFormat}.` }),
   background: z.enum(BACKGROUNDS.filter((b) => entry.backgrounds.includes(b))).optional(),
-  input_images: z.array(z.string().min(1).max(4096)).max(entry.references.native).nullable().optional(),
-  number_of_images: z.number().int().min(1).max(entry.quantity.native).optional(),
-  seed: z.number().int().min(0).max(4_294_967_295).optional(),
+  input_images: z
+    .array(z.string().min(1).max(4096))
+    .max(entry.references.native)
+    .nullable()
+    .optional()
+    .meta({ description: "Reference images: https URLs, or ids from POST /v2/uploads." }),
+  number_of_images: z.number().int().min(1).max(entry.quantity.native).optional().meta({ description: "Default 1." }),
+  seed: z.number().int().min(0).max(4_294_967_295).optional().meta({ description: "Honoured by the providers that support it." }),
   prompt_enhance: z.boolean().optional(),
   moderation: z.enum(MODERATIONS).optional(),
   ...(entry.references.inputFidelity ? { input_fidelity: z.enum(INPUT_FIDELITIES).optional() } : {}),
   ...(entry.references.strength ? { reference_strength: z.enum(STRENGTHS).optional() } : {}),
 });
+
 
 /** Names the model that does take an unknown parameter, so the message says where it belongs. */
 function unknownParamMessage(entry: ModelEntry, keys: string[]): string {
@@ -75,15 +89,19 @@ export type NativeParams = z.infer<ReturnType<typeof paramsSchema>> & {
 const ProviderName = z.enum(PROVIDER_NAMES);
 
 const commonShape = {
-  prompt: z.string().min(1, "prompt must not be empty"),
-  webhookUrl: z.string().min(1).max(2048).optional(),
-  webhookEvents: z.array(z.enum(WEBHOOK_EVENTS)).min(1).optional(),
-  provider: z.union([z.literal("auto"), ProviderName, z.array(ProviderName).min(1).max(PROVIDER_NAMES.length)]).optional(),
-  public: z.boolean().optional(),
+  prompt: z.string().min(1, "prompt must not be empty").meta({ description: "What to draw." }),
+  webhookUrl: z.string().min(1).max(2048).optional().meta({ description: "An https URL that receives signed Standard Webhooks events." }),
+  webhookEvents: z.array(z.enum(WEBHOOK_EVENTS)).min(1).optional().meta({ description: "Default: completed, failed, cancelled." }),
+  provider: z
+    .union([z.literal("auto"), ProviderName, z.array(ProviderName).min(1).max(PROVIDER_NAMES.length)])
+    .optional()
+    .meta({ description: "auto (default), one provider, or an ordered list to try." }),
+  public: z.boolean().optional().meta({ description: "Public images get unsigned, permanent URLs (default false)." }),
   metadata: z
     .record(z.string().min(1).max(64), z.string().max(512))
     .refine((m) => Object.keys(m).length <= 16, "metadata takes at most 16 pairs")
-    .optional(),
+    .optional()
+    .meta({ description: "Up to 16 string pairs, echoed on the job and its webhooks." }),
 };
 
 function modelRequest(entry: ModelEntry) {
@@ -125,4 +143,8 @@ export const GenerateRequest = z
   });
 
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
+
+export const JobCreated = z
+  .object({ jobId: z.string().meta({ description: "The job's id." }), status: z.literal("QUEUED") })
+  .meta({ id: "JobCreated" });
 export { WEBHOOK_EVENTS };

@@ -1,0 +1,204 @@
+import type { RouterRoute } from "hono/types";
+import { validatorOf, type Validated } from "../lib/validation";
+import { SchemaSet, examplesOf, type JsonSchema } from "./json-schema";
+import { docOf, type Auth, type ParamDoc, type RouteDoc } from "./registry";
+
+// OpenAPI 3.1 for every route registered on the app, built from the routes themselves: the path and method from
+// the router, the summary and responses from the route's doc(...), the parameters and body from its validate(...).
+
+export const API_VERSION = "0.1.0";
+
+/** Surfaces in the order /docs shows them; a tag not listed here is shown after these. */
+const TAGS: Record<string, string> = {
+  "Native API": "The `/v2` job API: create a job, follow it, read the catalogue. Errors are `application/problem+json`.",
+  Files: "Image bytes stored in R2, with ETag, ranges and immutable caching. Private files need the signed URL from the job.",
+  Documentation: "This reference, its OpenAPI document, and the playground.",
+  Operations: "Liveness and health.",
+};
+
+const SECURITY: Record<Auth, Record<string, string[]>[]> = {
+  key: [{ apiKey: [] }, { apiKeyHeader: [] }],
+  admin: [{ adminToken: [] }],
+  callback: [{ providerCallback: [] }],
+  none: [],
+};
+
+export interface Operation {
+  method: string;
+  /** The router's pattern, e.g. /v2/jobs/:id */
+  path: string;
+  doc: RouteDoc | undefined;
+  validators: Validated[];
+}
+
+// A sub-app with its own onError wraps each handler; the original is kept under this key (hono-base.ts).
+const unwrap = (handler: object): object => {
+  let h: object & { __COMPOSED_HANDLER?: object } = handler;
+  while (h.__COMPOSED_HANDLER) h = h.__COMPOSED_HANDLER;
+  return h;
+};
+
+/** The app's endpoints (method + pattern), each with its doc and validators. Middleware (`use`, method ALL) is not one. */
+export function operations(routes: readonly RouterRoute[]): Operation[] {
+  const byKey = new Map<string, Operation>();
+  for (const route of routes) {
+    if (route.method === "ALL") continue;
+    const key = `${route.method} ${route.path}`;
+    const op = byKey.get(key) ?? { method: route.method, path: route.path, doc: undefined, validators: [] };
+    byKey.set(key, op);
+    const handler = unwrap(route.handler);
+    op.doc ??= docOf(handler);
+    const validator = validatorOf(handler);
+    if (validator) op.validators.push(validator);
+  }
+  return [...byKey.values()];
+}
+
+/** /v2/jobs/:id → /v2/jobs/{id}; a trailing * takes the name of the doc's one unnamed path parameter. */
+export function openApiPath(pattern: string, doc: RouteDoc | undefined): string {
+  const named = new Set([...pattern.matchAll(/:(\w+)/g)].map((m) => m[1]));
+  const wildcard = Object.entries(doc?.params ?? {}).find(([name, p]) => p.in === "path" && !named.has(name))?.[0] ?? "path";
+  return pattern
+    .split("/")
+    .map((segment) => (segment === "*" ? `{${wildcard}}` : segment.replace(/^:(\w+)(\{.*\})?\??$/, "{$1}")))
+    .join("/");
+}
+
+const IN_OF: Partial<Record<Validated["target"], "path" | "query" | "header" | "cookie">> = {
+  param: "path",
+  query: "query",
+  header: "header",
+  cookie: "cookie",
+};
+
+function parametersOf(op: Operation, path: string, schemas: SchemaSet): JsonSchema[] {
+  const params: JsonSchema[] = [];
+  for (const { target, schema } of op.validators) {
+    const where = IN_OF[target];
+    if (!where) continue;
+    const object = schemas.resolve(schemas.convert(schema, "input"));
+    const required = new Set((object.required as string[] | undefined) ?? []);
+    for (const [name, property] of Object.entries((object.properties ?? {}) as Record<string, JsonSchema>)) {
+      const { description, ...rest } = property;
+      params.push({ name, in: where, required: where === "path" || required.has(name), ...(description ? { description } : {}), schema: rest });
+    }
+  }
+  for (const [name, p] of Object.entries(op.doc?.params ?? {}) as [string, ParamDoc][]) {
+    if (params.some((q) => q.name === name && q.in === p.in)) continue;
+    params.push({
+      name,
+      in: p.in,
+      required: p.in === "path" || (p.required ?? false),
+      description: p.description,
+      schema: p.schema ? schemas.convert(p.schema, "input") : { type: "string" },
+    });
+  }
+  for (const [, name] of path.matchAll(/\{(\w+)\}/g)) {
+    if (!params.some((q) => q.name === name && q.in === "path")) params.push({ name, in: "path", required: true, schema: { type: "string" } });
+  }
+  return params;
+}
+
+function requestBodyOf(op: Operation, schemas: SchemaSet): JsonSchema | undefined {
+  const json = op.validators.find((v) => v.target === "json");
+  const form = op.validators.find((v) => v.target === "form");
+  const description = op.doc?.body?.description;
+  const body = json
+    ? { contentType: "application/json", schema: json.schema, description }
+    : form
+      ? { contentType: "multipart/form-data", schema: form.schema, description }
+      : op.doc?.body;
+  if (!body) return undefined;
+  const [example] = examplesOf(body.schema);
+  return {
+    required: true,
+    ...(body.description ? { description: body.description } : {}),
+    content: { [body.contentType]: { schema: schemas.convert(body.schema, "input"), ...(example === undefined ? {} : { example }) } },
+  };
+}
+
+function responsesOf(doc: RouteDoc, schemas: SchemaSet): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [status, r] of Object.entries(doc.responses)) {
+    const headers: JsonSchema = { "x-request-id": { $ref: "#/components/headers/RequestId" } };
+    for (const [name, description] of Object.entries(r.headers ?? {})) headers[name] = { description, schema: { type: "string" } };
+    const example = r.example ?? (r.schema ? examplesOf(r.schema)[0] : undefined);
+    const media: JsonSchema = {
+      ...(r.schema ? { schema: schemas.convert(r.schema, "output") } : {}),
+      ...(example === undefined ? {} : { example }),
+    };
+    const contentType = r.contentType ?? (r.schema ? "application/json" : undefined);
+    out[status] = { description: r.description, headers, ...(contentType ? { content: { [contentType]: media } } : {}) };
+  }
+  return out;
+}
+
+export interface OpenApiDocument {
+  openapi: string;
+  info: JsonSchema;
+  servers?: { url: string; description?: string }[];
+  tags: { name: string; description?: string }[];
+  paths: Record<string, Record<string, JsonSchema>>;
+  components: JsonSchema & { schemas: Record<string, JsonSchema> };
+}
+
+// What a route without doc(...) shows, so the document still lists it; the coverage test refuses such a route.
+const UNDOCUMENTED: RouteDoc = {
+  operationId: "",
+  summary: "Undocumented",
+  tag: "Undocumented",
+  auth: "none",
+  responses: { 200: { description: "Undocumented." } },
+};
+
+/** The document for these routes: every route is public, so every route is in it. */
+export function buildOpenApi(routes: readonly RouterRoute[]): OpenApiDocument {
+  const schemas = new SchemaSet();
+  const paths: OpenApiDocument["paths"] = {};
+  const tags = new Set(Object.keys(TAGS));
+  for (const found of operations(routes)) {
+    const op = { ...found, doc: found.doc ?? { ...UNDOCUMENTED, operationId: `undocumented_${found.method}_${found.path.replace(/\W+/g, "_")}` } };
+    const path = openApiPath(op.path, op.doc);
+    const parameters = parametersOf(op, path, schemas);
+    const requestBody = requestBodyOf(op, schemas);
+    tags.add(op.doc.tag);
+    (paths[path] ??= {})[op.method.toLowerCase()] = {
+      operationId: op.doc.operationId,
+      summary: op.doc.summary,
+      ...(op.doc.description ? { description: op.doc.description } : {}),
+      tags: [op.doc.tag],
+      security: SECURITY[op.doc.auth],
+      ...(parameters.length > 0 ? { parameters } : {}),
+      ...(requestBody ? { requestBody } : {}),
+      responses: responsesOf(op.doc, schemas),
+    };
+  }
+  return {
+    openapi: "3.1.1",
+    info: {
+      title: "imagegate",
+      version: API_VERSION,
+      description:
+        "An edge gateway for OpenAI's GPT Image models (gpt-image-1.5, gpt-image-2): one API over Leonardo.AI, " +
+        "apiframe.ai, OpenAI and a built-in sandbox. Jobs are tracked until they end; images are kept in R2.",
+    },
+    tags: [...tags].map((name) => (TAGS[name] ? { name, description: TAGS[name] } : { name })),
+    paths,
+    components: {
+      schemas: schemas.components,
+      securitySchemes: {
+        apiKey: { type: "http", scheme: "bearer", description: "Your imagegate API key (`ig_live_…`, or `ig_test_…` in development)." },
+        apiKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key", description: "The same API key, in a header of its own." },
+        adminToken: { type: "http", scheme: "bearer", description: "The operator's `ADMIN_TOKEN` secret." },
+        providerCallback: {
+          type: "http",
+          scheme: "bearer",
+          description: "Upstream callbacks authenticate as their provider does: Leonardo with the bearer token set on its key (`LEONARDO_WEBHOOK_TOKEN`), apiframe with `X-Webhook-Signature`.",
+        },
+      },
+      headers: {
+        RequestId: { description: "Identifies the request in imagegate's logs; send your own (≤ 64 chars) to correlate.", schema: { type: "string" } },
+      },
+    },
+  };
+}

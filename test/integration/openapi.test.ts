@@ -1,0 +1,149 @@
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import * as z from "zod";
+import { app } from "../../src/index";
+import { buildOpenApi, openApiPath, operations } from "../../src/docs/openapi";
+import { doc } from "../../src/docs/registry";
+import { validate } from "../../src/lib/validation";
+import { Problem } from "../../src/surfaces/native/problem";
+import { BASE, api, createJob } from "../helpers/api";
+
+// /openapi.json covers exactly the routes registered on the app, and says true things about them. The document is
+// also checked by a real OpenAPI validator (@readme/openapi-parser) in test/e2e/openapi.test.ts, under Node.
+
+type Doc = { paths: Record<string, Record<string, any>>; components: Record<string, Record<string, any>>; servers: { url: string }[] };
+
+const fetchDoc = async (): Promise<Doc> => {
+  const res = await api("/openapi.json", { key: null });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+  return (await res.json()) as Doc;
+};
+
+const documentedOps = (d: Doc) =>
+  Object.entries(d.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method, path, op })));
+
+function refsIn(value: unknown, out: string[] = []): string[] {
+  if (Array.isArray(value)) value.forEach((v) => refsIn(v, out));
+  else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) k === "$ref" && typeof v === "string" ? out.push(v) : refsIn(v, out);
+  }
+  return out;
+}
+
+describe("GET /openapi.json", () => {
+  it("documents every route registered on the app, and nothing else", async () => {
+    const undocumented = operations(app.routes).filter((op) => !op.doc).map((op) => `${op.method} ${op.path}`);
+    expect(undocumented, `Undocumented routes — add doc({...}) where each is registered: ${undocumented.join(", ")}`).toEqual([]);
+
+    const registered = operations(app.routes).map((op) => `${op.method.toLowerCase()} ${openApiPath(op.path, op.doc)}`).sort();
+    const documented = documentedOps(await fetchDoc()).map(({ method, path }) => `${method} ${path}`).sort();
+    expect(documented).toEqual(registered);
+    // The routes this branch serves, so a route that silently stops being registered is noticed too.
+    expect(documented).toEqual(expect.arrayContaining([
+      "get /", "get /docs", "get /healthz", "get /openapi.json", "get /v2/files/{key}", "head /v2/files/{key}",
+      "get /v2/jobs/{id}", "get /v2/models", "post /v2/images/generate",
+      "get /v2/jobs/{id}/events", "get /v2/jobs/{id}/deliveries", "post /v2/jobs/{id}/cancel",
+    ]));
+  });
+
+  it("notices an undocumented route (the check above can fail)", () => {
+    const other = new Hono();
+    other.get("/documented", doc({ operationId: "a", summary: "A", tag: "T", auth: "none", responses: { 200: { description: "ok" } } }), (c) => c.text("a"));
+    other.post("/forgotten/:id", (c) => c.text("b"));
+    expect(operations(other.routes).filter((op) => !op.doc).map((op) => `${op.method} ${op.path}`)).toEqual(["POST /forgotten/:id"]);
+    const built = buildOpenApi(other.routes);
+    expect(built.paths["/forgotten/{id}"]?.post?.summary).toBe("Undocumented");
+  });
+
+  it("reads the request from the route's own validator: the schema that validates is the schema documented", async () => {
+    const other = new Hono();
+    const Body = z.object({ size: z.number().int().max(7) }).meta({ id: "SizeBody" });
+    const Query = z.object({ verbose: z.enum(["yes", "no"]).optional() });
+    other.post(
+      "/things/:thing",
+      doc({ operationId: "b", summary: "B", tag: "T", auth: "key", responses: { 204: { description: "done" } } }),
+      validate("query", Query),
+      validate("json", Body),
+      (c) => c.body(null, 204),
+    );
+    const op = buildOpenApi(other.routes).paths["/things/{thing}"]!.post!;
+    expect(op.requestBody).toMatchObject({ required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/SizeBody" } } } });
+    expect(op.parameters).toEqual([
+      { name: "verbose", in: "query", required: false, schema: { type: "string", enum: ["yes", "no"] } },
+      { name: "thing", in: "path", required: true, schema: { type: "string" } },
+    ]);
+    expect(op.security).toEqual([{ apiKey: [] }, { apiKeyHeader: [] }]);
+  });
+
+  it("describes the native create request with the validating schema and a valid example", async () => {
+    const d = await fetchDoc();
+    expect(d.servers).toEqual([{ url: BASE }]);
+    const create = d.paths["/v2/images/generate"]!.post!;
+    const media = create.requestBody.content["application/json"];
+    expect(media.schema).toEqual({ $ref: "#/components/schemas/GenerateRequest" });
+    const schema = d.components.schemas!.GenerateRequest!;
+    expect(schema.oneOf.map((s: any) => s.properties.model.const).sort()).toEqual(["gpt-image-1.5", "gpt-image-2"]);
+    expect(schema.oneOf.every((s: any) => s.additionalProperties === false)).toBe(true);
+    // The documented example is accepted by the real endpoint.
+    const jobId = await createJob(media.example);
+    expect(jobId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(create.responses["202"].headers.Location).toBeDefined();
+    expect(create.responses["400"].content["application/problem+json"].schema).toEqual({ $ref: "#/components/schemas/Problem" });
+  });
+
+  it("gives every example that its own schema accepts", async () => {
+    let checked = 0;
+    for (const op of operations(app.routes)) {
+      for (const [status, response] of Object.entries(op.doc!.responses)) {
+        if (!response.schema || response.example === undefined) continue;
+        const result = response.schema.safeParse(response.example);
+        expect(result.success, `${op.method} ${op.path} ${status}: ${JSON.stringify(result.error?.issues)}`).toBe(true);
+        checked++;
+      }
+      for (const { target, schema } of op.validators) {
+        const examples = (z.globalRegistry.get(schema)?.examples ?? []) as unknown[];
+        for (const example of examples) expect(schema.safeParse(example).success, `${op.method} ${op.path} ${target} example`).toBe(true);
+        checked += examples.length;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(10);
+  });
+
+  it("has unique operation ids, a summary and a tag on each, and no dangling $ref", async () => {
+    const d = await fetchDoc();
+    const ops = documentedOps(d);
+    const ids = ops.map(({ op }) => op.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const { op } of ops) {
+      expect(op.summary).toEqual(expect.any(String));
+      expect(op.tags).toHaveLength(1);
+      expect(Object.keys(op.responses).length).toBeGreaterThan(0);
+    }
+    for (const ref of refsIn(d)) {
+      const [, section, name] = /^#\/components\/(\w+)\/(.+)$/.exec(ref) ?? [];
+      expect(d.components[section!]?.[name!], ref).toBeDefined();
+    }
+  });
+
+  it("says which routes need credentials, truthfully: those and only those answer 401 without them", async () => {
+    const d = await fetchDoc();
+    let guarded = 0;
+    for (const { method, path, op } of documentedOps(d)) {
+      const url = path.replace(/\{[^}]+\}/g, "00000000-0000-4000-8000-000000000000");
+      const res = await api(url, { method: method.toUpperCase(), key: null, ...(["post", "put", "patch"].includes(method) ? { body: "{}" } : {}) });
+      const needsCredentials = op.security.length > 0;
+      expect(res.status === 401, `${method} ${path} answered ${res.status} without credentials`).toBe(needsCredentials);
+      if (needsCredentials) guarded++;
+      await res.body?.cancel();
+    }
+    expect(guarded).toBeGreaterThanOrEqual(2);
+  });
+
+  it("documents the problem envelope the native surface really sends", async () => {
+    const res = await api("/v2/images/generate", { method: "POST", body: JSON.stringify({ model: "gpt-image-2", prompt: "" }) });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(Problem.strict().safeParse(body).success).toBe(true);
+  });
+});
