@@ -24,7 +24,10 @@ export interface UpstreamJob {
   attempt: number;
 }
 
-/** The upstream jobs a job is waiting on: the one it polls. (A create still in flight has no id to cancel yet.) */
+/**
+ * The upstream jobs a job is waiting on: the one it polls. A create still in flight has no id yet; the JobDO cancels
+ * what it made once it returns (JobDO.cancelLate).
+ */
 export const runningUpstream = (rec: JobRecord): UpstreamJob[] =>
   rec.step.kind === "poll" ? [{ provider: rec.step.provider, upstreamId: rec.step.upstreamId, attempt: rec.step.attempt }] : [];
 

@@ -216,8 +216,18 @@ export class JobDO extends DurableObject<Env> {
       // Steps that finish at once (e.g. poll → ingest) run on in the same alarm; save() returns what is stored, so
       // a job cancelled meanwhile stops here.
       do {
-        rec = await this.save(await advance(rec, { env: this.env, now, save: async (r) => void (await this.save(r)) }));
+        const computed = await advance(rec, { env: this.env, now, save: async (r) => void (await this.save(r)) });
+        rec = await this.save(computed);
+        if (rec.status === "CANCELLED" && computed.status !== "CANCELLED") await this.cancelLate(computed);
       } while (!isTerminal(rec.status) && rec.wakeAt !== null && rec.wakeAt <= now() && rec.wakeAt < rec.deadlineAt);
     }
+  }
+
+  /** The job was cancelled while this step created an upstream job: that one is cancelled too, where it can be. */
+  private async cancelLate(computed: JobRecord): Promise<void> {
+    const stored = await this.load();
+    const done = new Set(stored?.attempts.filter((a) => a.outcome === "cancelled").map((a) => a.upstreamId));
+    const attempts = await cancelUpstream(this.env, computed, runningUpstream(computed).filter((u) => !done.has(u.upstreamId)));
+    if (attempts.length > 0) await this.update((current) => current && { ...current, attempts: [...current.attempts, ...attempts] });
   }
 }

@@ -174,6 +174,43 @@ describe("cancel", () => {
     expect(await checkedLedger(accountId)).toEqual({ granted: 20, balance: 20, reserved: 0, spent: 0 });
   });
 
+  it("cancels the upstream job that a create in flight made after the job was cancelled", async () => {
+    const { key, accountId } = await mintAccount({ credits: 20 });
+    const asked: string[] = [];
+    const upstreamCancelled = new Promise<void>((resolve) => {
+      sandbox.cancel = async (upstreamId) => {
+        asked.push(upstreamId);
+        resolve();
+      };
+    });
+    const submit = sandbox.submit;
+    let release!: () => void;
+    const cancelAnswered = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const creating = new Promise<void>((resolve) => (reached = resolve));
+    sandbox.submit = async (...args) => {
+      reached();
+      await cancelAnswered;
+      return submit(...args);
+    };
+    try {
+      const jobId = await createJob(body("cancel: create in flight"), key);
+      await creating; // the job's first alarm (it is due at once) is creating the upstream job
+      const job = await expectCancelled(await cancel(jobId, key), jobId);
+      expect(job.attempts).toEqual([]); // nothing known upstream yet
+      release();
+      await upstreamCancelled;
+      let rec = await storedJob(jobId);
+      for (let i = 0; i < 50 && !rec.attempts.some((a) => a.outcome === "cancelled"); i++) rec = await storedJob(jobId);
+      expect(rec.status).toBe("CANCELLED");
+      expect(asked).toEqual([expect.stringMatching(/^sbx_\d+_1$/)]);
+      expect(rec.attempts).toEqual([expect.objectContaining({ provider: "sandbox", outcome: "cancelled", upstreamId: asked[0], detail: "upstream job cancelled" })]);
+      expect(await checkedLedger(accountId)).toEqual({ granted: 20, balance: 20, reserved: 0, spent: 0 });
+    } finally {
+      sandbox.submit = submit;
+    }
+  });
+
   it("answers 404 to another account, and its job runs on", async () => {
     const owner = await mintAccount({ credits: 20 });
     const other = await mintAccount({ credits: 20 });
