@@ -17,6 +17,17 @@ export default defineConfig({
           FILE_SIGNING_SECRET: "test-file-signing-secret",
           ADMIN_TOKEN: "test-admin-token-0123456789",
           SANDBOX_LATENCY_MS: "1000",
+          // Every provider points at its real host, which the outbound service routes to the simulator. The keys are
+          // fakes of the shapes the simulator accepts (test/sim/testing.ts).
+          LEONARDO_API_KEY: "0f8fad5b-d9cb-469f-a165-70867728950e",
+          LEONARDO_WEBHOOK_TOKEN: "leonardo-callback-token-for-tests",
+          APIFRAME_API_KEY: "afk_simtest_0123456789abcdef",
+          OPENAI_API_KEY: "sk-simtest-0123456789abcdef",
+          // Fan-out is exercised on every provider: apiframe and OpenAI take 10 images per call upstream, 4 here.
+          PROVIDER_MAX_PER_CALL: "apiframe=4,openai=4",
+          // Short upstream time limits, so that hang faults end quickly.
+          UPSTREAM_TIMEOUT_SECONDS: "3",
+          OPENAI_TIMEOUT_SECONDS: "4",
         },
       },
     }),

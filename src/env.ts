@@ -1,5 +1,6 @@
 import type { AccountDO } from "./accounts/account-do";
 import type { JobDO } from "./jobs/job-do";
+import type { UpstreamDO } from "./jobs/upstream-do";
 
 /** Bindings, vars and secrets of the Worker (wrangler.toml, .dev.vars). */
 export interface Env {
@@ -7,6 +8,8 @@ export interface Env {
   FILES: R2Bucket;
   JOBS: DurableObjectNamespace<JobDO>;
   ACCOUNTS: DurableObjectNamespace<AccountDO>;
+  /** One per upstream provider: circuit breaker, health figures, upstream id → job index. */
+  UPSTREAMS: DurableObjectNamespace<UpstreamDO>;
 
   /** "development" (npm start), "test" (vitest) or "production". */
   ENVIRONMENT: string;
@@ -14,6 +17,12 @@ export interface Env {
   SANDBOX?: string;
   SANDBOX_LATENCY_MS?: string;
   PROVIDER_ORDER?: string;
+  /** Lower per-call image limits, e.g. "openai=4,apiframe=5"; larger jobs fan out (SPEC §4.4). */
+  PROVIDER_MAX_PER_CALL?: string;
+  /** Time limit of one upstream API call (create, poll, upload); default 30. */
+  UPSTREAM_TIMEOUT_SECONDS?: string;
+  /** Time limit of one synchronous OpenAI generation; default 300. */
+  OPENAI_TIMEOUT_SECONDS?: string;
   JOB_DEADLINE_SECONDS?: string;
   FILE_URL_TTL_SECONDS?: string;
   /** Default create rate limit per key (token bucket); a key may carry its own. */
@@ -22,6 +31,16 @@ export interface Env {
   FILE_SIGNING_SECRET?: string;
   /** Guards /admin/*; when unset, every admin route is refused. */
   ADMIN_TOKEN?: string;
+
+  /** Upstream providers: a provider without a key is not configured. Base URLs default to the real services. */
+  LEONARDO_API_KEY?: string;
+  LEONARDO_BASE_URL?: string;
+  /** The callback token set on the Leonardo key; /hooks/leonardo accepts only `Authorization: Bearer <it>`. */
+  LEONARDO_WEBHOOK_TOKEN?: string;
+  APIFRAME_API_KEY?: string;
+  APIFRAME_BASE_URL?: string;
+  OPENAI_API_KEY?: string;
+  OPENAI_BASE_URL?: string;
   /** The local development key printed by `npm start`: seeded as a real key with credits on first use, outside production only. */
   DEV_API_KEY?: string;
 }

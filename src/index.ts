@@ -18,6 +18,7 @@ import { uploads } from "./surfaces/native/uploads";
 import { openai } from "./surfaces/openai/routes";
 import { renderProblem } from "./surfaces/native/problem";
 import { playground } from "./ui/page";
+import { hooks } from "./webhooks/inbound/routes";
 
 // Wiring only: request ids, surfaces, error rendering, Durable Object exports.
 
@@ -50,6 +51,7 @@ app.route("/v1", openai);
 app.route("/api/rest", leonardo);
 app.route("/", reference(app));
 app.route("/", playground);
+app.route("/hooks", hooks);
 
 app.notFound((c) => renderProblem(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 app.onError(renderProblem);
@@ -65,3 +67,4 @@ export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
 export { app };
 export { AccountDO } from "./accounts/account-do";
 export { JobDO } from "./jobs/job-do";
+export { UpstreamDO } from "./jobs/upstream-do";

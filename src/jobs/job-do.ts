@@ -3,11 +3,11 @@ import { settleJob } from "../accounts/settle";
 import type { Env } from "../env";
 import { now } from "../lib/clock";
 import { WebhookOutbox, webhookFor, webhookStatus, type DeliveryRecord } from "../webhooks/outbox";
-import { cancelUpstream, cancelledJob, runningUpstream, type UpstreamJob } from "./cancel";
+import { cancelledJob } from "./cancel";
 import { EventLog, isFinal, jobAt, nextEvent, type LoggedEvent } from "./event-log";
 import { EventStreams } from "./event-stream";
 import { eventsBetween } from "./events";
-import { advance, failJob } from "./machine";
+import { advance, cancelUpstream, failJob, firstStep, pollNow, type MachineDeps } from "./machine";
 import { nextAlarmAt } from "./next-alarm";
 import { isTerminal, type JobInit, type JobRecord } from "./record";
 import { jobView } from "./view";
@@ -27,6 +27,12 @@ export type CancelResult = { cancelled: boolean; job: JobRecord };
 export class JobDO extends DurableObject<Env> {
   /** Requests waiting for this job to end (Prefer: wait, the OpenAI surface); woken by save(). */
   private waiters = new Set<(rec: JobRecord) => void>();
+  /** Alarm runs, one after another: a step may await an upstream for minutes (OpenAI), and must not be run twice. */
+  private running: Promise<void> | null = null;
+  /** Upstream ids whose callbacks arrived and whose polls the next alarm brings forward. */
+  private nudged = new Set<string>();
+  /** The tail of the chain of writes: saves run one at a time (an alarm's step and its deliveries run side by side). */
+  private writes: Promise<unknown> = Promise.resolve();
   private readonly log = new EventLog(this.ctx.storage);
   private readonly streams = new EventStreams();
   private readonly outbox = new WebhookOutbox(this.env, this.ctx.storage);
@@ -35,9 +41,6 @@ export class JobDO extends DurableObject<Env> {
   private async load(): Promise<JobRecord | null> {
     return (await this.ctx.storage.get<JobRecord>(KEY)) ?? null;
   }
-
-  /** The tail of the chain of writes: saves run one at a time (an alarm's step and its deliveries run side by side). */
-  private writes: Promise<unknown> = Promise.resolve();
 
   /**
    * Reads the stored job, lets `change` decide its next state (null: no change), and stores that with the event it
@@ -96,9 +99,13 @@ export class JobDO extends DurableObject<Env> {
     const rec = await this.load();
     if (!rec) return;
     const settled = (await this.ctx.storage.get<boolean>(SETTLED)) === true;
-    const at = nextAlarmAt(rec, { settled, webhookDueAt: await this.outbox.nextDueAt() }, now());
+    const at = nextAlarmAt(rec, { settled, webhookDueAt: await this.outbox.nextDueAt(), nudged: this.nudged.size > 0 }, now());
     if (at === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(at);
+  }
+
+  private deps(): MachineDeps {
+    return { env: this.env, now, save: async (r) => void (await this.save(r)) };
   }
 
   /** Admission: stores the new job and sets its first alarm. Idempotent: a second call returns the first job. */
@@ -120,7 +127,7 @@ export class JobDO extends DurableObject<Env> {
             completedAt: null,
             deadlineAt: at + deadlineSeconds * 1000,
             attempts: [],
-            step: { kind: "dispatch", candidate: 0, attempt: 1, tries: 0, sending: false },
+            step: firstStep(),
             wakeAt: at,
             webhookStatus: init.webhook ? "pending" : null,
           },
@@ -150,17 +157,30 @@ export class JobDO extends DurableObject<Env> {
     });
   }
 
+  /**
+   * A callback from the provider says an upstream job may have moved: the job's next poll is brought forward to now,
+   * through the alarm (the only path that advances a job). The callback is never trusted by itself; the poll confirms
+   * it. False when this job is not waiting for that upstream id.
+   */
+  async nudge(upstreamId: string): Promise<boolean> {
+    const rec = await this.load();
+    if (!rec || isTerminal(rec.status) || !pollNow(rec, new Set([upstreamId]), now())) return false;
+    this.nudged.add(upstreamId);
+    if (!this.running) await this.schedule();
+    return true;
+  }
+
   /** Ends a job that has not ended (CANCELLED); `cancelled: false` with the job as it is when it had already ended. */
   async cancel(): Promise<CancelResult | null> {
-    const taken: { upstream: UpstreamJob[] | null } = { upstream: null };
+    const taken: { before: JobRecord | null } = { before: null };
     let job = await this.update((current) => {
       if (!current || isTerminal(current.status)) return null;
-      taken.upstream = runningUpstream(current);
+      taken.before = current;
       return cancelledJob(current, now());
     });
     if (!job) return null;
-    if (!taken.upstream) return { cancelled: false, job };
-    const attempts = await cancelUpstream(this.env, job, taken.upstream);
+    if (!taken.before) return { cancelled: false, job };
+    const attempts = await cancelUpstream(taken.before, this.deps());
     if (attempts.length > 0) job = (await this.update((current) => current && { ...current, attempts: [...current.attempts, ...attempts] }))!;
     await this.schedule();
     return { cancelled: true, job };
@@ -190,13 +210,25 @@ export class JobDO extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    while (this.running) await this.running.catch(() => undefined);
+    this.running = this.runAlarm().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async runAlarm(): Promise<void> {
     const rec = await this.load();
     if (!rec) return;
     await this.ctx.storage.setAlarm(now() + WATCHDOG_MS);
-    if (isTerminal(rec.status)) await this.settle(rec);
+    if (isTerminal(rec.status)) {
+      this.nudged.clear();
+      await this.settle(rec);
+    }
     // A slow receiver must not hold up the job, nor a long step the webhooks: both run side by side.
     await Promise.all([this.step(rec), this.outbox.deliverDue(() => this.load(), (seq) => this.log.get(seq))]);
     await this.restampWebhookStatus();
+    // Callbacks that arrived while the step ran make the next alarm due at once.
     await this.schedule();
   }
 
@@ -207,27 +239,36 @@ export class JobDO extends DurableObject<Env> {
   }
 
   private async step(start: JobRecord): Promise<void> {
-    let rec = start;
-    if (isTerminal(rec.status)) return;
+    if (isTerminal(start.status)) return;
     const at = now();
+    let rec = this.takeNudges(start, at);
+    const deps = this.deps();
     if (at >= rec.deadlineAt) {
+      await cancelUpstream(rec, deps);
       await this.save(failJob(rec, "timeout", `The job did not finish within its deadline of ${Math.round((rec.deadlineAt - rec.createdAt) / 1000)} s.`, at));
     } else if (rec.wakeAt !== null && at >= rec.wakeAt) {
       // Steps that finish at once (e.g. poll → ingest) run on in the same alarm; save() returns what is stored, so
       // a job cancelled meanwhile stops here.
       do {
-        const computed = await advance(rec, { env: this.env, now, save: async (r) => void (await this.save(r)) });
+        const computed = await advance(rec, deps);
         rec = await this.save(computed);
         if (rec.status === "CANCELLED" && computed.status !== "CANCELLED") await this.cancelLate(computed);
       } while (!isTerminal(rec.status) && rec.wakeAt !== null && rec.wakeAt <= now() && rec.wakeAt < rec.deadlineAt);
     }
   }
 
-  /** The job was cancelled while this step created an upstream job: that one is cancelled too, where it can be. */
+  private takeNudges(rec: JobRecord, at: number): JobRecord {
+    if (this.nudged.size === 0) return rec;
+    const next = pollNow(rec, this.nudged, at) ?? rec;
+    this.nudged.clear();
+    return next;
+  }
+
+  /** The job was cancelled while this step created upstream jobs: those are cancelled too, where they can be. */
   private async cancelLate(computed: JobRecord): Promise<void> {
     const stored = await this.load();
     const done = new Set(stored?.attempts.filter((a) => a.outcome === "cancelled").map((a) => a.upstreamId));
-    const attempts = await cancelUpstream(this.env, computed, runningUpstream(computed).filter((u) => !done.has(u.upstreamId)));
+    const attempts = await cancelUpstream(computed, this.deps(), done);
     if (attempts.length > 0) await this.update((current) => current && { ...current, attempts: [...current.attempts, ...attempts] });
   }
 }

@@ -1,6 +1,6 @@
 import type { JobSpec } from "../catalogue";
 import type { ProviderName } from "../providers/names";
-import type { ErrorClass, ImageRef } from "../providers/types";
+import type { ErrorClass, ImageRef, UpstreamCost } from "../providers/types";
 import type { Json } from "../lib/json";
 
 // The JobDO's stored state. Only the JobDO writes it; surfaces read it through the job view.
@@ -21,22 +21,50 @@ export interface StoredFile {
   sha256: string;
 }
 
+/** One entry of the routing trail: an upstream create and what became of it, or a provider passed over. */
 export interface Attempt {
   provider: ProviderName;
-  /** "cancelled": the owner cancelled the job; `detail` says what became of the upstream job. */
-  outcome: "accepted" | "completed" | "unknown" | "cancelled" | ErrorClass;
+  /**
+   * "unknown": a create that may have been accepted but was never confirmed (not re-sent); "skipped": circuit open;
+   * "cancelled": the job ended early (cancelled by its owner) and `detail` says what became of this upstream job.
+   */
+  outcome: "accepted" | "completed" | "unknown" | "skipped" | "cancelled" | ErrorClass;
   ms: number;
   at: number;
+  /** The create's attempt number (apiframe's Idempotency-Key derives from it); absent on "skipped". */
+  attempt?: number;
+  /** The fan-out part the create served. */
+  part?: number;
   upstreamId?: string;
   detail?: string;
-  cost?: number;
+  /** What the provider reported it charged, for the operator (not shown to clients). */
+  cost?: UpstreamCost;
+}
+
+/** One upstream call's share of a job (SPEC §4.4): a job above a provider's per-call limit has several. */
+export interface Part {
+  quantity: number;
+  /** The attempt number of its current create; kept when an idempotent create is re-sent. */
+  attempt: number;
+  /** "sending" is stored before the create goes out, so a crash mid-create is known on resume. */
+  state: "queued" | "sending" | "running" | "done";
+  /** Creates tried for this part on the current provider. */
+  tries: number;
+  /** When the part next needs attention: its create (queued) or its next poll (running). */
+  at: number;
+  upstreamId: string | null;
+  polls: number;
+  pollErrors: number;
+  progress: number | null;
+  /** When its current create was sent. */
+  startedAt: number;
+  images: ImageRef[];
 }
 
 export type Step =
-  /** `sending` is stored before the upstream create, so a crash mid-create is known on resume. */
-  | { kind: "dispatch"; candidate: number; attempt: number; tries: number; sending: boolean }
-  | { kind: "poll"; provider: ProviderName; upstreamId: string; attempt: number; errors: number }
-  | { kind: "ingest"; provider: ProviderName; attempt: number; images: ImageRef[]; errors: number }
+  /** Work on one candidate provider: its parts are created, polled and retried until all are done. */
+  | { kind: "upstream"; candidate: number; parts: Part[] }
+  | { kind: "ingest"; provider: ProviderName; candidate: number; images: ImageRef[]; errors: number }
   | { kind: "end" };
 
 export interface WebhookTarget {

@@ -1,20 +1,26 @@
-import { CATALOGUE, type JobSpec } from "../catalogue";
+import type { JobSpec } from "../catalogue";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { PROVIDER_NAMES, type ProviderName } from "../providers/names";
 import { PROVIDERS } from "../providers/registry";
 import type { Capabilities } from "../providers/types";
 
-/** Why a provider cannot take this job, or null when it can. */
+// Which providers may serve a job, in which order (SPEC §4.2). Circuit state reorders them later, at dispatch, in the
+// JobDO (upstream.ts): admission stays free of extra round trips.
+
+/** Why a provider cannot take this job, or null when it can. A seed or prompt_enhance never rules one out. */
 export function capabilityProblem(caps: Capabilities | null, spec: JobSpec): string | null {
   if (!caps) return `does not offer ${spec.model}`;
-  const entry = CATALOGUE[spec.model];
-  if (caps.sizes === "presets" && !Object.values(entry.presets).some((p) => p.width === spec.width && p.height === spec.height)) {
-    return `takes only the preset sizes, not ${spec.width}x${spec.height}`;
+  if (caps.sizes === "presets") {
+    if (spec.aspectRatio === null) return `takes only preset sizes (aspect ratios), not the exact size ${spec.width}x${spec.height}`;
+    if (caps.aspectRatios && !caps.aspectRatios.includes(spec.aspectRatio)) {
+      return `takes only the aspect ratios ${caps.aspectRatios.join(", ")} for ${spec.model}, not ${spec.aspectRatio}`;
+    }
   }
   if (spec.background === "transparent" && !caps.transparentBackground) return `has no transparent background for ${spec.model}`;
   if (spec.references.length > caps.maxReferences) return `takes at most ${caps.maxReferences} reference images, not ${spec.references.length}`;
-  if (spec.referenceStrength && !caps.referenceStrength) return "has no reference strength";
+  if (spec.references.length > 0 && spec.referenceStrength && !caps.referenceStrength) return `has no reference strength for ${spec.model}`;
+  if (spec.references.length > 0 && spec.inputFidelity === "high" && !caps.inputFidelity) return `has no input_fidelity high for ${spec.model}`;
   if (spec.mask && !caps.mask) return "cannot apply an edit mask";
   return null;
 }
@@ -23,15 +29,26 @@ function isProviderName(name: string): name is ProviderName {
   return (PROVIDER_NAMES as readonly string[]).includes(name);
 }
 
-/** The configured providers able to serve the spec, in the order to try them (SPEC §4.2). */
+/** Cents per image of this job's quality; providers that cannot serve it sort last. */
+function priceOf(env: Env, spec: JobSpec, name: ProviderName): number {
+  return PROVIDERS[name]?.capabilities(spec.model, env)?.centsPerImage[spec.quality] ?? Number.POSITIVE_INFINITY;
+}
+
+/** The request's list as given; else PROVIDER_ORDER, then the rest cheapest first; else cheapest first. */
+export function providerOrder(env: Env, spec: JobSpec, requested: ProviderName[] | null): ProviderName[] {
+  if (requested) return [...new Set(requested)];
+  const configured = [...new Set((env.PROVIDER_ORDER ?? "").split(",").map((s) => s.trim()).filter(isProviderName))];
+  const rest = PROVIDER_NAMES.filter((name) => !configured.includes(name)).sort((a, b) => priceOf(env, spec, a) - priceOf(env, spec, b));
+  return [...configured, ...rest];
+}
+
+/** The configured providers able to serve the spec, in the order to try them. None → 422 naming each one's reason. */
 export function chooseCandidates(env: Env, spec: JobSpec, requested: ProviderName[] | null): ProviderName[] {
-  const configuredOrder = (env.PROVIDER_ORDER ?? "").split(",").map((s) => s.trim()).filter(isProviderName);
-  const order = requested ?? [...new Set([...configuredOrder, ...PROVIDER_NAMES])];
   const exclusions: { path: string; message: string }[] = [];
   const candidates: ProviderName[] = [];
-  for (const name of order) {
+  for (const name of providerOrder(env, spec, requested)) {
     const provider = PROVIDERS[name];
-    const problem = !provider || !provider.configured(env) ? "is not configured" : capabilityProblem(provider.capabilities(spec.model), spec);
+    const problem = !provider || !provider.configured(env) ? "is not configured" : capabilityProblem(provider.capabilities(spec.model, env), spec);
     if (problem) exclusions.push({ path: `provider.${name}`, message: `${name} ${problem}` });
     else candidates.push(name);
   }

@@ -28,6 +28,19 @@ export async function hmacSha256(key: string | Uint8Array, message: string | Uin
   return new Uint8Array(await crypto.subtle.sign("HMAC", k, asBytes(message)));
 }
 
+export function fromHex(hex: string): Uint8Array | null {
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex)) return null;
+  return Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+}
+
+/** Checks a hex HMAC-SHA256 of `message` in constant time (WebCrypto's verify). */
+export async function verifyHmacSha256(key: string | Uint8Array, message: string | Uint8Array, macHex: string): Promise<boolean> {
+  const mac = fromHex(macHex);
+  if (!mac || mac.length !== 32) return false;
+  const k = await crypto.subtle.importKey("raw", asBytes(key), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  return crypto.subtle.verify("HMAC", k, mac, asBytes(message));
+}
+
 /** Constant-time comparison of two strings (length leaks, content does not). */
 export function timingSafeEqual(a: string, b: string): boolean {
   const x = encoder.encode(a);

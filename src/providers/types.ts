@@ -1,22 +1,29 @@
 import type { JobSpec, ModelId } from "../catalogue";
 import type { Env } from "../env";
+import type { StoredFile } from "../jobs/record";
 import type { ProviderName } from "./names";
 
 export type { ProviderName } from "./names";
 
 /** What one provider can do for one model; routing filters candidates with it. */
 export interface Capabilities {
-  /** "presets": only the catalogue's preset sizes; "custom": any size the catalogue allows. */
+  /** "presets": only the catalogue's preset sizes (those in `aspectRatios`); "custom": any size the catalogue allows. */
   sizes: "presets" | "custom";
-  /** Most images one upstream call can return. */
+  /** With "presets": the preset names the provider takes; null means every preset of the model. */
+  aspectRatios: readonly string[] | null;
+  /** Most images one upstream call can return; larger jobs are fanned out (SPEC §4.4). */
   maxPerCall: number;
   transparentBackground: boolean;
   maxReferences: number;
+  /** Honoured when sent; a job with a seed is not refused by a provider without (SPEC §2.1: "honoured by providers that support it"). */
   seed: boolean;
   referenceStrength: boolean;
+  /** input_fidelity "high" on references needs it; "low" is every provider's default behaviour. */
   inputFidelity: boolean;
   /** Whether it applies an edit mask (absent: it does not). */
   mask?: boolean;
+  /** What this provider charges us per image, in its own currency scaled to USD cents (for "cheapest first"). */
+  centsPerImage: Readonly<Record<JobSpec["quality"], number>>;
 }
 
 /** How an upstream failure is treated (SPEC §4.3). */
@@ -27,26 +34,52 @@ export interface ClassifiedError {
   message: string;
   /** For rate_limited: how long the provider asked us to wait. */
   retryAfterMs?: number;
+  /**
+   * The create may have been accepted upstream although we did not learn its id (it timed out after sending, or its
+   * answer was unreadable). Re-sending it blindly could make a second upstream job (SPEC §4.3).
+   */
+  unknownOutcome?: boolean;
+}
+
+/** Upstream cost of one attempt, for the operator (SPEC §5): whatever the provider reports. */
+export interface UpstreamCost {
+  /** Leonardo's apiCreditCost. */
+  apiCreditCost?: number;
+  /** apiframe's creditCost. */
+  creditCost?: number;
+  /** OpenAI's token usage. */
+  usage?: { inputTokens: number; outputTokens: number; totalTokens: number };
 }
 
 export interface ProviderContext {
   env: Env;
   jobId: string;
-  /** 1-based attempt number; stable across alarm retries of the same attempt. */
+  accountId: string;
+  /** The gateway's public origin the job was created through (callback URLs, signed file URLs). */
+  origin: string;
+  /** When the job was created: anything minted from it (signed URLs) is the same on every re-send. */
+  createdAt: number;
+  deadlineAt: number;
+  /** The attempt number of this create; the same on a re-send of a create whose outcome is unknown. */
   attempt: number;
+  /** Which fan-out part this call serves, and the job file index of its first image. */
+  part: number;
+  firstIndex: number;
   now: number;
+  /** Stores the part's n-th image as the job's file (for providers that answer with the bytes, e.g. OpenAI). */
+  store(n: number, body: ReadableStream<Uint8Array>): Promise<StoredFile>;
 }
 
-/** An image the provider has made, named by a reference it can open later (survives restarts). */
-export type ImageRef = string;
+/** An image the provider has made: a reference its `open()` can read later (survives restarts), or a file already stored. */
+export type ImageRef = string | { stored: StoredFile };
 
 export type SubmitOutcome =
-  | { kind: "accepted"; upstreamId: string; pollInMs: number; cost?: number }
-  | { kind: "completed"; images: ImageRef[]; upstreamId?: string; cost?: number };
+  | { kind: "accepted"; upstreamId: string; pollInMs?: number; cost?: UpstreamCost }
+  | { kind: "completed"; images: ImageRef[]; upstreamId?: string; cost?: UpstreamCost };
 
 export type PollOutcome =
-  | { kind: "running"; progress: number | null; pollInMs: number }
-  | { kind: "completed"; images: ImageRef[] }
+  | { kind: "running"; progress: number | null; pollInMs?: number }
+  | { kind: "completed"; images: ImageRef[]; cost?: UpstreamCost }
   | { kind: "failed"; error: ClassifiedError };
 
 export interface OpenedImage {
@@ -62,10 +95,11 @@ export interface Provider {
   /** True when re-sending the same attempt cannot create a second upstream job (e.g. an Idempotency-Key). */
   idempotentSubmit: boolean;
   configured(env: Env): boolean;
-  capabilities(model: ModelId): Capabilities | null;
+  capabilities(model: ModelId, env: Env): Capabilities | null;
+  /** Creates the upstream job for `spec` (whose quantity is this part's). */
   submit(spec: JobSpec, ctx: ProviderContext): Promise<SubmitOutcome>;
   poll(upstreamId: string, spec: JobSpec, ctx: ProviderContext): Promise<PollOutcome>;
-  open(image: ImageRef, spec: JobSpec, ctx: ProviderContext): Promise<OpenedImage>;
+  open(image: string, spec: JobSpec, ctx: ProviderContext): Promise<OpenedImage>;
   cancel?(upstreamId: string, ctx: ProviderContext): Promise<void>;
   classifyError(err: unknown): ClassifiedError;
 }

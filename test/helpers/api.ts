@@ -39,15 +39,23 @@ export function patchJob(jobId: string, patch: (rec: JobRecord) => JobRecord): P
 export const fireAlarm = (jobId: string): Promise<boolean> => runDurableObjectAlarm(jobStubOf(jobId));
 
 /**
- * Moves the job `ms` into the future without sleeping: its wake-up comes due now, and a sandbox upstream job
- * (whose id carries its submit time) looks `ms` older.
+ * Moves the job `ms` into the future without sleeping: its wake-up (and every part's) comes due now, and a sandbox
+ * upstream job (whose id carries its submit time) looks `ms` older. Simulator jobs are aged with `advance` instead.
  */
 export function elapse(jobId: string, ms: number): Promise<void> {
   return patchJob(jobId, (r) => {
-    const step = r.step.kind === "poll" && r.step.provider === "sandbox"
-      ? { ...r.step, upstreamId: r.step.upstreamId.replace(/^sbx_(\d+)/, (_m, t: string) => `sbx_${Number(t) - ms}`) }
+    const due = Date.now();
+    const step = r.step.kind === "upstream"
+      ? {
+          ...r.step,
+          parts: r.step.parts.map((p) => ({
+            ...p,
+            at: Math.min(p.at, due),
+            upstreamId: p.upstreamId?.replace(/^sbx_(\d+)/, (_m, t: string) => `sbx_${Number(t) - ms}`) ?? null,
+          })),
+        }
       : r.step;
-    return { ...r, step, wakeAt: r.wakeAt === null ? null : Math.min(r.wakeAt, Date.now()) };
+    return { ...r, step, wakeAt: r.wakeAt === null ? null : Math.min(r.wakeAt, due) };
   });
 }
 

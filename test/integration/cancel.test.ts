@@ -5,9 +5,12 @@ import type { JobDO } from "../../src/jobs/job-do";
 import type { LoggedEvent } from "../../src/jobs/event-log";
 import type { JobRecord } from "../../src/jobs/record";
 import { JobView } from "../../src/jobs/view";
+import { firstStep } from "../../src/jobs/machine";
 import { sandbox } from "../../src/providers/sandbox";
 import { api, createJob, elapse, fireAlarm, jobStubOf, patchJob, runToEnd, storedJob } from "../helpers/api";
 import { checkedLedger, mintAccount } from "../helpers/accounts";
+import { addFaults, clearFaults, fireUntil, simCalls } from "../helpers/upstream";
+import { tag } from "../sim/testing";
 import { deliverDue, hookUrl, openEvents, parseSse, readToEnd, received } from "../helpers/webhooks";
 
 // POST /v2/jobs/:id/cancel (SPEC §2.1): a job that has not ended becomes CANCELLED, its credits are refunded, the
@@ -23,6 +26,13 @@ const logged = (jobId: string): Promise<LoggedEvent[]> =>
 
 /** Holds the job where it stands: its next step is an hour away (background alarms change nothing meanwhile). */
 const hold = (jobId: string, patch: (r: JobRecord) => JobRecord = (r) => r) => patchJob(jobId, (r) => ({ ...patch(r), wakeAt: Date.now() + 3_600_000 }));
+
+/** The upstream id of the job's running sandbox job. */
+function upstreamOf(rec: JobRecord): string {
+  const part = rec.step.kind === "upstream" ? rec.step.parts.find((p) => p.state === "running") : undefined;
+  if (!part?.upstreamId) throw new Error(`no upstream job is running (step ${rec.step.kind})`);
+  return part.upstreamId;
+}
 
 async function expectCancelled(res: Response, jobId: string): Promise<JobView> {
   expect(res.status).toBe(200);
@@ -40,7 +50,7 @@ describe("cancel", () => {
   it("cancels a QUEUED job and refunds its credits; a second cancel is 409", async () => {
     const { key, accountId } = await mintAccount({ credits: 20 });
     const jobId = await createJob(body("cancel: queued"), key);
-    await hold(jobId, (r) => ({ ...r, status: "QUEUED", provider: null, progress: null, attempts: [], step: { kind: "dispatch", candidate: 0, attempt: 1, tries: 0, sending: false } }));
+    await hold(jobId, (r) => ({ ...r, status: "QUEUED", provider: null, progress: null, attempts: [], step: firstStep() }));
     expect(await checkedLedger(accountId)).toEqual({ granted: 20, balance: 20 - LOW, reserved: LOW, spent: 0 });
 
     const job = await expectCancelled(await cancel(jobId, key), jobId);
@@ -60,11 +70,10 @@ describe("cancel", () => {
     const jobId = await createJob(body("cancel: processing"), key);
     await fireAlarm(jobId); // dispatch
     const before = await storedJob(jobId);
-    expect(before.step.kind).toBe("poll");
+    const upstreamId = upstreamOf(before);
     await hold(jobId);
 
     const job = await expectCancelled(await cancel(jobId, key), jobId);
-    const upstreamId = before.step.kind === "poll" ? before.step.upstreamId : "";
     expect(job.attempts.at(-1)).toEqual({ provider: "sandbox", outcome: "cancelled", ms: 0, upstreamId, detail: expect.stringMatching(/cannot cancel/) });
     expect(await checkedLedger(accountId)).toEqual({ granted: 20, balance: 20, reserved: 0, spent: 0 });
 
@@ -149,6 +158,21 @@ describe("cancel", () => {
     expect(await fireAlarm(jobId)).toBe(false);
   });
 
+  it("cancels the apiframe job upstream (through the simulator) and records it", async () => {
+    const { key, accountId } = await mintAccount({ credits: 50 });
+    const t = tag();
+    await addFaults({ provider: "apiframe", match: t, fault: "latency", latencyMs: 600_000 });
+    const jobId = await createJob({ prompt: `cancel upstream ${t}`, model: "gpt-image-1.5", provider: "apiframe", gptImageParams: { quality: "low" } }, key);
+    const accepted = await fireUntil(jobId, (r) => r.attempts.some((a) => a.outcome === "accepted"));
+    const upstreamId = accepted.attempts.find((a) => a.outcome === "accepted")!.upstreamId!;
+    const job = await expectCancelled(await cancel(jobId, key), jobId);
+    expect(job.attempts.at(-1)).toEqual({ provider: "apiframe", outcome: "cancelled", ms: expect.any(Number), upstreamId, detail: "upstream job cancelled" });
+    const cancels = (await simCalls(t, "&provider=apiframe&kind=api")).filter((c) => c.path.endsWith("/cancel"));
+    expect(cancels.map((c) => [c.method, c.status, c.jobId])).toEqual([["POST", 200, upstreamId]]);
+    expect(await checkedLedger(accountId)).toEqual({ granted: 50, balance: 50, reserved: 0, spent: 0 });
+    await clearFaults(t);
+  });
+
   it("asks the provider to cancel the upstream job where it can, best effort, recording how it went", async () => {
     const { key, accountId } = await mintAccount({ credits: 20 });
     const asked: string[] = [];
@@ -157,7 +181,7 @@ describe("cancel", () => {
     };
     const first = await createJob(body("cancel: upstream"), key);
     await fireAlarm(first);
-    const upstreamId = ((await storedJob(first)).step as { upstreamId: string }).upstreamId;
+    const upstreamId = upstreamOf(await storedJob(first));
     await hold(first);
     const job = await expectCancelled(await cancel(first, key), first);
     expect(asked).toEqual([upstreamId]);

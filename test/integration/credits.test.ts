@@ -113,7 +113,9 @@ describe("credits", () => {
   it("charges nothing when a request fails before the account", async () => {
     const { key, accountId } = await mintAccount({ credits: 10 });
     await problem(await post({ prompt: "credits: invalid", model: "gpt-image-2", gptImage2Params: { quality: "ultra" } }, key), 400);
-    await problem(await post({ ...body("credits: no provider"), provider: "leonardo" }, key), 422);
+    // Leonardo has no transparent background: asked for it alone, no provider can serve the job.
+    const transparent = { prompt: "credits: no provider", model: "gpt-image-2", gptImage2Params: { quality: "low", background: "transparent", output_format: "png" } };
+    await problem(await post({ ...transparent, provider: "leonardo" }, key), 422);
     await problem(await post({ ...body("credits: bad ref"), gptImage2Params: { input_images: ["upl_000000000000000000000000"] } }, key), 400);
     expect(await checkedLedger(accountId)).toEqual({ granted: 10, balance: 10, reserved: 0, spent: 0 });
   });

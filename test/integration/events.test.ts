@@ -26,8 +26,9 @@ const moveLastEvent = (jobId: string, at: number): Promise<void> =>
 /** Makes the sandbox's upstream job exactly `ms` old and its poll due now. */
 const sandboxElapsed = (jobId: string, ms: number): Promise<void> =>
   patchJob(jobId, (r) => {
-    if (r.step.kind !== "poll") throw new Error(`expected a poll step, found ${r.step.kind}`);
-    return { ...r, step: { ...r.step, upstreamId: `sbx_${Date.now() - ms}_${r.step.attempt}` }, wakeAt: Date.now() };
+    if (r.step.kind !== "upstream" || r.step.parts[0]?.state !== "running") throw new Error(`expected a running upstream part, found ${r.step.kind}`);
+    const parts = r.step.parts.map((p) => ({ ...p, upstreamId: `sbx_${Date.now() - ms}_${p.attempt}`, at: Date.now() }));
+    return { ...r, step: { ...r.step, parts }, wakeAt: Date.now() };
   });
 
 const saved = { ...HEARTBEAT };

@@ -73,9 +73,19 @@ describe("native API", () => {
   });
 
   it("422s a request no configured provider can serve, naming each provider's reason", async () => {
-    const body = await problem(await post(JSON.stringify({ prompt: "p", model: "gpt-image-2", provider: "leonardo" })), 422);
+    const request = {
+      prompt: "p",
+      model: "gpt-image-2",
+      provider: ["leonardo", "apiframe"],
+      gptImage2Params: { width: 1536, height: 864, background: "transparent", output_format: "png" },
+    };
+    const body = await problem(await post(JSON.stringify(request)), 422);
     expect(body.code).toBe("no_provider");
-    expect(body.errors).toEqual([{ path: "provider.leonardo", message: "leonardo is not configured" }]);
+    expect(body.errors).toEqual([
+      { path: "provider.leonardo", message: "leonardo has no transparent background for gpt-image-2" },
+      { path: "provider.apiframe", message: "apiframe takes only preset sizes (aspect ratios), not the exact size 1536x864" },
+    ]);
+    expect(body.detail).toContain("leonardo has no transparent background");
   });
 
   it("404s unknown jobs and malformed ids, and unknown routes", async () => {
@@ -99,7 +109,7 @@ describe("native API", () => {
       status: "active",
       creditsPerImage: { low: 4, medium: 9, high: 23, auto: 23 },
       sizes: { presets: { "16:9": { width: 1376, height: 768 } }, custom: { maxEdgeExclusive: 3840, multipleOf: 16 } },
-      providers: ["sandbox"],
+      providers: ["sandbox", "leonardo", "apiframe", "openai"],
     });
     expect(data[0]).toMatchObject({ status: "deprecated", lifecycle: { sunsetOn: "2026-12-01", successor: "gpt-image-2" } });
   });

@@ -5,6 +5,7 @@ import { pngSize } from "../../src/lib/png";
 import { KEEP_ALIVE } from "../../src/surfaces/openai/answer";
 import { BASE, DEV_KEY, fireAlarm, patchJob, runToEnd, sha256Hex, storedJob } from "../helpers/api";
 import { b64ToBytes, bytesToB64, jobWithPrompt, openaiClient, pngBytes } from "../helpers/compat";
+import { simImageUrl } from "../helpers/upstream";
 
 // The OpenAI-compatible surface, driven by the official openai SDK. Answers start at once (grace 0) so the test can
 // read the job id from x-imagegate-job-id and run the job through its alarms before the SDK reads the body.
@@ -172,19 +173,24 @@ describe("POST /v1/images/edits", () => {
   it("takes the JSON variant with a data: URL (decoded into an upload) and an https URL", async () => {
     const png = await pngBytes(40, 30);
     const prompt = fresh("edit json");
+    const catUrl = await simImageUrl(`cat for ${prompt}`); // a real image the job fetches through the SSRF guard
     const { data: body, response } = await client
       .post<OpenAI.ImagesResponse>("/images/edits", {
-        body: { model: "gpt-image-2", prompt, images: [{ image_url: `data:image/png;base64,${bytesToB64(png)}` }, { image_url: "https://example.com/cat.png" }] },
+        body: { model: "gpt-image-2", prompt, images: [{ image_url: `data:image/png;base64,${bytesToB64(png)}` }, { image_url: catUrl }] },
       })
       .withResponse();
     expect(pngSize(b64ToBytes(body.data![0]!.b64_json!))).toEqual({ width: 1024, height: 1024 });
     const rec = await storedJob(response.headers.get("x-imagegate-job-id")!);
-    const [upload, url] = rec.spec.references;
-    expect(url).toEqual({ kind: "url", url: "https://example.com/cat.png" });
+    const [upload, copied] = rec.spec.references;
+    // The URL reference was fetched once through the SSRF guard and copied into R2 before any provider saw it.
+    expect(copied!.kind).toBe("upload");
+    expect(await sha256Hex(new Uint8Array(await (await fetch(catUrl)).arrayBuffer()))).toBe(
+      await sha256Hex(new Uint8Array(await (await env.FILES.get(`uploads/${(copied as { id: string }).id}.png`))!.arrayBuffer())),
+    );
     expect(upload!.kind).toBe("upload");
     const id = (upload as { id: string }).id;
     expect(await sha256Hex(new Uint8Array(await (await env.FILES.get(`uploads/${id}.png`))!.arrayBuffer()))).toBe(await sha256Hex(png));
-    expect(rec.input).toMatchObject({ images: [{ image_url: id }, { image_url: "https://example.com/cat.png" }] });
+    expect(rec.input).toMatchObject({ images: [{ image_url: id }, { image_url: catUrl }] });
   });
 
   it.each([

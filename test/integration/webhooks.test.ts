@@ -1,10 +1,11 @@
+import { runInDurableObject } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { JobView } from "../../src/jobs/view";
 import { DELIVERY } from "../../src/webhooks/deliver";
 import { RETRY_DELAYS_MS } from "../../src/webhooks/schedule";
 import type { ReceivedRequest } from "../sim/receiver";
-import { api, createJob, fireAlarm, runToEnd } from "../helpers/api";
+import { api, createJob, fireAlarm, jobStubOf, runToEnd } from "../helpers/api";
 import { mintAccount, type TestAccount } from "../helpers/accounts";
 import { deliverDue, hookUrl, outboxOf, programReceiver, received } from "../helpers/webhooks";
 
@@ -98,6 +99,8 @@ describe("outbound webhooks", () => {
     expect(wait).toBeGreaterThanOrEqual(RETRY_DELAYS_MS[0] * 0.8 - 1000);
     expect(wait).toBeLessThanOrEqual(RETRY_DELAYS_MS[0] * 1.2 + 1000);
     expect((await jobOf(jobId, account.key)).webhookStatus).toBe("pending");
+    // The ended job still owes this delivery, so its alarm is set for the retry.
+    expect(await runInDurableObject(jobStubOf(jobId), (_i, state) => state.storage.getAlarm())).toBe(Date.parse(deliveries.data[0]!.nextAttemptAt));
 
     await deliverDue(jobId);
     deliveries = await deliveriesOf(jobId, account.key);

@@ -212,6 +212,7 @@ export function apiframeRoutes(state: SimState) {
     const params = (body.model === "gpt-image-1.5" ? body.gptImageParams : body.gptImage2Params) ?? {};
     if (params.background === "transparent" && params.output_format === "jpeg")
       return validation({ [`${paramsKey}.background`]: ["transparent background needs output_format png or webp"] });
+    note(c, { inputs: params.input_images ?? [] });
     const count = params.number_of_images ?? 1;
     const cost = PRICES[body.model][params.quality ?? "auto"] * count;
     if (key.startsWith("afk_nocredit"))

@@ -7,7 +7,9 @@
 // POST   /_sim/config        {latencyMs?, deliverCallbacks?, leonardo?: {callbackUrl|null, callbackToken?, apiKey?}}
 // GET    /_sim/config
 // GET    /_sim/calls         ?provider=&kind=api|image|upload&match= → [{provider, kind, method, path, idempotencyKey,
-//                            at, status, jobId, prompt, fault}] in arrival order;  DELETE /_sim/calls[?match=]
+//                            at, status, jobId, prompt, fault, inputs}] in arrival order;  DELETE /_sim/calls[?match=]
+//                            (inputs: the references a valid create named — Leonardo "TYPE:id", apiframe input_images
+//                            URLs, OpenAI edit image types — else null)
 // GET    /_sim/unexpected    ?match= (substring of the URL) → [{method, url, at}];  DELETE /_sim/unexpected[?match=]
 // GET    /_sim/callbacks     ?provider=&match=&wait=ms → pending callbacks [{id, provider, event, url, headers, body,
 //                            jobId, prompt}], removed as they are returned

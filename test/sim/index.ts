@@ -78,6 +78,7 @@ function recordCalls(state: SimState, provider: Provider): MiddlewareHandler<Sim
       jobId: null,
       prompt: null,
       fault: null,
+      inputs: null,
     };
     c.set("call", call);
     state.record(call);

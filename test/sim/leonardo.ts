@@ -144,6 +144,7 @@ export function leonardoRoutes(state: SimState) {
           : jobOfImage.get(image.id)?.ownerKey === key && statusOf(jobOfImage.get(image.id)!) === "COMPLETE";
       if (!found) return fail(400, `Image reference ${image.id} (${image.type}) was not found`);
     }
+    note(c, { inputs: refs.map((ref) => `${ref.image.type}:${ref.image.id}`) });
     const faults = state.faults.takeJob("leonardo", p.prompt);
     if (faults.moderated) return fail(400, "This prompt was blocked by our content moderation filter.");
     const id = crypto.randomUUID();

@@ -200,6 +200,7 @@ export function openaiRoutes(state: SimState) {
     if (spec.background === "transparent" && outputFormat === "jpeg")
       return errorResponse(bad("Transparent background needs output_format png or webp.", "background", "invalid_value"));
 
+    note(c, { inputs: images.map((b) => sniffImage(b) ?? "unknown") });
     const faults = state.faults.takeJob("openai", spec.prompt);
     note(c, { fault: Object.keys(faults).join(",") || null });
     if (faults.moderated)

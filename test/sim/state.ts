@@ -27,6 +27,8 @@ export type CallRecord = {
   jobId: string | null;
   prompt: string | null;
   fault: string | null;
+  /** The reference images a create named (Leonardo image ids, apiframe input_images URLs, OpenAI image file types). */
+  inputs: string[] | null;
 };
 
 export type UnexpectedCall = { method: string; url: string; at: number };
@@ -172,7 +174,7 @@ export function createState(options: SimOptions = {}) {
 export type SimState = ReturnType<typeof createState>;
 
 /** Adds what a handler learnt (job id, prompt) to the record of the call it is answering. */
-export function note(c: Context<SimEnv>, fields: Partial<Pick<CallRecord, "jobId" | "prompt" | "fault">>): void {
+export function note(c: Context<SimEnv>, fields: Partial<Pick<CallRecord, "jobId" | "prompt" | "fault" | "inputs">>): void {
   Object.assign(c.var.call, fields);
 }
 

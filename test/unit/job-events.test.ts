@@ -53,6 +53,8 @@ describe("when the JobDO's alarm fires next", () => {
     ["a running job whose step is later than its deadline: the deadline", job("PROCESSING", 10, { wakeAt: T + 700_000 }), none, T + 600_000],
     ["a running job without a step time: its deadline", job("QUEUED", null, { wakeAt: null }), none, T + 600_000],
     ["a running job with a webhook due sooner: the webhook", job("PROCESSING", 10), { settled: true, webhookDueAt: T + 5 }, T + 5],
+    ["a running job a provider callback nudged: now", job("PROCESSING", 10), { settled: true, webhookDueAt: null, nudged: true }, T],
+    ["an ended job, nudged too late: nothing for the nudge", job("COMPLETED", 100, { wakeAt: null }), { settled: true, webhookDueAt: null, nudged: true }, null],
     ["an ended job that owes nothing: none", job("COMPLETED", 100, { wakeAt: null }), none, null],
     ["an ended job not yet settled: the settlement retry", job("FAILED", null, { wakeAt: null }), { settled: false, webhookDueAt: null }, T + SETTLE_RETRY_MS],
     ["an ended job with a webhook retry in 5 h: the retry", job("COMPLETED", 100, { wakeAt: null }), { settled: true, webhookDueAt: T + 18_000_000 }, T + 18_000_000],

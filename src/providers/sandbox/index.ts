@@ -11,6 +11,7 @@ const REF_PREFIX = "sandbox:";
 
 const CAPABILITIES: Capabilities = {
   sizes: "custom",
+  aspectRatios: null,
   maxPerCall: 10,
   transparentBackground: true,
   maxReferences: 16,
@@ -18,6 +19,7 @@ const CAPABILITIES: Capabilities = {
   referenceStrength: true,
   inputFidelity: true,
   mask: true,
+  centsPerImage: { low: 0, medium: 0, high: 0, auto: 0 },
 };
 
 const latencyOf = (env: Env): number => {
@@ -44,7 +46,7 @@ export const sandbox: Provider = {
     const latency = latencyOf(ctx.env);
     const elapsed = ctx.now - submittedAt(upstreamId);
     if (elapsed >= latency) {
-      return { kind: "completed", images: Array.from({ length: spec.quantity }, (_, i) => `${REF_PREFIX}${i}`) };
+      return { kind: "completed", images: Array.from({ length: spec.quantity }, (_, i) => `${REF_PREFIX}${ctx.firstIndex + i}`) };
     }
     return { kind: "running", progress: Math.min(99, Math.floor((elapsed / latency) * 100)), pollInMs: Math.min(250, latency - elapsed) };
   },

@@ -51,7 +51,7 @@ export function modelView(entry: ModelEntry, env: Env, now: number): z.infer<typ
     references: { max: entry.references.native, strength: entry.references.strength, inputFidelity: entry.references.inputFidelity },
     creditsPerImage: { ...entry.credits },
     providers: Object.values(PROVIDERS)
-      .filter((p) => p.configured(env) && p.capabilities(entry.id) !== null)
+      .filter((p) => p.configured(env) && p.capabilities(entry.id, env) !== null)
       .map((p) => p.name),
   };
 }

@@ -18,6 +18,7 @@ import { preferredWait } from "./prefer";
 import { GenerateRequest, JobCreated } from "./schemas";
 import { nativeToJobRequest } from "./to-spec";
 import { problems, renderProblem } from "./problem";
+import { statusView } from "./status";
 
 // /v2: the native job API (seed 002's dialect). Routes stay thin: parse, call, render.
 
@@ -120,3 +121,14 @@ native.get("/models", listModelsDoc, (c) => {
   const list: z.infer<typeof ModelList> = { data: modelEntries().map((entry) => modelView(entry, c.env, now())) };
   return c.json(list);
 });
+
+const statusDoc = doc({
+  operationId: "providerStatus",
+  summary: "Provider health",
+  description: "Each provider's circuit state, recent error rate and p50 latency.",
+  tag: TAG,
+  auth: "none",
+  responses: { 200: { description: "Every provider's health." } },
+});
+
+native.get("/status", statusDoc, async (c) => c.json(await statusView(c.env, now())));

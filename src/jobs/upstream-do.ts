@@ -1,0 +1,62 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { claimProbe, closedCircuit, healthOf, recordSample, type Circuit, type Health, type Sample } from "./circuit";
+
+// One Durable Object per upstream provider, shared by every JobDO: its circuit breaker and health figures, and the
+// index from its upstream job ids back to imagegate's jobs (Leonardo calls back with only its generation id).
+// Callers pass their clock, so the breaker's time is the job's time.
+
+const CIRCUIT = "circuit";
+const LINK_TTL_MS = 48 * 3600_000;
+const PRUNE_EVERY_MS = 3600_000;
+
+export interface UpstreamLink {
+  upstreamId: string;
+  jobId: string;
+}
+
+export class UpstreamDO extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS links (upstream_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, at INTEGER NOT NULL)");
+  }
+
+  private async circuit(): Promise<Circuit> {
+    return (await this.ctx.storage.get<Circuit>(CIRCUIT)) ?? closedCircuit();
+  }
+
+  async health(now: number): Promise<Health> {
+    return healthOf(await this.circuit(), now);
+  }
+
+  /** True when a call may go: the circuit is closed, or this caller is the half-open probe. */
+  async claim(now: number): Promise<boolean> {
+    const { circuit, granted } = claimProbe(await this.circuit(), now);
+    await this.ctx.storage.put(CIRCUIT, circuit);
+    return granted;
+  }
+
+  /** Outcomes of calls, and upstream ids to remember, from one step of one job. */
+  async report(samples: Sample[], links: UpstreamLink[], now: number): Promise<void> {
+    if (samples.length > 0) {
+      let circuit = await this.circuit();
+      for (const sample of samples) circuit = recordSample(circuit, sample);
+      await this.ctx.storage.put(CIRCUIT, circuit);
+    }
+    for (const link of links) {
+      this.ctx.storage.sql.exec("INSERT OR REPLACE INTO links (upstream_id, job_id, at) VALUES (?, ?, ?)", link.upstreamId, link.jobId, now);
+    }
+    if (links.length > 0 && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
+  }
+
+  async jobOf(upstreamId: string): Promise<string | null> {
+    const row = this.ctx.storage.sql.exec<{ job_id: string }>("SELECT job_id FROM links WHERE upstream_id = ?", upstreamId).toArray()[0];
+    return row?.job_id ?? null;
+  }
+
+  override async alarm(): Promise<void> {
+    this.ctx.storage.sql.exec("DELETE FROM links WHERE at < ?", Date.now() - LINK_TTL_MS);
+    const left = this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM links").one().n;
+    if (left > 0) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
+  }
+}

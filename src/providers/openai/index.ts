@@ -1,0 +1,114 @@
+import type { JobSpec, ModelId, Reference } from "../../catalogue";
+import type { Env } from "../../env";
+import { ReferenceNotFound, referenceKey } from "../../files/references";
+import type { StoredFile } from "../../jobs/record";
+import { baseUrl, maxPerCall } from "../config";
+import { classifyThrown, generationTimeoutMs, upstreamFetch } from "../http";
+import { multipart, type FilePart } from "../multipart";
+import { UpstreamError, type Capabilities, type Provider, type ProviderContext } from "../types";
+import { MalformedAnswer, scanImagesAnswer } from "./b64-stream";
+import { openaiError } from "./errors";
+import { OpenAIAnswerSkeleton, fromOpenAIUsage, toOpenAIEditFields, toOpenAIGeneration } from "./wire";
+
+// OpenAI Images API (PROVIDERS.md): synchronous, base64 out. The whole generation happens inside submit: its answer is
+// scanned as a stream and each image decoded straight into the job's R2 file (ctx.store), so the part completes at
+// once with files already stored and nothing is left for open(). References make it an edit (multipart, streamed).
+
+const DEFAULT_BASE_URL = "https://api.openai.com/v1";
+const WIRE_MAX_PER_CALL = 10;
+
+// OpenAI's list prices per 1024x1024 image (gpt-image-1.5); gpt-image-2 is ASSUMED to cost the same.
+const CENTS = { low: 0.9, medium: 3.4, high: 13.3, auto: 13.3 } as const;
+
+const configOf = (env: Env): { key: string; base: string } => ({
+  key: env.OPENAI_API_KEY ?? "",
+  base: baseUrl(env.OPENAI_BASE_URL, DEFAULT_BASE_URL),
+});
+
+function capabilities(model: ModelId, env: Env): Capabilities {
+  const gpt15 = model === "gpt-image-1.5";
+  return {
+    sizes: gpt15 ? "presets" : "custom",
+    aspectRatios: null,
+    maxPerCall: maxPerCall(env, "openai", WIRE_MAX_PER_CALL),
+    // ASSUMPTION: PROVIDERS.md lists background transparent for both models.
+    transparentBackground: true,
+    maxReferences: 16,
+    seed: false,
+    referenceStrength: false,
+    inputFidelity: gpt15,
+    centsPerImage: CENTS,
+  };
+}
+
+async function referenceFile(ref: Reference, ctx: ProviderContext, n: number): Promise<FilePart> {
+  const key = await referenceKey(ctx.env, ctx.accountId, ref, ctx.now);
+  const head = key === null ? null : await ctx.env.FILES.head(key);
+  if (key === null || head === null) throw new ReferenceNotFound("a reference image is not held by imagegate");
+  return {
+    name: "image[]",
+    filename: `reference-${n}.${key.slice(key.lastIndexOf(".") + 1)}`,
+    contentType: head.httpMetadata?.contentType ?? "application/octet-stream",
+    size: head.size,
+    open: async () => {
+      const object = await ctx.env.FILES.get(key);
+      if (!object) throw new ReferenceNotFound("a reference image vanished");
+      return object.body;
+    },
+  };
+}
+
+async function request(spec: JobSpec, ctx: ProviderContext, key: string, base: string): Promise<{ url: string; init: RequestInit }> {
+  const auth = { authorization: `Bearer ${key}`, accept: "application/json" };
+  if (spec.references.length === 0) {
+    return { url: `${base}/images/generations`, init: { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(toOpenAIGeneration(spec)) } };
+  }
+  const files = await Promise.all(spec.references.map((ref, n) => referenceFile(ref, ctx, n)));
+  const form = multipart(toOpenAIEditFields(spec), files);
+  return { url: `${base}/images/edits`, init: { method: "POST", headers: { ...auth, "content-type": form.contentType }, body: form.body } };
+}
+
+export const openai: Provider = {
+  name: "openai",
+  idempotentSubmit: false,
+  configured: (env) => Boolean(env.OPENAI_API_KEY),
+  capabilities,
+
+  async submit(spec, ctx) {
+    const { key, base } = configOf(ctx.env);
+    const { url, init } = await request(spec, ctx, key, base);
+    const res = await upstreamFetch("openai", url, init, generationTimeoutMs(ctx, ctx.env), "create");
+    if (!res.ok) throw await openaiError(res, ctx.now);
+    if (!res.body) throw new UpstreamError({ class: "retryable", message: "openai answered without a body", unknownOutcome: true });
+    // From here the generation has happened (and is billed): any failure is an unknown outcome, never re-sent.
+    const files: StoredFile[] = [];
+    let skeleton: unknown;
+    try {
+      skeleton = await scanImagesAnswer(res.body, async (n, bytes) => {
+        if (n >= spec.quantity) {
+          await bytes.cancel();
+          return;
+        }
+        files.push(await ctx.store(n, bytes));
+      });
+    } catch (err) {
+      const what = err instanceof MalformedAnswer ? `a broken answer (${err.message})` : "images we could not store";
+      throw new UpstreamError({ class: "retryable", message: `openai answered with ${what}`, unknownOutcome: true });
+    }
+    const answer = OpenAIAnswerSkeleton.safeParse(skeleton);
+    if (!answer.success || answer.data.data.length !== spec.quantity || files.length !== spec.quantity) {
+      throw new UpstreamError({ class: "retryable", message: `openai answered with ${files.length} of ${spec.quantity} images`, unknownOutcome: true });
+    }
+    return { kind: "completed", images: files.map((file) => ({ stored: file })), cost: fromOpenAIUsage(answer.data) };
+  },
+
+  async poll() {
+    throw new UpstreamError({ class: "fatal", message: "openai jobs are synchronous: there is nothing to poll" });
+  },
+
+  async open() {
+    throw new UpstreamError({ class: "fatal", message: "openai images are stored while the answer arrives" });
+  },
+
+  classifyError: (err) => classifyThrown("openai", err),
+};

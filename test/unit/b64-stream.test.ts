@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import { MalformedAnswer, scanImagesAnswer } from "../../src/providers/openai/b64-stream";
+
+// OpenAI's base64 answer decoded as a stream: large images arriving in small, arbitrary chunks (splitting keys, escapes
+// and base64 quads) come out byte for byte, and no piece handed on is larger than what arrived.
+
+const encoder = new TextEncoder();
+
+function randomBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+function base64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+const toHex = (digest: ArrayBuffer): string => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+const hex = async (data: Uint8Array): Promise<string> => toHex(await crypto.subtle.digest("SHA-256", data));
+
+/** `text` as a stream of chunks of 1..maxChunk bytes (deterministic sizes). */
+function chunked(text: string, maxChunk: number, seed = 7): ReadableStream<Uint8Array> {
+  const bytes = encoder.encode(text);
+  const sizes = randomBytes(Math.ceil(bytes.length / 1) + 1, seed);
+  let at = 0;
+  let k = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      const size = 1 + ((sizes[k++ % sizes.length]! * 257 + k) % maxChunk);
+      controller.enqueue(bytes.slice(at, at + size));
+      at += size;
+    },
+  });
+}
+
+interface Received {
+  index: number;
+  sha: string;
+  length: number;
+  largestPiece: number;
+}
+
+async function scan(text: string, maxChunk: number): Promise<{ skeleton: unknown; images: Received[] }> {
+  const images: Received[] = [];
+  const skeleton = await scanImagesAnswer(chunked(text, maxChunk), async (index, stream) => {
+    const digest = new crypto.DigestStream("SHA-256");
+    const writer = digest.getWriter();
+    let length = 0;
+    let largestPiece = 0;
+    for await (const piece of stream as unknown as AsyncIterable<Uint8Array>) {
+      length += piece.length;
+      largestPiece = Math.max(largestPiece, piece.length);
+      await writer.write(piece);
+    }
+    await writer.close();
+    images.push({ index, sha: toHex(await digest.digest), length, largestPiece });
+  });
+  return { skeleton, images };
+}
+
+describe("streaming base64 decode of OpenAI answers", () => {
+  it("decodes two large images arriving in small chunks, byte for byte, without ever handing on a large piece", async () => {
+    const first = randomBytes(3 * 1024 * 1024 + 1, 11);
+    const second = randomBytes(1024 * 1024 + 2, 23);
+    const text = `{"created":1700000000,"background":"opaque","data":[{"b64_json":"${base64(first)}"},{"b64_json":"${base64(second)}"}],"usage":{"input_tokens":12,"output_tokens":4160,"total_tokens":4172}}`;
+    const { skeleton, images } = await scan(text, 4096);
+    expect(images.map((i) => [i.index, i.length])).toEqual([[0, first.length], [1, second.length]]);
+    expect(images[0]!.sha).toBe(await hex(first));
+    expect(images[1]!.sha).toBe(await hex(second));
+    // Each decoded piece comes from at most one network chunk (plus a 3-byte carry): nothing is accumulated.
+    expect(Math.max(...images.map((i) => i.largestPiece))).toBeLessThanOrEqual(3075);
+    expect(skeleton).toEqual({ created: 1700000000, background: "opaque", data: [{ b64_json: "" }, { b64_json: "" }], usage: { input_tokens: 12, output_tokens: 4160, total_tokens: 4172 } });
+  });
+
+  it("copes with chunks of one byte, pretty-printed JSON, escaped slashes and line breaks in the base64", async () => {
+    const bytes = randomBytes(5000, 5);
+    const b64 = base64(bytes);
+    const escaped = b64.replace(/(.{76})/g, "$1\n").replace(/\//g, "\\/").replace(/\n/g, "\\n");
+    const text = `{\n  "note": "b64_json",\n  "data" : [ {\n    "b64_json" :\t"${escaped}" } ],\n  "size": "1024x1024"\n}`;
+    const { skeleton, images } = await scan(text, 1);
+    expect(images).toHaveLength(1);
+    expect(images[0]!.sha).toBe(await hex(bytes));
+    expect(skeleton).toEqual({ note: "b64_json", data: [{ b64_json: "" }], size: "1024x1024" });
+  });
+
+  it("accepts unpadded base64 and ignores b64_json text inside other strings", async () => {
+    const bytes = randomBytes(1000, 3); // 1000 bytes: base64 ends in "=="
+    const text = `{"x":"say \\"b64_json\\": \\"no\\"","data":[{"b64_json":"${base64(bytes).replace(/=+$/, "")}"}]}`;
+    const { images, skeleton } = await scan(text, 7);
+    expect(images[0]!.sha).toBe(await hex(bytes));
+    expect(skeleton).toEqual({ x: 'say "b64_json": "no"', data: [{ b64_json: "" }] });
+  });
+
+  it("refuses answers that break off or are not base64, and passes on the sink's own failure", async () => {
+    const b64 = base64(randomBytes(3000, 9));
+    await expect(scan(`{"data":[{"b64_json":"${b64.slice(0, 1000)}`, 64)).rejects.toBeInstanceOf(MalformedAnswer);
+    await expect(scan(`{"data":[{"b64_json":"${b64}"}]`, 64)).rejects.toBeInstanceOf(MalformedAnswer);
+    await expect(scan(`{"data":[{"b64_json":"${b64.slice(0, 100)}!${b64.slice(100)}"}]}`, 64)).rejects.toBeInstanceOf(MalformedAnswer);
+    await expect(scan('{"id": "sim-malformed", "status": "COMPL', 16)).rejects.toBeInstanceOf(MalformedAnswer);
+    const failing = scanImagesAnswer(chunked(`{"data":[{"b64_json":"${b64}"}]}`, 100), async (_i, stream) => {
+      await stream.getReader().read();
+      throw new Error("R2 is down");
+    });
+    await expect(failing).rejects.toThrow("R2 is down");
+  });
+
+  it("refuses an answer with a huge non-image part", async () => {
+    await expect(scan(`{"junk":"${"x".repeat(300 * 1024)}"}`, 4096)).rejects.toBeInstanceOf(MalformedAnswer);
+  });
+});
