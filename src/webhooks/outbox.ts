@@ -6,7 +6,7 @@ import { jobAt, type LoggedEvent } from "../jobs/event-log";
 import { isTerminal, type JobRecord, type WebhookTarget } from "../jobs/record";
 import { jobView } from "../jobs/view";
 import { deliverWebhook, type DeliveryOutcome } from "./deliver";
-import { retryDelayMs } from "./schedule";
+import { retryDelayMs, retryScale } from "./schedule";
 
 // A job's outbound webhooks, kept in its JobDO's storage so that they survive restarts: one entry per event the
 // webhook asked for (its `webhook-id` is made once, so every retry carries the same id and the same body), and a
@@ -136,7 +136,7 @@ export class WebhookOutbox {
 
   private async record(entry: OutboxEntry, body: string, started: number, outcome: DeliveryOutcome): Promise<void> {
     const attempt = entry.attempts + 1;
-    const delay = outcome.kind === "retry" ? retryDelayMs(attempt) : null;
+    const delay = outcome.kind === "retry" ? retryDelayMs(attempt, Math.random, retryScale(this.env.WEBHOOK_RETRY_SCALE)) : null;
     const next: OutboxEntry =
       delay !== null
         ? { ...entry, attempts: attempt, nextAt: now() + delay, body }

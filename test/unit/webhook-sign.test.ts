@@ -2,7 +2,7 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { toBase64 } from "../../src/lib/crypto";
 import { signatureHeader } from "../../src/webhooks/sign";
-import { MAX_ATTEMPTS, RETRY_DELAYS_MS, retryDelayMs } from "../../src/webhooks/schedule";
+import { MAX_ATTEMPTS, RETRY_DELAYS_MS, retryDelayMs, retryScale } from "../../src/webhooks/schedule";
 
 // Signatures as the standardwebhooks library (a real client) checks them, and the retry schedule of SPEC §6.
 
@@ -45,6 +45,13 @@ describe("the retry schedule", () => {
       expect(retryDelayMs(i + 1, () => 0.5)).toBe(base);
     }
     expect(retryDelayMs(8)).toBeNull();
+  });
+
+  it("compresses the whole schedule by WEBHOOK_RETRY_SCALE, and ignores a scale outside (0, 1]", () => {
+    expect(retryDelayMs(2, () => 0.5, retryScale("0.01"))).toBe(3_000);
+    expect(retryDelayMs(8, () => 0.5, retryScale("0.01"))).toBeNull();
+    for (const bad of [undefined, "", "0", "-1", "2", "fast"]) expect(retryScale(bad)).toBe(1);
+    expect(retryScale("0.002")).toBe(0.002);
   });
 
   it("jitters: the same failure does not always get the same delay", () => {
