@@ -18,7 +18,7 @@ import { preferredWait } from "./prefer";
 import { GenerateRequest, JobCreated } from "./schemas";
 import { nativeToJobRequest } from "./to-spec";
 import { problems, renderProblem } from "./problem";
-import { statusView } from "./status";
+import { StatusView, statusView } from "./status";
 
 // /v2: the native job API (seed 002's dialect). Routes stay thin: parse, call, render.
 
@@ -44,6 +44,11 @@ const createJobDoc = doc({
       description: "`wait=N` (RFC 7240): hold the answer until the job ends or N seconds pass (N above 60 counts as 60).",
       schema: z.string(),
     },
+    "Idempotency-Key": {
+      in: "header",
+      description: "Up to 255 printable ASCII characters. Repeating a request with the same key and body returns the same job (`Idempotent-Replayed: true`) instead of making another; the same key with another body is a 422.",
+      schema: z.string().min(1).max(255),
+    },
   },
   responses: {
     200: {
@@ -59,11 +64,15 @@ const createJobDoc = doc({
       headers: {
         Location: "`/v2/jobs/<id>`",
         "Preference-Applied": "With `Prefer: wait=N`: `wait=N`, the wait applied.",
+        "Idempotent-Replayed": "`true` when an earlier request with this Idempotency-Key made the job.",
+        "RateLimit-Limit": "Jobs this key may create per minute.",
+        "RateLimit-Remaining": "Jobs left in the current minute.",
+        "RateLimit-Reset": "Seconds until the window resets.",
         Deprecation: "Set when the model is deprecated (RFC 9745).",
         Sunset: "The date the deprecated model stops answering (RFC 8594).",
       },
     },
-    ...problems(400, 401, 410, 413, 415, 422),
+    ...problems(400, 401, 402, 409, 410, 413, 415, 422, 429, 503),
   },
 });
 
@@ -128,7 +137,7 @@ const statusDoc = doc({
   description: "Each provider's circuit state, recent error rate and p50 latency.",
   tag: TAG,
   auth: "none",
-  responses: { 200: { description: "Every provider's health." } },
+  responses: { 200: { description: "Every provider's health.", schema: StatusView } },
 });
 
 native.get("/status", statusDoc, async (c) => c.json(await statusView(c.env, now())));
