@@ -43,6 +43,7 @@ describe("GET /openapi.json", () => {
     expect(documented).toEqual(expect.arrayContaining([
       "get /", "get /docs", "get /healthz", "get /openapi.json", "get /v2/files/{key}", "head /v2/files/{key}",
       "get /v2/jobs/{id}", "get /v2/models", "post /v2/images/generate",
+      "get /v2/jobs/{id}/events", "get /v2/jobs/{id}/deliveries", "post /v2/jobs/{id}/cancel",
     ]));
   });
 

@@ -7,12 +7,14 @@ import { requireKey } from "../../accounts/auth";
 import { now } from "../../lib/clock";
 import { jsonBody } from "../../lib/json-body";
 import { validate } from "../../lib/validation";
-import { admit, readOwnJob } from "../../jobs/admit";
+import { admit, jobStub, readOwnJob } from "../../jobs/admit";
+import { isTerminal } from "../../jobs/record";
 import { JobView, jobView } from "../../jobs/view";
 import { doc } from "../../docs/registry";
 import { createdExample, jobExample } from "./examples";
 import { idempotencyOf } from "./idempotency-key";
 import { ModelList, modelView } from "./models";
+import { preferredWait } from "./prefer";
 import { GenerateRequest, JobCreated } from "./schemas";
 import { nativeToJobRequest } from "./to-spec";
 import { problems, renderProblem } from "./problem";
@@ -32,16 +34,31 @@ const createJobDoc = doc({
   description:
     "Validates the request against the model catalogue, picks the providers that can serve it and queues the job. " +
     "Model parameters go under `gptImageParams` (gpt-image-1.5) or `gptImage2Params` (gpt-image-2); unknown keys are " +
-    "refused. Follow the job with `GET /v2/jobs/{id}`.",
+    "refused. Follow the job with `GET /v2/jobs/{id}`, its event stream, or a webhook; or send `Prefer: wait=N` to " +
+    "have the answer held until the job ends (at most N seconds, N ≤ 60).",
   tag: TAG,
   auth: "key",
+  params: {
+    Prefer: {
+      in: "header",
+      description: "`wait=N` (RFC 7240): hold the answer until the job ends or N seconds pass (N above 60 counts as 60).",
+      schema: z.string(),
+    },
+  },
   responses: {
+    200: {
+      description: "With `Prefer: wait=N`: the job ended within N seconds; the finished job.",
+      schema: JobView,
+      example: jobExample,
+      headers: { Location: "`/v2/jobs/<id>`", "Preference-Applied": "`wait=N`, the wait applied" },
+    },
     202: {
-      description: "The job is queued.",
-      schema: JobCreated,
+      description: "The job is queued: `{jobId, status}`; with `Prefer: wait=N`, the job as it stands when N seconds have passed.",
+      schema: z.union([JobCreated, JobView]),
       example: createdExample,
       headers: {
         Location: "`/v2/jobs/<id>`",
+        "Preference-Applied": "With `Prefer: wait=N`: `wait=N`, the wait applied.",
         Deprecation: "Set when the model is deprecated (RFC 9745).",
         Sunset: "The date the deprecated model stops answering (RFC 8594).",
       },
@@ -53,14 +70,25 @@ const createJobDoc = doc({
 native.post("/images/generate", createJobDoc, requireKey(), jsonBody(), validate("json", GenerateRequest), async (c) => {
   const request = nativeToJobRequest(c.req.valid("json"), c.env);
   const idempotency = await idempotencyOf(c.req.header("idempotency-key"), await c.req.text());
-  const { job, replayed, headers } = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency });
+  const wait = preferredWait(c.req.header("prefer"));
+  const origin = new URL(c.req.url).origin;
+  const { job, replayed, headers } = await admit(c.env, c.get("principal"), request, origin, { idempotency });
   const replay = replayed ? { "Idempotent-Replayed": "true" } : undefined;
-  const created: z.infer<typeof JobCreated> = { jobId: job.id, status: "QUEUED" };
-  return c.json(created, 202, {
+  const answerHeaders = {
     Location: `/v2/jobs/${job.id}`,
     ...headers,
     ...replay,
     ...lifecycleHeaders(CATALOGUE[job.spec.model], now()),
+  };
+  if (wait === null) {
+    const created: z.infer<typeof JobCreated> = { jobId: job.id, status: "QUEUED" };
+    return c.json(created, 202, answerHeaders);
+  }
+  // Prefer: wait=N holds the answer until the job ends (200) or N seconds pass (202), with the job either way.
+  const current = (await jobStub(c.env, job.id).waitForEnd(wait * 1000)) ?? job;
+  return c.json(await jobView(c.env, current, origin, now()), isTerminal(current.status) ? 200 : 202, {
+    ...answerHeaders,
+    "Preference-Applied": `wait=${wait}`,
   });
 });
 
