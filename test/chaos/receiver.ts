@@ -1,5 +1,6 @@
-// A webhook receiver for the chaos run: fails about half of all deliveries (503), and verifies every delivery it
-// accepts with the standardwebhooks library, keyed by the account's secret from GET /v2/me.
+// A webhook receiver for the chaos run: refuses about half of all deliveries (503) — each event at most three times,
+// so that within imagegate's eight attempts every event can get through — and verifies every delivery it accepts
+// with the standardwebhooks library, keyed by the account's secret from GET /v2/me.
 import { createServer, type Server } from "node:http";
 import { Webhook } from "standardwebhooks";
 
@@ -19,14 +20,19 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
+const MAX_REFUSALS_PER_EVENT = 3;
+
 export function startReceiver(secret: string, failRate = 0.5): Promise<Receiver> {
   const webhook = new Webhook(secret);
   const verified = new Map<string, Verified[]>();
+  const refusals = new Map<string, number>();
   const state = { refused: 0, forged: 0 };
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    if (Math.random() < failRate) {
+    const id = String(req.headers["webhook-id"] ?? "");
+    if ((refusals.get(id) ?? 0) < MAX_REFUSALS_PER_EVENT && Math.random() < failRate) {
+      refusals.set(id, (refusals.get(id) ?? 0) + 1);
       state.refused++;
       return res.writeHead(503).end();
     }

@@ -151,7 +151,11 @@ async function main(): Promise<void> {
         continue;
       }
       const dup = duplicatedCreates(view, callsByTag.get(plan.tag) ?? []);
-      if (dup > 0) problems.push(`duplicated upstream create: ${id} (${dup})`);
+      if (dup > 0) {
+        const creates = (callsByTag.get(plan.tag) ?? []).filter((c) => c.method === "POST").map((c) => `${c.provider} ${c.path} ${c.status} ${c.idempotencyKey ?? ""}`);
+        const trail = view.attempts.map((a) => `${a.provider}:${a.outcome}`);
+        problems.push(`duplicated upstream create: ${id} (${dup}) attempts [${trail.join(", ")}] upstream [${creates.join("; ")}]`);
+      }
       duplicated += dup;
       if (view.status === "COMPLETED") {
         const { verified, bad } = await verifyFiles(view);
