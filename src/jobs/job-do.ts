@@ -250,9 +250,10 @@ export class JobDO extends DurableObject<Env> {
       // Steps that finish at once (e.g. poll → ingest) run on in the same alarm; save() returns what is stored, so
       // a job cancelled meanwhile stops here.
       do {
+        const before = rec;
         const computed = await advance(rec, deps);
         rec = await this.save(computed);
-        if (rec.status === "CANCELLED" && computed.status !== "CANCELLED") await this.cancelLate(computed);
+        if (rec.status === "CANCELLED" && computed.status !== "CANCELLED") await this.cancelLate(before, computed);
       } while (!isTerminal(rec.status) && rec.wakeAt !== null && rec.wakeAt <= now() && rec.wakeAt < rec.deadlineAt);
     }
   }
@@ -264,11 +265,18 @@ export class JobDO extends DurableObject<Env> {
     return next;
   }
 
-  /** The job was cancelled while this step created upstream jobs: those are cancelled too, where they can be. */
-  private async cancelLate(computed: JobRecord): Promise<void> {
+  /**
+   * The job was cancelled while this step created upstream jobs: those are cancelled too, where they can be, and the
+   * step's own attempts (a create that returned after the cancel) still go on the trail, so it shows every upstream
+   * job that was made and paid for.
+   */
+  private async cancelLate(before: JobRecord, computed: JobRecord): Promise<void> {
     const stored = await this.load();
     const done = new Set(stored?.attempts.filter((a) => a.outcome === "cancelled").map((a) => a.upstreamId));
-    const attempts = await cancelUpstream(computed, this.deps(), done);
-    if (attempts.length > 0) await this.update((current) => current && { ...current, attempts: [...current.attempts, ...attempts] });
+    const late = computed.attempts.slice(before.attempts.length);
+    const cancels = await cancelUpstream(computed, this.deps(), done);
+    if (late.length + cancels.length > 0) {
+      await this.update((current) => current && { ...current, attempts: [...current.attempts, ...late, ...cancels] });
+    }
   }
 }

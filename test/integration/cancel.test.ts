@@ -228,7 +228,11 @@ describe("cancel", () => {
       for (let i = 0; i < 50 && !rec.attempts.some((a) => a.outcome === "cancelled"); i++) rec = await storedJob(jobId);
       expect(rec.status).toBe("CANCELLED");
       expect(asked).toEqual([expect.stringMatching(/^sbx_\d+_1$/)]);
-      expect(rec.attempts).toEqual([expect.objectContaining({ provider: "sandbox", outcome: "cancelled", upstreamId: asked[0], detail: "upstream job cancelled" })]);
+      // The trail shows the upstream job the late create made, then its cancellation.
+      expect(rec.attempts).toEqual([
+        expect.objectContaining({ provider: "sandbox", outcome: "accepted", upstreamId: asked[0] }),
+        expect.objectContaining({ provider: "sandbox", outcome: "cancelled", upstreamId: asked[0], detail: "upstream job cancelled" }),
+      ]);
       expect(await checkedLedger(accountId)).toEqual({ granted: 20, balance: 20, reserved: 0, spent: 0 });
     } finally {
       sandbox.submit = submit;
