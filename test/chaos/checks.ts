@@ -24,17 +24,22 @@ export interface SimCall {
 const CREATE_PATH = /(\/v2\/generations|\/v2\/images\/generate|\/v1\/images\/(generations|edits))$/;
 
 /**
- * Upstream creates beyond what the job's attempts account for: one create per attempt that reached the provider
- * (accepted, completed or of unknown outcome). apiframe creates with the same Idempotency-Key are one upstream job.
+ * Upstream jobs created beyond one per attempt.
+ * - Leonardo and OpenAI cannot deduplicate: each successful create must be an attempt on the job's trail that
+ *   reached the provider (accepted, completed, or of unknown outcome — a create that timed out is never re-sent).
+ * - apiframe deduplicates by Idempotency-Key, and imagegate's key names the job and the attempt
+ *   (`imagegate-<jobId>-<attempt>`): a create without that key could make a second upstream job for one attempt.
  */
 export function duplicatedCreates(job: JobView, calls: SimCall[]): number {
+  const created = (provider: string) =>
+    calls.filter((c) => c.provider === provider && c.method === "POST" && CREATE_PATH.test(c.path) && c.status !== null && c.status < 300);
   let duplicated = 0;
-  for (const provider of ["leonardo", "apiframe", "openai"]) {
-    const creates = calls.filter((c) => c.provider === provider && c.method === "POST" && CREATE_PATH.test(c.path) && c.status !== null && c.status < 300);
-    const upstreamJobs = provider === "apiframe" ? new Set(creates.map((c) => c.idempotencyKey ?? Math.random())).size : creates.length;
+  for (const provider of ["leonardo", "openai"]) {
     const attempts = job.attempts.filter((a) => a.provider === provider && ["accepted", "completed", "unknown"].includes(a.outcome)).length;
-    duplicated += Math.max(0, upstreamJobs - attempts);
+    duplicated += Math.max(0, created(provider).length - attempts);
   }
+  const keyOfJob = new RegExp(`^imagegate-${job.id}-\\d+$`);
+  duplicated += created("apiframe").filter((c) => !keyOfJob.test(c.idempotencyKey ?? "")).length;
   return duplicated;
 }
 

@@ -130,7 +130,10 @@ async function main(): Promise<void> {
       await sleep(1000);
     }
 
-    // Check.
+    // Check. A step still in flight when its job was cancelled records its upstream attempt afterwards: let those land,
+    // then read every job once more.
+    await sleep(5000);
+    await pool([...jobs.keys()], CONCURRENCY, async (id) => void views.set(id, await read(id)));
     await sim.control("/_sim/faults", { method: "DELETE" });
     const calls = (await (await sim.control("/_sim/calls")).json()) as SimCall[];
     const callsByTag = new Map<string, SimCall[]>();
@@ -183,9 +186,11 @@ async function main(): Promise<void> {
 
     const terminal = count("COMPLETED") + count("FAILED") + count("CANCELLED");
     const lost = jobs.size - terminal;
-    const faulted = calls.filter((call) => call.kind === "api" && (call as SimCall & { fault?: string | null }).fault).length;
+    const apiCalls = calls.filter((call) => call.kind === "api");
+    const faulted = apiCalls.filter((call) => (call as SimCall & { fault?: string | null }).fault).length;
     console.log(
-      `chaos: ${Math.round((Date.now() - started) / 1000)} s; ${calls.length} upstream calls, ${faulted} with a fault injected; ` +
+      `chaos: ${Math.round((Date.now() - started) / 1000)} s; ${apiCalls.length} upstream API calls, ${faulted} (${Math.round((100 * faulted) / apiCalls.length)}%) ` +
+        `with a fault injected, ${calls.length - apiCalls.length} image downloads and uploads; ` +
         `${receiver.refused} webhook deliveries refused by the receiver; errorCodes ${JSON.stringify(
           Object.fromEntries([...new Set([...views.values()].map((v) => v.errorCode))].filter(Boolean).map((code) => [code, [...views.values()].filter((v) => v.errorCode === code).length])),
         )}`,

@@ -55,17 +55,17 @@ export function planJob(index: number, run: string, options: { receiverUrl: stri
 /** About 30% of upstream calls get a fault, spread over every fault class, on every provider. */
 export function faultMix(): Record<string, unknown>[] {
   const perProvider = (provider: string, withUrls: boolean) => [
-    { provider, fault: "http500", rate: 0.06 },
-    { provider, fault: "http429", rate: 0.04, retryAfter: 1 },
-    { provider, fault: "hang", rate: 0.01, latencyMs: 20_000 },
-    { provider, fault: "malformed", rate: 0.03 },
-    { provider, fault: "job_failed", rate: 0.04 },
+    { provider, fault: "http500", rate: 0.1 },
+    { provider, fault: "http429", rate: 0.07, retryAfter: 1 },
+    { provider, fault: "hang", rate: 0.02, latencyMs: 20_000 },
+    { provider, fault: "malformed", rate: 0.06 },
+    { provider, fault: "job_failed", rate: 0.05 },
     { provider, fault: "moderated", rate: 0.02 },
-    { provider, fault: "slow_image", rate: 0.03, latencyMs: 400 },
+    { provider, fault: "slow_image", rate: 0.04, latencyMs: 400 },
     ...(withUrls
       ? [
-          { provider, fault: "no_callback", rate: 0.05 },
-          { provider, fault: "image_404", rate: 0.02 },
+          { provider, fault: "no_callback", rate: 0.08 },
+          { provider, fault: "image_404", rate: 0.03 },
         ]
       : []),
   ];
