@@ -29,6 +29,8 @@ export interface Env {
   RATE_LIMIT_PER_MINUTE?: string;
 
   FILE_SIGNING_SECRET?: string;
+  /** Compresses the webhook retry schedule (0 < scale ≤ 1, default 1): for test and staging environments only. */
+  WEBHOOK_RETRY_SCALE?: string;
   /** Guards /admin/*; when unset, every admin route is refused. */
   ADMIN_TOKEN?: string;
 

@@ -1,7 +1,15 @@
+import * as z from "zod";
+
 // The credit ledger: one row of totals that always satisfies granted = balance + reserved + spent, and a balance
 // that never goes below zero (the table refuses it, besides the checks here).
 
-export type Ledger = { granted: number; balance: number; reserved: number; spent: number };
+export const Ledger = z
+  .object({ granted: z.number().int(), balance: z.number().int(), reserved: z.number().int(), spent: z.number().int() })
+  .meta({
+    id: "Ledger",
+    description: "Credits: granted = balance + reserved + spent. A job reserves its price when admitted; only the images made are charged.",
+  });
+export type Ledger = z.infer<typeof Ledger>;
 
 export const readLedger = (sql: SqlStorage): Ledger =>
   sql.exec<Ledger>("SELECT granted, balance, reserved, spent FROM ledger WHERE id = 1").one();

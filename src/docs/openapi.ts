@@ -1,4 +1,5 @@
 import type { RouterRoute } from "hono/types";
+import type * as z from "zod";
 import { validatorOf, type Validated } from "../lib/validation";
 import { SchemaSet, examplesOf, type JsonSchema } from "./json-schema";
 import { docOf, type Auth, type ParamDoc, type RouteDoc } from "./registry";
@@ -10,8 +11,15 @@ export const API_VERSION = "0.1.0";
 
 /** Surfaces in the order /docs shows them; a tag not listed here is shown after these. */
 const TAGS: Record<string, string> = {
-  "Native API": "The `/v2` job API: create a job, follow it, read the catalogue. Errors are `application/problem+json`.",
+  "Native API": "The `/v2` job API: create a job, follow it, list your jobs, upload reference images, read the catalogue. Errors are `application/problem+json`.",
+  Account: "Your account: credits, rate limit, and the secret that signs your webhooks (Standard Webhooks).",
+  "OpenAI-compatible":
+    "OpenAI's Images API under `/v1`: the official SDKs work with only their base URL and key changed. Answers are synchronous (the request waits for the job); errors are OpenAI's `{error: {message, type, param, code}}`.",
+  "Leonardo-compatible":
+    "Leonardo's REST API under `/api/rest` for its GPT Image models: a Leonardo client changes only its base URL and key. Errors are Leonardo's `{error, path, code}`.",
   Files: "Image bytes stored in R2, with ETag, ranges and immutable caching. Private files need the signed URL from the job.",
+  Admin: "The operator's API: keys and credits. Needs the `ADMIN_TOKEN` secret; without it set, the admin API is off (403).",
+  "Provider callbacks": "Where upstream providers report on their jobs. Not for clients: each is authenticated as its provider signs it.",
   Documentation: "This reference, its OpenAPI document, and the playground.",
   Operations: "Liveness and health.",
 };
@@ -99,21 +107,26 @@ function parametersOf(op: Operation, path: string, schemas: SchemaSet): JsonSche
   return params;
 }
 
+const BODY_TYPES: Partial<Record<Validated["target"], string>> = { json: "application/json", form: "multipart/form-data" };
+
+/** A media type object: the schema, and the example given or else the schema's own first one. */
+function mediaOf(schema: z.ZodType | undefined, given: unknown, io: "input" | "output", schemas: SchemaSet): JsonSchema {
+  const example = given ?? (schema ? examplesOf(schema)[0] : undefined);
+  return { ...(schema ? { schema: schemas.convert(schema, io) } : {}), ...(example === undefined ? {} : { example }) };
+}
+
 function requestBodyOf(op: Operation, schemas: SchemaSet): JsonSchema | undefined {
-  const json = op.validators.find((v) => v.target === "json");
-  const form = op.validators.find((v) => v.target === "form");
+  const content: Record<string, z.ZodType> = { ...op.doc?.body?.content };
+  for (const { target, schema } of op.validators) {
+    const type = BODY_TYPES[target];
+    if (type) content[type] = schema;
+  }
+  if (Object.keys(content).length === 0) return undefined;
   const description = op.doc?.body?.description;
-  const body = json
-    ? { contentType: "application/json", schema: json.schema, description }
-    : form
-      ? { contentType: "multipart/form-data", schema: form.schema, description }
-      : op.doc?.body;
-  if (!body) return undefined;
-  const [example] = examplesOf(body.schema);
   return {
     required: true,
-    ...(body.description ? { description: body.description } : {}),
-    content: { [body.contentType]: { schema: schemas.convert(body.schema, "input"), ...(example === undefined ? {} : { example }) } },
+    ...(description ? { description } : {}),
+    content: Object.fromEntries(Object.entries(content).map(([type, schema]) => [type, mediaOf(schema, undefined, "input", schemas)])),
   };
 }
 
@@ -122,13 +135,11 @@ function responsesOf(doc: RouteDoc, schemas: SchemaSet): JsonSchema {
   for (const [status, r] of Object.entries(doc.responses)) {
     const headers: JsonSchema = { "x-request-id": { $ref: "#/components/headers/RequestId" } };
     for (const [name, description] of Object.entries(r.headers ?? {})) headers[name] = { description, schema: { type: "string" } };
-    const example = r.example ?? (r.schema ? examplesOf(r.schema)[0] : undefined);
-    const media: JsonSchema = {
-      ...(r.schema ? { schema: schemas.convert(r.schema, "output") } : {}),
-      ...(example === undefined ? {} : { example }),
-    };
+    const content: JsonSchema = {};
     const contentType = r.contentType ?? (r.schema ? "application/json" : undefined);
-    out[status] = { description: r.description, headers, ...(contentType ? { content: { [contentType]: media } } : {}) };
+    if (contentType) content[contentType] = mediaOf(r.schema, r.example, "output", schemas);
+    for (const [type, media] of Object.entries(r.alternatives ?? {})) content[type] = mediaOf(media.schema, media.example, "output", schemas);
+    out[status] = { description: r.description, headers, ...(Object.keys(content).length > 0 ? { content } : {}) };
   }
   return out;
 }

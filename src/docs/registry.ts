@@ -9,6 +9,12 @@ import type * as z from "zod";
 /** Who may call a route: an account's API key, the operator's ADMIN_TOKEN, an upstream provider's callback, or anyone. */
 export type Auth = "key" | "admin" | "callback" | "none";
 
+/** One media type of a response: its schema and an example. */
+export interface MediaDoc {
+  schema?: z.ZodType;
+  example?: unknown;
+}
+
 export interface ResponseDoc {
   description: string;
   /** The body's schema (the same zod schema the code builds the body with); omit for an empty body. */
@@ -19,6 +25,8 @@ export interface ResponseDoc {
   headers?: Record<string, string>;
   /** An example body, when the schema's own `.meta({ examples })` is not the one to show here. */
   example?: unknown;
+  /** The same status in other media types, content type → body (e.g. text/event-stream when the request streams). */
+  alternatives?: Record<string, MediaDoc>;
 }
 
 export interface ParamDoc {
@@ -38,10 +46,17 @@ export interface RouteDoc {
   auth: Auth;
   /** Parameters the route reads without `validate(...)`, e.g. the name of a trailing `*` path segment. */
   params?: Record<string, ParamDoc>;
-  /** A body the route reads without `validate("json" | "form", ...)`, e.g. raw bytes; with one, only its description is used. */
-  body?: { contentType: string; schema: z.ZodType; description?: string };
+  /**
+   * The request body beyond what the route's `validate("json" | "form", ...)` says: a description, and the content a
+   * route reads by other means (a callback's raw JSON, a form read by hand, a body validated per its content type),
+   * content type → schema.
+   */
+  body?: { description?: string; content?: Record<string, z.ZodType> };
   responses: Record<number, ResponseDoc>;
 }
+
+/** Metadata for a multipart form's File field, so the document shows it as a file: `z.instanceof(File).meta({ ...FILE_FIELD })`. */
+export const FILE_FIELD = { type: "string", format: "binary" } as const;
 
 const documented = new WeakMap<object, RouteDoc>();
 

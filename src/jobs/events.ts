@@ -4,7 +4,7 @@ import type { JobRecord } from "./record";
 
 export type JobEventType = "progress" | "completed" | "failed" | "cancelled";
 
-const TERMINAL_EVENT = { COMPLETED: "completed", FAILED: "failed", CANCELLED: "cancelled" } as const;
+export const TERMINAL_EVENT = { COMPLETED: "completed", FAILED: "failed", CANCELLED: "cancelled" } as const;
 
 export function eventsBetween(before: JobRecord | null, after: JobRecord): JobEventType[] {
   if (before?.status !== after.status && after.status in TERMINAL_EVENT) {

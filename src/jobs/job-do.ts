@@ -2,19 +2,27 @@ import { DurableObject } from "cloudflare:workers";
 import { settleJob } from "../accounts/settle";
 import type { Env } from "../env";
 import { now } from "../lib/clock";
+import { WebhookOutbox, webhookFor, webhookStatus, type DeliveryRecord } from "../webhooks/outbox";
+import { cancelledJob } from "./cancel";
+import { EventLog, isFinal, jobAt, nextEvent, type LoggedEvent } from "./event-log";
+import { EventStreams } from "./event-stream";
 import { eventsBetween } from "./events";
 import { advance, cancelUpstream, failJob, firstStep, pollNow, type MachineDeps } from "./machine";
+import { nextAlarmAt } from "./next-alarm";
 import { isTerminal, type JobInit, type JobRecord } from "./record";
+import { jobView } from "./view";
 
 // One Durable Object per job: the only writer of the job. Alarms drive everything after admission. Before any
 // step runs, a watchdog alarm is set, so a job is never left unfinished without an alarm, even if the step dies.
+// Every save that changes what a client sees logs an event: event streams get it at once, webhooks from the alarm.
 
 const DEFAULT_DEADLINE_SECONDS = 600;
 const WATCHDOG_MS = 60_000;
 const KEY = "job";
 /** Set once the account has acknowledged the ended job's settlement (charge or refund). */
 const SETTLED = "settled";
-const SETTLE_RETRY_MS = 30_000;
+
+export type CancelResult = { cancelled: boolean; job: JobRecord };
 
 export class JobDO extends DurableObject<Env> {
   /** Requests waiting for this job to end (Prefer: wait, the OpenAI surface); woken by save(). */
@@ -23,15 +31,47 @@ export class JobDO extends DurableObject<Env> {
   private running: Promise<void> | null = null;
   /** Upstream ids whose callbacks arrived and whose polls the next alarm brings forward. */
   private nudged = new Set<string>();
+  /** The tail of the chain of writes: saves run one at a time (an alarm's step and its deliveries run side by side). */
+  private writes: Promise<unknown> = Promise.resolve();
+  private readonly log = new EventLog(this.ctx.storage);
+  private readonly streams = new EventStreams();
+  private readonly outbox = new WebhookOutbox(this.env, this.ctx.storage);
 
   // No cache of our own: the runtime's storage cache already makes these reads memory-fast.
   private async load(): Promise<JobRecord | null> {
     return (await this.ctx.storage.get<JobRecord>(KEY)) ?? null;
   }
 
-  private async save(rec: JobRecord): Promise<void> {
+  /**
+   * Reads the stored job, lets `change` decide its next state (null: no change), and stores that with the event it
+   * makes, if any, and the webhook that event owes; returns what is stored. Writes are serialised, so each decides on
+   * the latest state. A job that has ended never changes status again: an alarm step that was awaiting I/O when the
+   * job was cancelled must not bring it back.
+   */
+  private update(change: (current: JobRecord | null) => JobRecord | null): Promise<JobRecord | null> {
+    const run = this.writes.then(() => this.write(change));
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async save(next: JobRecord): Promise<JobRecord> {
+    return (await this.update(() => next))!;
+  }
+
+  private async write(change: (current: JobRecord | null) => JobRecord | null): Promise<JobRecord | null> {
     const before = await this.load();
-    await this.ctx.storage.put(KEY, rec);
+    const next = change(before);
+    if (!next || (before && isTerminal(before.status) && next.status !== before.status)) return before;
+    const [last, outbox] = await Promise.all([this.log.last(), this.outbox.read()]);
+    const logged = nextEvent(last, next, now());
+    const owed = logged ? webhookFor(outbox, logged.event, next.webhook) : null;
+    const rec: JobRecord = { ...next, webhookStatus: webhookStatus(owed ? { ...outbox, entries: [...outbox.entries, owed.entry] } : outbox, next) };
+    await this.ctx.storage.put({
+      [KEY]: rec,
+      ...(logged ? { [logged.key]: logged.event } : {}),
+      ...(owed ? { [owed.key]: owed.entry } : {}),
+    });
+    if (logged) this.streams.publish(logged.event);
     if (isTerminal(rec.status)) {
       for (const wake of this.waiters) wake(rec);
       this.waiters.clear();
@@ -40,6 +80,7 @@ export class JobDO extends DurableObject<Env> {
     for (const event of eventsBetween(before, rec)) {
       console.log(JSON.stringify({ msg: "job", event, jobId: rec.id, accountId: rec.accountId, status: rec.status, provider: rec.provider, progress: rec.progress, errorCode: rec.errorCode }));
     }
+    return rec;
   }
 
   /** Settles the ended job's credits with its account; until that is acknowledged, the alarm retries it. */
@@ -50,47 +91,49 @@ export class JobDO extends DurableObject<Env> {
       await this.ctx.storage.put(SETTLED, true);
     } catch {
       console.log(JSON.stringify({ msg: "settle failed", jobId: rec.id, accountId: rec.accountId, status: rec.status }));
-      await this.ctx.storage.setAlarm(now() + SETTLE_RETRY_MS);
     }
   }
 
-  private async schedule(rec: JobRecord): Promise<void> {
-    if (isTerminal(rec.status) && !(await this.ctx.storage.get<boolean>(SETTLED))) {
-      await this.ctx.storage.setAlarm(now() + SETTLE_RETRY_MS);
-      return;
-    }
-    if (isTerminal(rec.status) || rec.wakeAt === null) {
-      await this.ctx.storage.deleteAlarm();
-      return;
-    }
-    await this.ctx.storage.setAlarm(Math.min(rec.wakeAt, rec.deadlineAt));
+  /** Sets the alarm for whatever the job owes next (next-alarm.ts), or clears it when it owes nothing. */
+  private async schedule(): Promise<void> {
+    const rec = await this.load();
+    if (!rec) return;
+    const settled = (await this.ctx.storage.get<boolean>(SETTLED)) === true;
+    const at = nextAlarmAt(rec, { settled, webhookDueAt: await this.outbox.nextDueAt(), nudged: this.nudged.size > 0 }, now());
+    if (at === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
+  }
+
+  private deps(): MachineDeps {
+    return { env: this.env, now, save: async (r) => void (await this.save(r)) };
   }
 
   /** Admission: stores the new job and sets its first alarm. Idempotent: a second call returns the first job. */
   async create(init: JobInit): Promise<JobRecord> {
-    const existing = await this.load();
-    if (existing) return existing;
     const at = now();
     const deadlineSeconds = Number(this.env.JOB_DEADLINE_SECONDS ?? DEFAULT_DEADLINE_SECONDS);
-    const rec: JobRecord = {
-      ...init,
-      status: "QUEUED",
-      provider: null,
-      progress: null,
-      files: [],
-      error: null,
-      errorCode: null,
-      createdAt: at,
-      completedAt: null,
-      deadlineAt: at + deadlineSeconds * 1000,
-      attempts: [],
-      step: firstStep(),
-      wakeAt: at,
-      webhookStatus: init.webhook ? "pending" : null,
-    };
-    await this.save(rec);
-    await this.schedule(rec);
-    return rec;
+    const rec = await this.update((existing) =>
+      existing
+        ? null
+        : {
+            ...init,
+            status: "QUEUED",
+            provider: null,
+            progress: null,
+            files: [],
+            error: null,
+            errorCode: null,
+            createdAt: at,
+            completedAt: null,
+            deadlineAt: at + deadlineSeconds * 1000,
+            attempts: [],
+            step: firstStep(),
+            wakeAt: at,
+            webhookStatus: init.webhook ? "pending" : null,
+          },
+    );
+    await this.schedule();
+    return rec!;
   }
 
   async read(): Promise<JobRecord | null> {
@@ -123,8 +166,47 @@ export class JobDO extends DurableObject<Env> {
     const rec = await this.load();
     if (!rec || isTerminal(rec.status) || !pollNow(rec, new Set([upstreamId]), now())) return false;
     this.nudged.add(upstreamId);
-    if (!this.running) await this.ctx.storage.setAlarm(now());
+    if (!this.running) await this.schedule();
     return true;
+  }
+
+  /** Ends a job that has not ended (CANCELLED); `cancelled: false` with the job as it is when it had already ended. */
+  async cancel(): Promise<CancelResult | null> {
+    const taken: { before: JobRecord | null } = { before: null };
+    let job = await this.update((current) => {
+      if (!current || isTerminal(current.status)) return null;
+      taken.before = current;
+      return cancelledJob(current, now());
+    });
+    if (!job) return null;
+    if (!taken.before) return { cancelled: false, job };
+    const attempts = await cancelUpstream(taken.before, this.deps());
+    if (attempts.length > 0) job = (await this.update((current) => current && { ...current, attempts: [...current.attempts, ...attempts] }))!;
+    await this.schedule();
+    return { cancelled: true, job };
+  }
+
+  /**
+   * The job's events as `text/event-stream` until it ends: those after `after` (Last-Event-ID), or from the newest
+   * one when `after` is null. File URLs are minted against `origin`.
+   */
+  async events(after: number | null, origin: string): Promise<ReadableStream<Uint8Array>> {
+    const render = async (event: LoggedEvent) => {
+      const rec = await this.load();
+      return jobView(this.env, jobAt(rec!, event), origin, now());
+    };
+    return this.streams.open(render, async () => {
+      const last = await this.log.last();
+      // Without Last-Event-ID the stream starts with the newest event; an id beyond it resumes after the newest.
+      const from = after === null ? Math.max(0, (last?.seq ?? 0) - 1) : Math.min(after, last?.seq ?? 0);
+      const rec = await this.load();
+      return { after: from, events: await this.log.after(from), ended: (last !== null && isFinal(last)) || (rec !== null && isTerminal(rec.status)) };
+    });
+  }
+
+  /** Every webhook delivery attempt, oldest first. */
+  async deliveries(): Promise<DeliveryRecord[]> {
+    return this.outbox.deliveries();
   }
 
   override async alarm(): Promise<void> {
@@ -136,38 +218,65 @@ export class JobDO extends DurableObject<Env> {
   }
 
   private async runAlarm(): Promise<void> {
-    let rec = await this.load();
+    const rec = await this.load();
     if (!rec) return;
+    await this.ctx.storage.setAlarm(now() + WATCHDOG_MS);
     if (isTerminal(rec.status)) {
+      this.nudged.clear();
       await this.settle(rec);
-      await this.schedule(rec);
-      return;
     }
+    // A slow receiver must not hold up the job, nor a long step the webhooks: both run side by side.
+    await Promise.all([this.step(rec), this.outbox.deliverDue(() => this.load(), (seq) => this.log.get(seq))]);
+    await this.restampWebhookStatus();
+    // Callbacks that arrived while the step ran make the next alarm due at once.
+    await this.schedule();
+  }
+
+  /** After deliveries, the job's webhookStatus says how they went (save() stamps it from the outbox). */
+  private async restampWebhookStatus(): Promise<void> {
+    const rec = await this.load();
+    if (rec?.webhook && webhookStatus(await this.outbox.read(), rec) !== rec.webhookStatus) await this.update((current) => current);
+  }
+
+  private async step(start: JobRecord): Promise<void> {
+    if (isTerminal(start.status)) return;
     const at = now();
-    rec = this.takeNudges(rec, at);
-    await this.ctx.storage.setAlarm(at + WATCHDOG_MS);
-    const deps: MachineDeps = { env: this.env, now, save: (r) => this.save(r) };
+    let rec = this.takeNudges(start, at);
+    const deps = this.deps();
     if (at >= rec.deadlineAt) {
       await cancelUpstream(rec, deps);
-      rec = failJob(rec, "timeout", `The job did not finish within its deadline of ${Math.round((rec.deadlineAt - rec.createdAt) / 1000)} s.`, at);
-      await this.save(rec);
+      await this.save(failJob(rec, "timeout", `The job did not finish within its deadline of ${Math.round((rec.deadlineAt - rec.createdAt) / 1000)} s.`, at));
     } else if (rec.wakeAt !== null && at >= rec.wakeAt) {
-      // Steps that finish at once (e.g. poll → ingest) run on in the same alarm.
+      // Steps that finish at once (e.g. poll → ingest) run on in the same alarm; save() returns what is stored, so
+      // a job cancelled meanwhile stops here.
       do {
-        rec = await advance(rec, deps);
-        await this.save(rec);
+        const before = rec;
+        const computed = await advance(rec, deps);
+        rec = await this.save(computed);
+        if (rec.status === "CANCELLED" && computed.status !== "CANCELLED") await this.cancelLate(before, computed);
       } while (!isTerminal(rec.status) && rec.wakeAt !== null && rec.wakeAt <= now() && rec.wakeAt < rec.deadlineAt);
     }
-    // Callbacks that arrived while the step ran: their polls are due at once.
-    const nudged = this.takeNudges(rec, now());
-    if (nudged !== rec) await this.save(nudged);
-    await this.schedule(nudged);
   }
 
   private takeNudges(rec: JobRecord, at: number): JobRecord {
-    if (this.nudged.size === 0 || isTerminal(rec.status)) return rec;
+    if (this.nudged.size === 0) return rec;
     const next = pollNow(rec, this.nudged, at) ?? rec;
     this.nudged.clear();
     return next;
+  }
+
+  /**
+   * The job was cancelled while this step created upstream jobs: those are cancelled too, where they can be, and the
+   * step's own attempts (a create that returned after the cancel) still go on the trail, so it shows every upstream
+   * job that was made and paid for.
+   */
+  private async cancelLate(before: JobRecord, computed: JobRecord): Promise<void> {
+    const stored = await this.load();
+    const done = new Set(stored?.attempts.filter((a) => a.outcome === "cancelled").map((a) => a.upstreamId));
+    const late = computed.attempts.slice(before.attempts.length);
+    const cancels = await cancelUpstream(computed, this.deps(), done);
+    if (late.length + cancels.length > 0) {
+      await this.update((current) => current && { ...current, attempts: [...current.attempts, ...late, ...cancels] });
+    }
   }
 }

@@ -2,7 +2,7 @@ import { backoffMs } from "../lib/retry";
 import { jobFileKey, storeImage } from "../files/store";
 import { providerByName } from "../providers/registry";
 import { reportOutcomes } from "./health";
-import type { JobRecord, Step } from "./record";
+import type { Attempt, JobRecord, Step } from "./record";
 import { nextCandidate, providerContext, type MachineDeps } from "./transitions";
 import { cancelParts, upstreamStep } from "./upstream";
 
@@ -59,8 +59,11 @@ export async function advance(rec: JobRecord, deps: MachineDeps): Promise<JobRec
   }
 }
 
-/** Best effort: cancels the upstream jobs of a job that ends early (deadline, client cancel) where the provider can. */
-export async function cancelUpstream(rec: JobRecord, deps: MachineDeps): Promise<void> {
-  if (rec.step.kind !== "upstream" || rec.step.parts.length === 0) return;
-  await cancelParts(rec, rec.step.parts, providerByName(rec.candidates[rec.step.candidate]!), deps);
+/**
+ * Best effort: cancels the upstream jobs of a job that ends early (deadline, client cancel) where the provider can,
+ * but those in `except` (already cancelled). Returns what became of each, as attempts to record.
+ */
+export async function cancelUpstream(rec: JobRecord, deps: MachineDeps, except?: ReadonlySet<string | undefined>): Promise<Attempt[]> {
+  if (rec.step.kind !== "upstream" || rec.step.parts.length === 0) return [];
+  return cancelParts(rec, rec.step.parts, providerByName(rec.candidates[rec.step.candidate]!), deps, except);
 }

@@ -24,8 +24,11 @@ export interface StoredFile {
 /** One entry of the routing trail: an upstream create and what became of it, or a provider passed over. */
 export interface Attempt {
   provider: ProviderName;
-  /** "unknown": a create that may have been accepted but was never confirmed (not re-sent); "skipped": circuit open. */
-  outcome: "accepted" | "completed" | "unknown" | "skipped" | ErrorClass;
+  /**
+   * "unknown": a create that may have been accepted but was never confirmed (not re-sent); "skipped": circuit open;
+   * "cancelled": the job ended early (cancelled by its owner) and `detail` says what became of this upstream job.
+   */
+  outcome: "accepted" | "completed" | "unknown" | "skipped" | "cancelled" | ErrorClass;
   ms: number;
   at: number;
   /** The create's attempt number (apiframe's Idempotency-Key derives from it); absent on "skipped". */

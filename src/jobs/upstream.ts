@@ -186,13 +186,23 @@ function retryAt(rec: JobRecord, step: UpstreamStep, parts: Part[], failures: Fa
   return anotherCandidate && !siblingsUnderWay ? null : now + wait;
 }
 
-/** Best effort: upstream jobs this job no longer waits for are cancelled where the provider can. */
-export async function cancelParts(rec: JobRecord, parts: Part[], provider: Provider, deps: MachineDeps): Promise<void> {
-  if (!provider.cancel) return;
-  await Promise.all(
-    parts.map(async (part, i) => {
-      if (part.state !== "running" || part.upstreamId === null) return;
-      await provider.cancel!(part.upstreamId, providerContext(deps, rec, { attempt: part.attempt, part: i, firstIndex: 0 })).catch(() => undefined);
+/**
+ * Best effort: upstream jobs this job no longer waits for (all but those in `except`) are cancelled where the provider
+ * can. Never throws; returns one "cancelled" attempt per upstream job saying how it went, for callers that record it.
+ */
+export async function cancelParts(rec: JobRecord, parts: Part[], provider: Provider, deps: MachineDeps, except: ReadonlySet<string | undefined> = new Set()): Promise<Attempt[]> {
+  const running = parts.flatMap((part, i) => (part.state === "running" && part.upstreamId !== null && !except.has(part.upstreamId) ? [{ part, i, upstreamId: part.upstreamId }] : []));
+  return Promise.all(
+    running.map(async ({ part, i, upstreamId }): Promise<Attempt> => {
+      const started = deps.now();
+      const entry = { provider: provider.name, outcome: "cancelled" as const, at: started, attempt: part.attempt, part: i, upstreamId };
+      if (!provider.cancel) return { ...entry, ms: 0, detail: `${provider.name} cannot cancel an upstream job; it runs to its end there` };
+      try {
+        await provider.cancel(upstreamId, providerContext(deps, rec, { attempt: part.attempt, part: i, firstIndex: 0 }));
+        return { ...entry, ms: deps.now() - started, detail: "upstream job cancelled" };
+      } catch (err) {
+        return { ...entry, ms: deps.now() - started, detail: `upstream cancel failed: ${provider.classifyError(err).message}` };
+      }
     }),
   );
 }

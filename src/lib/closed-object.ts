@@ -18,5 +18,6 @@ export function refuseUnknownKeys(value: unknown, known: ReadonlySet<string>, me
 
 export function closedObject<S extends z.ZodRawShape>(shape: S, message: (key: string) => string) {
   const known = new Set(Object.keys(shape));
-  return z.preprocess((value, ctx) => refuseUnknownKeys(value, known, message, ctx), z.object(shape));
+  // additionalProperties: the documentation says what the preprocess enforces.
+  return z.preprocess((value, ctx) => refuseUnknownKeys(value, known, message, ctx), z.object(shape).meta({ additionalProperties: false }));
 }

@@ -46,6 +46,8 @@ export type FetchUserUrlInit = {
   method?: string;
   headers?: HeadersInit;
   body?: BodyInit;
+  /** false: a redirect is the final answer (outbound webhooks count a 3xx as a failure and never follow it). */
+  followRedirects?: boolean;
 };
 
 /** The final (non-redirect) response, its body capped at `maxBytes`, and the URL that answered. */
@@ -88,7 +90,7 @@ export async function fetchUserUrl(raw: string, policy: UrlPolicy, init: FetchUs
       throw asFetchFailed(err, signal, url.host);
     }
     const status = response.status;
-    if (!REDIRECT_STATUSES.has(status)) return { response: capResponse(response, maxBytes, signal, url), url, redirects };
+    if (!REDIRECT_STATUSES.has(status) || init.followRedirects === false) return { response: capResponse(response, maxBytes, signal, url), url, redirects };
 
     await response.body?.cancel();
     if (redirects >= MAX_REDIRECTS) {

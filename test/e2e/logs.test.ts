@@ -50,7 +50,7 @@ describe("logs", () => {
     const lines = workerLines();
     assert.deepEqual(
       lines.find((l) => l.msg === "request" && l.requestId === requestId),
-      { msg: "request", requestId, method: "POST", route: "/v2/images/generate", status: 202, ms: lines.find((l) => l.requestId === requestId)?.ms, accountId: "dev" },
+      { msg: "request", requestId, method: "POST", route: "/v2/images/generate", status: 202, ms: lines.find((l) => l.requestId === requestId)?.ms, accountId: "acct_dev" },
     );
     assert.ok(lines.some((l) => l.msg === "request" && l.route === "/v2/jobs/:id" && l.status === 401 && l.accountId === null));
     assert.ok(lines.some((l) => l.msg === "job" && l.jobId === jobId && l.status === "COMPLETED"));

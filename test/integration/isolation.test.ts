@@ -12,8 +12,13 @@ let filePath: string; // /v2/files/<key> without a signature
 let signedPath: string;
 let uploadPath: string;
 
-/** Every route that names a job. The client-jobs work adds its routes (events, deliveries, cancel) here. */
-const JOB_ROUTES: [string, (id: string) => string][] = [["GET", (id) => `/v2/jobs/${id}`]];
+/** Every route that names a job, with what its owner gets for the (ended) job. */
+const JOB_ROUTES: [string, (id: string) => string, number][] = [
+  ["GET", (id) => `/v2/jobs/${id}`, 200],
+  ["GET", (id) => `/v2/jobs/${id}/events`, 200],
+  ["GET", (id) => `/v2/jobs/${id}/deliveries`, 200],
+  ["POST", (id) => `/v2/jobs/${id}/cancel`, 409],
+];
 
 beforeAll(async () => {
   owner = await mintAccount({ credits: 100 });
@@ -37,8 +42,10 @@ async function notFound(res: Response): Promise<Record<string, unknown>> {
 }
 
 describe("tenant isolation", () => {
-  it.each(JOB_ROUTES)("%s on another account's job is 404, as for a job that does not exist", async (method, route) => {
-    expect((await api(route(jobId), { method, key: owner.key })).status).toBe(200);
+  it.each(JOB_ROUTES)("%s %s on another account's job is 404, as for a job that does not exist", async (method, route, ownerStatus) => {
+    const own = await api(route(jobId), { method, key: owner.key });
+    expect(own.status).toBe(ownerStatus);
+    await own.body?.cancel();
     const theirs = await notFound(await api(route(jobId), { method, key: other.key }));
     const absent = crypto.randomUUID();
     const missing = await notFound(await api(route(absent), { method, key: other.key }));

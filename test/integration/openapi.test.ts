@@ -5,7 +5,9 @@ import { app } from "../../src/index";
 import { buildOpenApi, openApiPath, operations } from "../../src/docs/openapi";
 import { doc } from "../../src/docs/registry";
 import { validate } from "../../src/lib/validation";
+import { LeonardoError } from "../../src/surfaces/leonardo/errors";
 import { Problem } from "../../src/surfaces/native/problem";
+import { OpenAIError } from "../../src/surfaces/openai/errors";
 import { BASE, api, createJob } from "../helpers/api";
 
 // /openapi.json covers exactly the routes registered on the app, and says true things about them. The document is
@@ -42,7 +44,10 @@ describe("GET /openapi.json", () => {
     // The routes this branch serves, so a route that silently stops being registered is noticed too.
     expect(documented).toEqual(expect.arrayContaining([
       "get /", "get /docs", "get /healthz", "get /openapi.json", "get /v2/files/{key}", "head /v2/files/{key}",
-      "get /v2/jobs/{id}", "get /v2/models", "post /v2/images/generate",
+      "get /v2/jobs/{id}", "get /v2/models", "post /v2/images/generate", "get /v2/jobs", "post /v2/uploads", "get /v2/me",
+      "get /v2/jobs/{id}/events", "get /v2/jobs/{id}/deliveries", "post /v2/jobs/{id}/cancel",
+      "post /admin/keys", "post /v1/images/generations", "post /v1/images/edits", "post /api/rest/v2/generations",
+      "post /api/rest/v1/init-image/upload", "post /hooks/leonardo", "post /hooks/apiframe",
     ]));
   });
 
@@ -100,7 +105,15 @@ describe("GET /openapi.json", () => {
         expect(result.success, `${op.method} ${op.path} ${status}: ${JSON.stringify(result.error?.issues)}`).toBe(true);
         checked++;
       }
-      for (const { target, schema } of op.validators) {
+      for (const [status, response] of Object.entries(op.doc!.responses)) {
+        for (const [type, media] of Object.entries(response.alternatives ?? {})) {
+          if (!media.schema || media.example === undefined) continue;
+          expect(media.schema.safeParse(media.example).success, `${op.method} ${op.path} ${status} ${type}`).toBe(true);
+          checked++;
+        }
+      }
+      const bodies = [...op.validators, ...Object.entries(op.doc!.body?.content ?? {}).map(([target, schema]) => ({ target, schema }))];
+      for (const { target, schema } of bodies) {
         const examples = (z.globalRegistry.get(schema)?.examples ?? []) as unknown[];
         for (const example of examples) expect(schema.safeParse(example).success, `${op.method} ${op.path} ${target} example`).toBe(true);
         checked += examples.length;
@@ -137,6 +150,52 @@ describe("GET /openapi.json", () => {
       await res.body?.cancel();
     }
     expect(guarded).toBeGreaterThanOrEqual(2);
+  });
+
+  it("documents each surface's errors in that surface's own envelope", async () => {
+    const d = await fetchDoc();
+    const envelopes = { "/v1/": "OpenAIError", "/api/rest/": "LeonardoError" } as Record<string, string>;
+    let errors = 0;
+    for (const { method, path, op } of documentedOps(d)) {
+      const envelope = Object.entries(envelopes).find(([prefix]) => path.startsWith(prefix))?.[1];
+      const [type, name] = envelope ? ["application/json", envelope] : ["application/problem+json", "Problem"];
+      for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
+        if (Number(status) < 400 || !response.content) continue;
+        expect(response.content[type]?.schema, `${method} ${path} ${status}`).toEqual({ $ref: `#/components/schemas/${name}` });
+        errors++;
+      }
+    }
+    expect(errors).toBeGreaterThan(50);
+  });
+
+  it("documents the OpenAI and Leonardo envelopes those surfaces really send", async () => {
+    const openaiAnswer = await api("/v1/images/generations", { method: "POST", body: JSON.stringify({ prompt: "a fox", size: "12x12" }) });
+    expect(openaiAnswer.status).toBe(400);
+    expect(OpenAIError.strict().safeParse(await openaiAnswer.json()).success).toBe(true);
+    const leonardoAnswer = await api("/api/rest/v2/generations", { method: "POST", body: JSON.stringify({ model: "gpt-image-2" }) });
+    expect(leonardoAnswer.status).toBe(400);
+    expect(LeonardoError.strict().safeParse(await leonardoAnswer.json()).success).toBe(true);
+  });
+
+  it("documents multipart bodies as forms with their file fields, and streams as event streams", async () => {
+    const d = await fetchDoc();
+    const schemas = d.components.schemas!;
+    const formOf = (path: string) => {
+      const media = d.paths[path]!.post!.requestBody.content["multipart/form-data"];
+      expect(media, path).toBeDefined();
+      const ref = media.schema.$ref as string | undefined;
+      return ref ? schemas[ref.split("/").pop()!] : media.schema;
+    };
+    expect(formOf("/v2/uploads").properties.file).toMatchObject({ type: "string", format: "binary" });
+    expect(formOf("/api/rest/v1/init-image/upload").properties.file).toMatchObject({ type: "string", format: "binary" });
+    const edit = formOf("/v1/images/edits");
+    expect(edit.oneOf.every((v: any) => v.properties.mask.format === "binary")).toBe(true);
+    expect(Object.keys(d.paths["/v1/images/edits"]!.post!.requestBody.content).sort()).toEqual(["application/json", "multipart/form-data"]);
+    for (const path of ["/v1/images/generations", "/v1/images/edits"]) {
+      const ok = d.paths[path]!.post!.responses["200"].content;
+      expect(Object.keys(ok).sort(), path).toEqual(["application/json", "text/event-stream"]);
+      expect(ok["text/event-stream"].schema.type).toBe("string");
+    }
   });
 
   it("documents the problem envelope the native surface really sends", async () => {

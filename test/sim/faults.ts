@@ -1,6 +1,7 @@
 // Fault injection. A fault belongs to one provider; `match` narrows it to calls concerning a job whose prompt contains
 // that substring (creates: the body's prompt; polls, images, callbacks: the prompt of the job they belong to).
 // `count` is how many calls (API faults) or jobs (job faults) it affects; null = until DELETE /_sim/faults.
+// `rate` (0 < rate ≤ 1) makes a fault hit each call or job it applies to with that probability (the chaos run's mix).
 //
 // | fault             | kind   | hits                                                    | effect                                                          |
 // |-------------------|--------|---------------------------------------------------------|-----------------------------------------------------------------|
@@ -58,6 +59,7 @@ export const faultInputSchema = z.strictObject({
   retryAfter: z.union([z.int().min(0), z.string().min(1)]).optional(),
   latencyMs: z.int().min(0).optional(),
   bytes: z.int().min(1).max(1024 * 1024 * 1024).optional(),
+  rate: z.number().gt(0).max(1).optional(),
   match: z.string().min(1).optional(),
 });
 
@@ -72,7 +74,9 @@ export function createFaultStore() {
   let seq = 0;
 
   const applies = (f: ActiveFault, provider: Provider, prompt: string | null) =>
-    f.provider === provider && (f.match === undefined || (prompt !== null && prompt.includes(f.match)));
+    f.provider === provider &&
+    (f.match === undefined || (prompt !== null && prompt.includes(f.match))) &&
+    (f.rate === undefined || Math.random() < f.rate);
 
   function consume(f: ActiveFault): void {
     f.hits++;

@@ -5,6 +5,7 @@
 //   https://cloud.leonardo.ai/api/rest/v2/generations; the URLs it hands out are the real ones.
 // - prefix mode (standalone server, loopback and *.test / *.localhost hosts): /leonardo/api/rest/…, /leonardo/cdn/…,
 //   /leonardo/upload/, /apiframe/v2/…, /apiframe/cdn/images/…, /openai/v1/…; the URLs it hands out point back at it.
+// https://hooks.test/<name> is a webhook receiver for the tests (receiver.ts), programmed under /_sim/receiver/<name>.
 // /_sim/… (control.ts) answers on any host. Anything else answers 599 and is listed at GET /_sim/unexpected.
 import { Hono, type MiddlewareHandler } from "hono";
 import { apiframeRoutes } from "./apiframe.ts";
@@ -12,6 +13,7 @@ import { controlRoutes } from "./control.ts";
 import { leonardoRoutes } from "./leonardo.ts";
 import { UPLOAD_BUCKET } from "./leonardo-wire.ts";
 import { openaiRoutes } from "./openai.ts";
+import { RECEIVER_HOST, RECEIVER_PREFIX, receiverRoutes } from "./receiver.ts";
 import { createState, type Bases, type CallRecord, type Provider, type SimEnv, type SimOptions, type SimState } from "./state.ts";
 
 export type { SimOptions, SimState } from "./state.ts";
@@ -43,6 +45,7 @@ function routeOf(request: Request): { path: string; bases: Bases } {
   const url = new URL(request.url);
   const path = url.pathname;
   const host = HOSTS[url.hostname];
+  if (url.hostname === RECEIVER_HOST && !path.startsWith("/_sim")) return { path: RECEIVER_PREFIX + path, bases: REAL_BASES };
   if (host !== undefined) {
     if (path === "/_sim" || path.startsWith("/_sim/")) return { path, bases: REAL_BASES };
     return { path: path.startsWith(host[1]) ? host[0] + path : UNEXPECTED, bases: REAL_BASES };
@@ -95,6 +98,7 @@ export function createSimulator(options: SimOptions = {}): { fetch(request: Requ
     await next();
   });
   for (const provider of ["leonardo", "apiframe", "openai"] as const) app.use(`/${provider}/*`, recordCalls(state, provider));
+  app.route("/", receiverRoutes(state));
   app.route("/_sim", controlRoutes(state));
   app.route("/leonardo", leonardoRoutes(state));
   app.route("/apiframe", apiframeRoutes(state));

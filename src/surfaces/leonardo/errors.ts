@@ -1,6 +1,9 @@
 import type { Context } from "hono";
+import * as z from "zod";
+import { errorResponses, invalidField, type ErrorDoc } from "../../docs/errors";
+import type { ResponseDoc } from "../../docs/registry";
 import type { AppEnv } from "../../env";
-import { asApiError, type Reason } from "../../lib/errors";
+import { ApiError, asApiError, type Reason } from "../../lib/errors";
 
 // The Leonardo surface's one error envelope: {error, path, code}, as Leonardo's REST API (Hasura's) answers.
 
@@ -17,9 +20,32 @@ const CODES: Partial<Record<Reason, string>> = {
 const jsonPath = (path: string | undefined): string =>
   path === undefined || path === "(body)" ? "$" : `$.${path}`.replace(/\.(\d+)(?=\.|$)/g, "[$1]");
 
-export function renderLeonardoError(err: unknown, _c: Context<AppEnv>): Response {
+export const LeonardoError = z
+  .object({
+    error: z.string().meta({ description: "What went wrong." }),
+    path: z.string().meta({ description: "A JSON path to the field at fault, `$` for the whole request." }),
+    code: z.string().meta({ description: "E.g. `validation-failed`, `invalid-json`, `access-denied`, `not-found`." }),
+  })
+  .meta({ id: "LeonardoError", description: "Leonardo's error envelope (Hasura's)." });
+
+function leonardoErrorBody(err: unknown): z.infer<typeof LeonardoError> {
   const e = asApiError(err);
   const path = e.reason === "model_retired" ? "$.model" : jsonPath(e.errors?.[0]?.path);
-  const body = { error: e.message, path, code: CODES[e.reason] ?? e.reason.replaceAll("_", "-") };
-  return new Response(JSON.stringify(body), { status: e.status, headers: { ...e.headers, "Content-Type": "application/json" } });
+  return { error: e.message, path, code: CODES[e.reason] ?? e.reason.replaceAll("_", "-") };
 }
+
+export function renderLeonardoError(err: unknown, _c: Context<AppEnv>): Response {
+  const e = asApiError(err);
+  return new Response(JSON.stringify(leonardoErrorBody(e)), { status: e.status, headers: { ...e.headers, "Content-Type": "application/json" } });
+}
+
+// Documentation: an example for the reasons /api/rest commonly answers with.
+const EXAMPLES: Partial<Record<Reason, ApiError>> = {
+  invalid_request: invalidField("parameters.quantity", "9 is too many: gpt-image-2 makes 1 to 8 images per request"),
+  forbidden: new ApiError("forbidden", "This upload is not allowed: the policy has expired. Ask POST /api/rest/v1/init-image for fresh fields."),
+  conflict: new ApiError("conflict", "Upload upl_4Rk2W9xPq7LmN3vB8cT5yZ1a has already been made; ask init-image for a new one."),
+};
+
+/** Error responses in Leonardo's envelope for a route's doc(...): `...leonardoErrors(400, 401)`, or an ApiError to show as its status's example. */
+export const leonardoErrors = (...errors: ErrorDoc[]): Record<number, ResponseDoc> =>
+  errorResponses({ schema: LeonardoError, contentType: "application/json", body: leonardoErrorBody }, EXAMPLES, errors);

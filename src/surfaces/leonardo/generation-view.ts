@@ -1,3 +1,4 @@
+import * as z from "zod";
 import type { Env } from "../../env";
 import { generatedImageId } from "../../files/references";
 import { mintFileUrl } from "../../files/signing";
@@ -14,18 +15,23 @@ const STATUS: Record<JobStatus, "PENDING" | "COMPLETE" | "FAILED"> = {
   CANCELLED: "FAILED",
 };
 
-export interface GenerationByPk {
-  id: string;
-  status: "PENDING" | "COMPLETE" | "FAILED";
-  generated_images: Array<{ id: string; url: string; nsfw: boolean }>;
-  prompt: string;
-  imageWidth: number;
-  imageHeight: number;
-  seed: number | null;
-  modelId: string;
-  public: boolean;
-  createdAt: string;
-}
+export const GenerationByPk = z
+  .object({
+    id: z.string(),
+    status: z.enum(["PENDING", "COMPLETE", "FAILED"]),
+    generated_images: z
+      .array(z.object({ id: z.string().meta({ description: "Name it as a `GENERATED` image reference." }), url: z.string(), nsfw: z.boolean() }))
+      .meta({ description: "Empty until the generation is COMPLETE." }),
+    prompt: z.string(),
+    imageWidth: z.number().int(),
+    imageHeight: z.number().int(),
+    seed: z.number().int().nullable(),
+    modelId: z.string(),
+    public: z.boolean(),
+    createdAt: z.string(),
+  })
+  .meta({ id: "LeonardoGeneration" });
+export type GenerationByPk = z.infer<typeof GenerationByPk>;
 
 export async function generationView(env: Env, rec: JobRecord, origin: string, now: number): Promise<GenerationByPk> {
   const status = STATUS[rec.status];

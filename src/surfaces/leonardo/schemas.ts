@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { CATALOGUE, MODEL_IDS, STRENGTHS, modelEntries, sizeProblem, type ModelEntry, type Quality } from "../../catalogue";
+import { FILE_FIELD } from "../../docs/registry";
 import { closedObject, refuseUnknownKeys } from "../../lib/closed-object";
 
 // Leonardo's dialect, to the letter of seeds 000 (gpt-image-1.5) and 001 (gpt-image-2); every limit is the catalogue's.
@@ -94,11 +95,13 @@ function parametersSchema(entry: ModelEntry) {
 }
 
 const modelBody = (entry: ModelEntry) =>
-  z.object({
-    public: z.boolean({ error: "must be true or false" }).optional(),
-    model: z.literal(entry.id),
-    parameters: parametersSchema(entry),
-  });
+  z
+    .object({
+      public: z.boolean({ error: "must be true or false" }).optional(),
+      model: z.literal(entry.id),
+      parameters: parametersSchema(entry),
+    })
+    .meta({ additionalProperties: false });
 
 const [first, ...rest] = MODEL_IDS.map((id) => modelBody(CATALOGUE[id]));
 const TOP_LEVEL = new Set(["public", "model", "parameters"]);
@@ -108,13 +111,16 @@ export const LeonardoGenerationRequest = z.preprocess(
   z.discriminatedUnion("model", [first!, ...rest], {
     error: (iss) => (iss.code === "invalid_union" ? `must be one of ${MODEL_IDS.join(", ")}` : undefined),
   }),
-);
+).meta({
+  id: "LeonardoGenerationRequest",
+  examples: [{ model: "gpt-image-2", parameters: { prompt: "A fox reading a book", quality: "LOW", quantity: 1, width: 1024, height: 1024 } }],
+});
 export type LeonardoGenerationRequest = z.output<typeof LeonardoGenerationRequest>;
 
 export const InitImageRequest = closedObject(
   { extension: z.enum(INIT_IMAGE_EXTENSIONS, { error: `must be ${INIT_IMAGE_EXTENSIONS.join(", ")}` }) },
   (key) => `${key} is not a field of this request`,
-);
+).meta({ id: "LeonardoInitImageRequest", examples: [{ extension: "png" }] });
 
 /** The two-step upload's form: the fields init-image handed out, and the file. */
 export const UploadForm = z.object({
@@ -122,5 +128,7 @@ export const UploadForm = z.object({
   "Content-Type": z.string(required("the Content-Type field from init-image")),
   policy: z.string(required("the policy field from init-image")).max(4096),
   "x-imagegate-signature": z.string(required("the signature field from init-image")).max(128),
-  file: z.instanceof(File, { error: (iss) => (iss.input === undefined ? "is required, as the last part of the form" : "must be a file") }),
-});
+  file: z
+    .instanceof(File, { error: (iss) => (iss.input === undefined ? "is required, as the last part of the form" : "must be a file") })
+    .meta({ ...FILE_FIELD, description: "The image, as the form's last part; its bytes must be of the type init-image was asked for." }),
+}).meta({ id: "LeonardoUploadForm", description: "The fields init-image handed out, unchanged, then the file." });

@@ -1,8 +1,9 @@
 import type { Context } from "hono";
 import * as z from "zod";
+import { errorResponses, invalidField, type Envelope, type ErrorDoc } from "../../docs/errors";
 import type { ResponseDoc } from "../../docs/registry";
 import type { AppEnv } from "../../env";
-import { REASONS, asApiError, type Reason } from "../../lib/errors";
+import { ApiError, REASONS, asApiError, type Reason } from "../../lib/errors";
 
 const CODES = Object.keys(REASONS) as [Reason, ...Reason[]];
 
@@ -22,10 +23,9 @@ export const Problem = z
   })
   .meta({ id: "Problem" });
 
-/** The native surface's one error renderer: RFC 9457 problem+json. */
-export function renderProblem(err: unknown, c: Context<AppEnv>): Response {
-  const e = asApiError(err);
-  const body: z.infer<typeof Problem> = {
+/** The problem+json body of an error. */
+function problemBody(e: ApiError, requestId: string): z.infer<typeof Problem> {
+  return {
     type: `urn:imagegate:problem:${e.reason}`,
     title: REASONS[e.reason].title,
     status: e.status,
@@ -33,49 +33,28 @@ export function renderProblem(err: unknown, c: Context<AppEnv>): Response {
     code: e.reason,
     ...(e.errors ? { errors: e.errors } : {}),
     ...e.extra,
-    requestId: c.get("requestId"),
+    requestId,
   };
-  return new Response(JSON.stringify(body), {
+}
+
+/** The native surface's one error renderer: RFC 9457 problem+json. */
+export function renderProblem(err: unknown, c: Context<AppEnv>): Response {
+  const e = asApiError(err);
+  return new Response(JSON.stringify(problemBody(e, c.get("requestId"))), {
     status: e.status,
     headers: { ...e.headers, "Content-Type": "application/problem+json" },
   });
 }
 
-// Documentation: an example detail for the reasons routes commonly answer with.
-const EXAMPLE_DETAIL: Partial<Record<Reason, { detail: string; errors?: { path: string; message: string }[] }>> = {
-  invalid_request: {
-    detail: "gptImage2Params.width: width 3840 is too large: gpt-image-2 needs max(width, height) < 3840",
-    errors: [{ path: "gptImage2Params.width", message: "width 3840 is too large: gpt-image-2 needs max(width, height) < 3840" }],
-  },
-  unauthorized: { detail: "This API key is not valid." },
-  forbidden: { detail: "This private file has a signed URL that has expired; read the job again for a fresh URL." },
-  not_found: { detail: "No job 0f8c2b6e-3a41-4d2e-9b7a-5c1d2e3f4a5b." },
-  model_retired: { detail: "gpt-image-1.5 was retired on 2026-12-01; use gpt-image-2 instead." },
-  payload_too_large: { detail: "The JSON body is larger than 1048576 bytes." },
-  unsupported_media_type: { detail: "Send the body as application/json (got text/plain)." },
-  no_provider: {
-    detail: "No provider can serve this request: leonardo is not configured; apiframe takes only the preset sizes, not 2048x1152",
-    errors: [
-      { path: "provider.leonardo", message: "leonardo is not configured" },
-      { path: "provider.apiframe", message: "apiframe takes only the preset sizes, not 2048x1152" },
-    ],
-  },
+// Documentation: an example for the reasons routes commonly answer with.
+const EXAMPLES: Partial<Record<Reason, ApiError>> = {
+  invalid_request: invalidField("gptImage2Params.width", "width 3840 is too large: gpt-image-2 needs max(width, height) < 3840"),
+  forbidden: new ApiError("forbidden", "This private file has a signed URL that has expired; read the job again for a fresh URL."),
+  not_found: new ApiError("not_found", "No job 0f8c2b6e-3a41-4d2e-9b7a-5c1d2e3f4a5b."),
+  conflict: new ApiError("conflict", "A request with this Idempotency-Key is still being admitted; retry shortly."),
 };
 
-/** Problem responses for a route's doc(...): `...problems(400, 401)`. */
-export function problems(...statuses: number[]): Record<number, ResponseDoc> {
-  const out: Record<number, ResponseDoc> = {};
-  for (const status of statuses) {
-    const reasons = CODES.filter((r) => REASONS[r].status === status);
-    const reason = reasons.find((r) => EXAMPLE_DETAIL[r]) ?? reasons[0];
-    if (!reason) throw new Error(`No problem reason has status ${status}.`);
-    const { detail, errors } = EXAMPLE_DETAIL[reason] ?? { detail: REASONS[reason].title };
-    out[status] = {
-      description: reasons.map((r) => REASONS[r].title).join(" / "),
-      schema: Problem,
-      contentType: "application/problem+json",
-      example: { type: `urn:imagegate:problem:${reason}`, title: REASONS[reason].title, status, detail, code: reason, ...(errors ? { errors } : {}), requestId: "req_5f2c0a9e1b7d4c3a" },
-    };
-  }
-  return out;
-}
+const PROBLEM: Envelope = { schema: Problem, contentType: "application/problem+json", body: (e) => problemBody(e, "req_5f2c0a9e1b7d4c3a") };
+
+/** Problem responses for a route's doc(...): `...problems(400, 401)`, or an ApiError to show as its status's example. */
+export const problems = (...errors: ErrorDoc[]): Record<number, ResponseDoc> => errorResponses(PROBLEM, EXAMPLES, errors);

@@ -7,16 +7,18 @@ import { requireKey } from "../../accounts/auth";
 import { now } from "../../lib/clock";
 import { jsonBody } from "../../lib/json-body";
 import { validate } from "../../lib/validation";
-import { admit, readOwnJob } from "../../jobs/admit";
+import { admit, jobStub, readOwnJob } from "../../jobs/admit";
+import { isTerminal } from "../../jobs/record";
 import { JobView, jobView } from "../../jobs/view";
 import { doc } from "../../docs/registry";
 import { createdExample, jobExample } from "./examples";
 import { idempotencyOf } from "./idempotency-key";
 import { ModelList, modelView } from "./models";
+import { preferredWait } from "./prefer";
 import { GenerateRequest, JobCreated } from "./schemas";
 import { nativeToJobRequest } from "./to-spec";
 import { problems, renderProblem } from "./problem";
-import { statusView } from "./status";
+import { StatusView, statusView } from "./status";
 
 // /v2: the native job API (seed 002's dialect). Routes stay thin: parse, call, render.
 
@@ -32,35 +34,70 @@ const createJobDoc = doc({
   description:
     "Validates the request against the model catalogue, picks the providers that can serve it and queues the job. " +
     "Model parameters go under `gptImageParams` (gpt-image-1.5) or `gptImage2Params` (gpt-image-2); unknown keys are " +
-    "refused. Follow the job with `GET /v2/jobs/{id}`.",
+    "refused. Follow the job with `GET /v2/jobs/{id}`, its event stream, or a webhook; or send `Prefer: wait=N` to " +
+    "have the answer held until the job ends (at most N seconds, N ≤ 60).",
   tag: TAG,
   auth: "key",
+  params: {
+    Prefer: {
+      in: "header",
+      description: "`wait=N` (RFC 7240): hold the answer until the job ends or N seconds pass (N above 60 counts as 60).",
+      schema: z.string(),
+    },
+    "Idempotency-Key": {
+      in: "header",
+      description: "Up to 255 printable ASCII characters. Repeating a request with the same key and body returns the same job (`Idempotent-Replayed: true`) instead of making another; the same key with another body is a 422.",
+      schema: z.string().min(1).max(255),
+    },
+  },
   responses: {
+    200: {
+      description: "With `Prefer: wait=N`: the job ended within N seconds; the finished job.",
+      schema: JobView,
+      example: jobExample,
+      headers: { Location: "`/v2/jobs/<id>`", "Preference-Applied": "`wait=N`, the wait applied" },
+    },
     202: {
-      description: "The job is queued.",
-      schema: JobCreated,
+      description: "The job is queued: `{jobId, status}`; with `Prefer: wait=N`, the job as it stands when N seconds have passed.",
+      schema: z.union([JobCreated, JobView]),
       example: createdExample,
       headers: {
         Location: "`/v2/jobs/<id>`",
+        "Preference-Applied": "With `Prefer: wait=N`: `wait=N`, the wait applied.",
+        "Idempotent-Replayed": "`true` when an earlier request with this Idempotency-Key made the job.",
+        "RateLimit-Limit": "Jobs this key may create per minute.",
+        "RateLimit-Remaining": "Jobs left in the current minute.",
+        "RateLimit-Reset": "Seconds until the window resets.",
         Deprecation: "Set when the model is deprecated (RFC 9745).",
         Sunset: "The date the deprecated model stops answering (RFC 8594).",
       },
     },
-    ...problems(400, 401, 410, 413, 415, 422),
+    ...problems(400, 401, 402, 409, 410, 413, 415, 422, 429, 503),
   },
 });
 
 native.post("/images/generate", createJobDoc, requireKey(), jsonBody(), validate("json", GenerateRequest), async (c) => {
   const request = nativeToJobRequest(c.req.valid("json"), c.env);
   const idempotency = await idempotencyOf(c.req.header("idempotency-key"), await c.req.text());
-  const { job, replayed, headers } = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency });
+  const wait = preferredWait(c.req.header("prefer"));
+  const origin = new URL(c.req.url).origin;
+  const { job, replayed, headers } = await admit(c.env, c.get("principal"), request, origin, { idempotency });
   const replay = replayed ? { "Idempotent-Replayed": "true" } : undefined;
-  const created: z.infer<typeof JobCreated> = { jobId: job.id, status: "QUEUED" };
-  return c.json(created, 202, {
+  const answerHeaders = {
     Location: `/v2/jobs/${job.id}`,
     ...headers,
     ...replay,
     ...lifecycleHeaders(CATALOGUE[job.spec.model], now()),
+  };
+  if (wait === null) {
+    const created: z.infer<typeof JobCreated> = { jobId: job.id, status: "QUEUED" };
+    return c.json(created, 202, answerHeaders);
+  }
+  // Prefer: wait=N holds the answer until the job ends (200) or N seconds pass (202), with the job either way.
+  const current = (await jobStub(c.env, job.id).waitForEnd(wait * 1000)) ?? job;
+  return c.json(await jobView(c.env, current, origin, now()), isTerminal(current.status) ? 200 : 202, {
+    ...answerHeaders,
+    "Preference-Applied": `wait=${wait}`,
   });
 });
 
@@ -100,7 +137,7 @@ const statusDoc = doc({
   description: "Each provider's circuit state, recent error rate and p50 latency.",
   tag: TAG,
   auth: "none",
-  responses: { 200: { description: "Every provider's health." } },
+  responses: { 200: { description: "Every provider's health.", schema: StatusView } },
 });
 
 native.get("/status", statusDoc, async (c) => c.json(await statusView(c.env, now())));

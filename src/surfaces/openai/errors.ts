@@ -1,4 +1,7 @@
 import type { Context } from "hono";
+import * as z from "zod";
+import { errorResponses, invalidField, type ErrorDoc } from "../../docs/errors";
+import type { ResponseDoc } from "../../docs/registry";
 import type { AppEnv } from "../../env";
 import { ApiError, asApiError, type Reason } from "../../lib/errors";
 import type { JobRecord } from "../../jobs/record";
@@ -9,9 +12,18 @@ import type { JobRecord } from "../../jobs/record";
 export const UNKNOWN_PARAMETER = "unknown parameter";
 export const MISSING_PARAMETER = "missing required parameter";
 
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
-}
+export const OpenAIError = z
+  .object({
+    error: z.object({
+      message: z.string(),
+      type: z.string().meta({ description: "`invalid_request_error`, `insufficient_quota`, `requests`, `image_generation_user_error` or `server_error`." }),
+      param: z.string().nullable().meta({ description: "The parameter at fault, e.g. `size` or `images[0].image_url`." }),
+      code: z.string().nullable().meta({ description: "E.g. `invalid_value`, `unknown_parameter`, `invalid_api_key`, `moderation_blocked`." }),
+    }),
+  })
+  .meta({ id: "OpenAIError", description: "OpenAI's error envelope; the openai SDK raises it as an APIError." });
+
+export type OpenAIErrorBody = z.infer<typeof OpenAIError>;
 
 const TYPES: Partial<Record<Reason, string>> = {
   moderated: "image_generation_user_error",
@@ -62,6 +74,19 @@ export function renderOpenAIError(err: unknown, _c: Context<AppEnv>): Response {
     headers: { ...e.headers, "Content-Type": "application/json" },
   });
 }
+
+// Documentation: an example for the reasons /v1 commonly answers with.
+const EXAMPLES: Partial<Record<Reason, ApiError>> = {
+  invalid_request: invalidField("size", "4096x4096 is too large: gpt-image-2 needs max(width, height) < 3840"),
+  not_found: new ApiError("not_found", "The model 'dall-e-3' does not exist.", { errors: [{ path: "model", message: "does not exist" }] }),
+  conflict: new ApiError("conflict", "The job was cancelled before it finished."),
+  upstream_failed: new ApiError("upstream_failed", "Every provider failed; last error: openai answered 500."),
+  timeout: new ApiError("timeout", "The job did not finish in time."),
+};
+
+/** Error responses in OpenAI's envelope for a route's doc(...): `...openaiErrors(400, 401)`, or an ApiError to show as its status's example. */
+export const openaiErrors = (...errors: ErrorDoc[]): Record<number, ResponseDoc> =>
+  errorResponses({ schema: OpenAIError, contentType: "application/json", body: openaiErrorBody }, EXAMPLES, errors);
 
 /**
  * Why a job that ended without images ended, as the error OpenAI would have answered. The SDK retries 5xx by itself;

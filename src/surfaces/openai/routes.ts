@@ -10,10 +10,12 @@ import { ApiError } from "../../lib/errors";
 import { jsonBody } from "../../lib/json-body";
 import type { Json } from "../../lib/json";
 import { validate } from "../../lib/validation";
-import { answerWhenDone } from "./answer";
+import { KEEP_ALIVE, answerWhenDone } from "./answer";
 import { formEditInputs, jsonEditInputs, type EditInputs } from "./edit-inputs";
-import { renderOpenAIError } from "./errors";
-import { openaiModel, servedModels } from "./models";
+import { doc } from "../../docs/registry";
+import { openaiErrors, renderOpenAIError } from "./errors";
+import { OpenAIModel, OpenAIModelList, openaiModel, servedModels } from "./models";
+import { ImagesResponse, imageEvents } from "./responses";
 import { EditFormRequest, EditJsonRequest, GenerationRequest, type ImageRequestFields } from "./schemas";
 import { openaiToJobRequest } from "./to-spec";
 
@@ -27,12 +29,15 @@ const MAX_EDIT_BYTES = 32 * 1024 * 1024;
 
 const isJson = (type: string | undefined): boolean => /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type ?? "");
 
+const notAnEdit = (type: string): ApiError =>
+  new ApiError("unsupported_media_type", `Send the edit as multipart/form-data or application/json (got ${type || "no content type"}).`);
+const editTooLarge = (): ApiError =>
+  new ApiError("payload_too_large", `An edit's body may be at most ${MAX_EDIT_BYTES} bytes; give large images as https URLs.`);
+
 /** A multipart body parsed once (the validator reuses it), with a broken form as the client's error, not ours. */
 const formBody = (): MiddlewareHandler => async (c, next) => {
   const type = c.req.header("content-type") ?? "";
-  if (!/^multipart\/form-data\s*;/i.test(type)) {
-    throw new ApiError("unsupported_media_type", `Send the edit as multipart/form-data or application/json (got ${type || "no content type"}).`);
-  }
+  if (!/^multipart\/form-data\s*;/i.test(type)) throw notAnEdit(type);
   try {
     await c.req.formData();
   } catch {
@@ -44,7 +49,7 @@ const formBody = (): MiddlewareHandler => async (c, next) => {
 const editBodyLimit = bodyLimit({
   maxSize: MAX_EDIT_BYTES,
   onError: () => {
-    throw new ApiError("payload_too_large", `An edit's body may be at most ${MAX_EDIT_BYTES} bytes; give large images as https URLs.`);
+    throw editTooLarge();
   },
 });
 
@@ -54,7 +59,43 @@ async function admitAndAnswer(c: Context<AppEnv>, kind: "generation" | "edit", b
   return answerWhenDone(c.env, rec, { kind, stream: body.stream === true, format: body.response_format === "url" ? "url" : "b64_json" });
 }
 
-openai.post("/images/generations", requireKey(), jsonBody(), validate("json", GenerationRequest), (c) =>
+const TAG = "OpenAI-compatible";
+
+const GRACE_S = KEEP_ALIVE.graceMs / 1000;
+const ANSWER =
+  `OpenAI answers at once; imagegate runs a job, and the request waits for it. A job that ends within ${GRACE_S} s gets an ` +
+  "ordinary answer: 200 with the images, or the error's own status. A longer one gets 200 at once and a space every " +
+  `${KEEP_ALIVE.intervalMs / 1000} s until it ends (JSON parsers skip leading whitespace); a failure then comes as the ` +
+  "error object in that 200 body. With `stream: true` the answer is server-sent events. Unknown parameters are " +
+  "refused, as OpenAI does; `model` may be left out (the newest model is used).";
+const ANSWERED = `The images (or, for a job that outlasted the first ${GRACE_S} s and then failed, the error object).`;
+
+const imageHeaders = {
+  "x-imagegate-job-id": "The job behind the answer: `GET /v2/jobs/{id}` shows its attempts and files.",
+  Deprecation: "Set when the model is deprecated (RFC 9745).",
+  Sunset: "The date the deprecated model stops answering (RFC 8594).",
+};
+
+const ADMISSION_ERRORS = [401, 402, 409, 410, 422, 429, 502, 503, 504];
+
+const generationsDoc = doc({
+  operationId: "openaiCreateImage",
+  summary: "Create an image (OpenAI)",
+  description: `OpenAI's \`images.generate\`: point the official SDK's base URL at \`/v1\`. ${ANSWER}`,
+  tag: TAG,
+  auth: "key",
+  responses: {
+    200: {
+      description: ANSWERED,
+      schema: ImagesResponse,
+      headers: imageHeaders,
+      alternatives: { "text/event-stream": { schema: imageEvents("image_generation") } },
+    },
+    ...openaiErrors(400, ...ADMISSION_ERRORS, 413, 415),
+  },
+});
+
+openai.post("/images/generations", generationsDoc, requireKey(), jsonBody(), validate("json", GenerationRequest), (c) =>
   admitAndAnswer(c, "generation", c.req.valid("json"), null),
 );
 
@@ -64,7 +105,28 @@ const formEdit = every(formBody(), validate("form", EditFormRequest));
 const editBody: MiddlewareHandler<AppEnv, string, { out: { json: EditJsonRequest; form: EditFormRequest } }> = (c, next) =>
   isJson(c.req.header("content-type")) ? jsonEdit(c, next) : formEdit(c, next);
 
-openai.post("/images/edits", requireKey(), editBodyLimit, editBody, async (c) => {
+const editsDoc = doc({
+  operationId: "openaiEditImage",
+  summary: "Edit an image (OpenAI)",
+  description:
+    "OpenAI's `images.edit`: reference images and an optional PNG mask, as files in a multipart form " +
+    "(`image`, `image[]`, `mask`) or as `image_url`s in JSON (https URLs or `data:image/…;base64` URLs). The body " +
+    `may be up to ${MAX_EDIT_BYTES / (1024 * 1024)} MB. ${ANSWER}`,
+  tag: TAG,
+  auth: "key",
+  body: { content: { "multipart/form-data": EditFormRequest, "application/json": EditJsonRequest } },
+  responses: {
+    200: {
+      description: ANSWERED,
+      schema: ImagesResponse,
+      headers: imageHeaders,
+      alternatives: { "text/event-stream": { schema: imageEvents("image_edit") } },
+    },
+    ...openaiErrors(400, ...ADMISSION_ERRORS, editTooLarge(), notAnEdit("text/plain")),
+  },
+});
+
+openai.post("/images/edits", editsDoc, requireKey(), editBodyLimit, editBody, async (c) => {
   const accountId = c.get("principal").accountId;
   if (isJson(c.req.header("content-type"))) {
     const body = c.req.valid("json");
@@ -74,14 +136,37 @@ openai.post("/images/edits", requireKey(), editBodyLimit, editBody, async (c) =>
   return admitAndAnswer(c, "edit", body, await formEditInputs(c.env, accountId, body, now()));
 });
 
-const ModelParams = z.object({ model: z.string().max(128) });
+const ModelParams = z.object({ model: z.string().max(128).meta({ description: "A model id, e.g. `gpt-image-2`." }) });
 
-openai.get("/models", requireKey(), (c) => c.json({ object: "list" as const, data: servedModels(now()).map(openaiModel) }));
+const noSuchModel = (model: string): ApiError =>
+  new ApiError("not_found", `The model '${model}' does not exist.`, { errors: [{ path: "model", message: "does not exist" }] });
 
-openai.get("/models/:model", requireKey(), validate("param", ModelParams), (c) => {
+const listModelsDoc = doc({
+  operationId: "openaiListModels",
+  summary: "List models (OpenAI)",
+  description: "The models still served, in OpenAI's list shape.",
+  tag: TAG,
+  auth: "key",
+  responses: { 200: { description: "The models.", schema: OpenAIModelList }, ...openaiErrors(401) },
+});
+
+openai.get("/models", listModelsDoc, requireKey(), (c) => {
+  const list: z.infer<typeof OpenAIModelList> = { object: "list", data: servedModels(now()).map(openaiModel) };
+  return c.json(list);
+});
+
+const getModelDoc = doc({
+  operationId: "openaiGetModel",
+  summary: "Get a model (OpenAI)",
+  tag: TAG,
+  auth: "key",
+  responses: { 200: { description: "The model.", schema: OpenAIModel }, ...openaiErrors(400, 401, noSuchModel("dall-e-3")) },
+});
+
+openai.get("/models/:model", getModelDoc, requireKey(), validate("param", ModelParams), (c) => {
   const { model } = c.req.valid("param");
   const entry = servedModels(now()).find((e) => e.id === model);
-  if (!entry) throw new ApiError("not_found", `The model '${model}' does not exist.`, { errors: [{ path: "model", message: "does not exist" }] });
+  if (!entry) throw noSuchModel(model);
   return c.json(openaiModel(entry));
 });
 

@@ -3,6 +3,7 @@ import {
   CATALOGUE, INPUT_FIDELITIES, MODEL_IDS, MODERATIONS, modelEntries, sizeProblem,
   type Background, type InputFidelity, type ModelEntry, type ModelId, type Moderation, type OutputFormat, type Quality, type Size,
 } from "../../catalogue";
+import { FILE_FIELD } from "../../docs/registry";
 import { closedObject, refuseUnknownKeys } from "../../lib/closed-object";
 import { MISSING_PARAMETER, UNKNOWN_PARAMETER } from "./errors";
 
@@ -82,7 +83,7 @@ function crossFieldRules(entry: ModelEntry) {
   };
 }
 
-const FileField = z.instanceof(File, { error: "must be a file" });
+const FileField = z.instanceof(File, { error: "must be a file" }).meta({ ...FILE_FIELD });
 
 const ImageUrl = closedObject(
   { image_url: z.string(required("a string")).min(1).max(MAX_IMAGE_URL) },
@@ -91,7 +92,8 @@ const ImageUrl = closedObject(
 
 /** One schema per model, chosen by `model` (the newest when absent); unknown parameters are refused one by one. */
 function byModel<T extends z.ZodObject>(option: (entry: ModelEntry) => T) {
-  const options = MODEL_IDS.map((id) => option(CATALOGUE[id]));
+  // additionalProperties: the documentation says what the preprocess enforces.
+  const options = MODEL_IDS.map((id) => option(CATALOGUE[id]).meta({ additionalProperties: false }));
   const known = new Set(options.flatMap((o) => Object.keys(o.shape)));
   return z.preprocess(
     (value, ctx) => {
@@ -106,7 +108,10 @@ function byModel<T extends z.ZodObject>(option: (entry: ModelEntry) => T) {
   );
 }
 
-export const GenerationRequest = byModel((entry) => z.object(commonShape(entry, "json")).superRefine(crossFieldRules(entry)));
+export const GenerationRequest = byModel((entry) => z.object(commonShape(entry, "json")).superRefine(crossFieldRules(entry))).meta({
+  id: "ImageGenerationRequest",
+  examples: [{ model: "gpt-image-2", prompt: "A fox reading a book, watercolour", size: "1536x1024", quality: "low" }],
+});
 
 export const EditJsonRequest = byModel((entry) =>
   z.object({
@@ -115,7 +120,10 @@ export const EditJsonRequest = byModel((entry) =>
     images: z.array(ImageUrl, required("an array of {image_url}")).min(1, "give at least one image").max(entry.references.native, `takes at most ${entry.references.native} images`),
     mask: ImageUrl.nullish(),
   }).superRefine(crossFieldRules(entry)),
-);
+).meta({
+  id: "ImageEditJsonRequest",
+  examples: [{ model: "gpt-image-2", prompt: "Give the fox a red scarf", images: [{ image_url: "https://example.com/fox.png" }], quality: "low" }],
+});
 
 export const EditFormRequest = byModel((entry) =>
   z.object({
@@ -130,7 +138,7 @@ export const EditFormRequest = byModel((entry) =>
     if (count === 0) ctx.addIssue({ code: "custom", path: ["image"], message: MISSING_PARAMETER });
     if (count > entry.references.native) ctx.addIssue({ code: "custom", path: ["image"], message: `takes at most ${entry.references.native} images, not ${count}` });
   }),
-);
+).meta({ id: "ImageEditFormRequest" });
 
 /** What every variant yields, as the mapping to a JobSpec reads it. */
 export interface ImageRequestFields {

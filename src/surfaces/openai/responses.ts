@@ -1,0 +1,40 @@
+import * as z from "zod";
+import { BACKGROUNDS, QUALITIES } from "../../catalogue";
+
+// The bodies /v1 answers with, for the documentation; images-body.ts writes them as streamed text, in these shapes.
+
+const FORMATS = ["png", "jpeg", "webp"] as const;
+const B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
+const Image = z.object({
+  b64_json: z.string().optional().meta({ description: "The image, base64 (response_format b64_json, the default)." }),
+  url: z.string().optional().meta({ description: "A signed imagegate URL of the image (response_format url)." }),
+});
+
+export const ImagesResponse = z
+  .object({
+    created: z.number().int().meta({ description: "When the job was created, unix seconds." }),
+    background: z.enum(BACKGROUNDS).optional().meta({ description: "When one was asked for." }),
+    output_format: z.enum(FORMATS).optional(),
+    quality: z.enum(QUALITIES).optional().meta({ description: "When one was asked for." }),
+    size: z.string().meta({ description: "WIDTHxHEIGHT of the images made." }),
+    data: z.array(Image),
+  })
+  .meta({
+    id: "ImagesResponse",
+    examples: [{ created: 1795170930, output_format: "png", quality: "low", size: "1024x1024", data: [{ b64_json: B64 }] }],
+  });
+
+const completed = (type: string): string =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, created_at: 1795170931, background: "auto", output_format: "png", quality: "low", size: "1024x1024", b64_json: B64 })}\n\n`;
+
+/** The event stream of `stream: true`: its events, described; the JSON in each `data:` line is the openai SDK's event. */
+export const imageEvents = (prefix: "image_generation" | "image_edit") =>
+  z.string().meta({
+    description:
+      "Server-sent events. While the job runs, a comment line (`: waiting for the image`) keeps the connection open. " +
+      `Then one \`${prefix}.completed\` event per image, whose data is \`{type, created_at, background, output_format, ` +
+      "quality, size, b64_json | url}`; or, if the job fails, one `error` event whose data is `{type: \"error\", error: " +
+      "{message, type, param, code}}`. No partial images are sent.",
+    examples: [`: waiting for the image\n\n${completed(`${prefix}.completed`)}`],
+  });
