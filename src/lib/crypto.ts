@@ -1,13 +1,8 @@
 // WebCrypto helpers: the only place that hashes or signs.
 const encoder = new TextEncoder();
 
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-
-export function toHex(bytes: ArrayBuffer | Uint8Array): string {
-  let s = "";
-  for (const b of bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)) s += HEX[b];
-  return s;
-}
+export const toHex = (bytes: ArrayBuffer | Uint8Array): string =>
+  Array.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 
 export function toBase64(bytes: ArrayBuffer | Uint8Array): string {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
@@ -28,24 +23,8 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   return toHex(await sha256(data));
 }
 
-/** Imported signing keys by secret: a few long-lived secrets (file URLs, webhooks) are used over and over. */
-const signingKeys = new Map<string, Promise<CryptoKey>>();
-const SIGNING_KEYS_MAX = 64;
-
-function signingKey(secret: string): Promise<CryptoKey> {
-  let key = signingKeys.get(secret);
-  if (!key) {
-    if (signingKeys.size >= SIGNING_KEYS_MAX) signingKeys.delete(signingKeys.keys().next().value!);
-    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    key.catch(() => signingKeys.delete(secret));
-    signingKeys.set(secret, key);
-  }
-  return key;
-}
-
 export async function hmacSha256(key: string | Uint8Array, message: string | Uint8Array): Promise<Uint8Array> {
-  const k =
-    typeof key === "string" ? await signingKey(key) : await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const k = await crypto.subtle.importKey("raw", asBytes(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return new Uint8Array(await crypto.subtle.sign("HMAC", k, asBytes(message)));
 }
 
