@@ -5,6 +5,9 @@ import { createSimulator } from "./test/sim/index.ts";
 // One simulator for the whole run: every outbound fetch from the Worker goes to it, routed by hostname.
 const sim = createSimulator();
 
+// Cases per surface for the fuzz tests (test/fuzz): a quick run in `npm test`, FUZZ_RUNS=10000 in `npm run fuzz`.
+const fuzzRuns = Number(process.env.FUZZ_RUNS) || 300;
+
 export default defineConfig({
   plugins: [
     cloudflareTest({
@@ -22,7 +25,8 @@ export default defineConfig({
     }),
   ],
   test: {
-    include: ["test/{unit,integration}/**/*.test.ts"],
+    include: ["test/{unit,integration,fuzz}/**/*.test.ts"],
     testTimeout: 30_000,
+    provide: { fuzzRuns, fuzzSeed: Number(process.env.FUZZ_SEED) || null },
   },
 });
