@@ -25,7 +25,8 @@ export const vocabulary: fc.Arbitrary<Json> = fc.oneof(
     "sandbox", "leonardo", "apiframe", "openai", "auto", "LOW", "MID", "HIGH", "MEDIUM", "ON", "OFF", "GENERATED", "UPLOADED",
     "b64_json", "url", "low", "high", "png", "jpg", "gif", "svg", "3840x2160", "3824x2144", "0x0", "99999x99999", "1024X1024", 4_294_967_295, 4_294_967_296,
   ),
-  fc.constantFrom(32000, 32001).map((n) => "p".repeat(n)),
+  // The longest prompts, also in characters of three and four UTF-8 bytes (stored twice: in the spec and the input).
+  fc.constantFrom("p", "字", "😀").chain((ch) => fc.constantFrom(32000, 32001).map((n) => ch.repeat(Math.ceil(n / ch.length)))),
   fc.integer({ min: 1, max: 4000 }).map((n) => n * 16),
 );
 

@@ -9,28 +9,26 @@ import type { FuzzAnswer } from "./harness";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = z.iso.datetime();
 
-export class ShapeError extends Error {}
-
 function parseJson(answer: FuzzAnswer): unknown {
   try {
     return JSON.parse(answer.text);
   } catch {
-    throw new ShapeError(`answered ${answer.res.status} with a body that is not JSON: ${answer.text.slice(0, 200)}`);
+    throw new Error(`answered ${answer.res.status} with a body that is not JSON: ${answer.text.slice(0, 200)}`);
   }
 }
 
 function expectShape(schema: z.ZodType, answer: FuzzAnswer, what: string): void {
   const result = schema.safeParse(parseJson(answer));
-  if (!result.success) throw new ShapeError(`${what} (${answer.res.status}): ${z.prettifyError(result.error)}\n${answer.text.slice(0, 500)}`);
+  if (!result.success) throw new Error(`${what} (${answer.res.status}): ${z.prettifyError(result.error)}\n${answer.text.slice(0, 500)}`);
 }
 
 function expectType(answer: FuzzAnswer, pattern: RegExp): void {
   const type = answer.res.headers.get("content-type") ?? "";
-  if (!pattern.test(type)) throw new ShapeError(`answered ${answer.res.status} as ${type || "no content type"}, not ${pattern}`);
+  if (!pattern.test(type)) throw new Error(`answered ${answer.res.status} as ${type || "no content type"}, not ${pattern}`);
 }
 
 export function expectStatus(answer: FuzzAnswer, allowed: number[]): void {
-  if (!allowed.includes(answer.res.status)) throw new ShapeError(`answered ${answer.res.status}, expected one of ${allowed.join(", ")}: ${answer.text.slice(0, 300)}`);
+  if (!allowed.includes(answer.res.status)) throw new Error(`answered ${answer.res.status}, expected one of ${allowed.join(", ")}: ${answer.text.slice(0, 300)}`);
 }
 
 const Problem = z.object({
@@ -49,9 +47,9 @@ export function expectProblem(answer: FuzzAnswer, method: string): void {
   if (method === "HEAD") return;
   expectShape(Problem, answer, "not a problem+json");
   const body = JSON.parse(answer.text) as { status: number; requestId: string; code: string; type: string };
-  if (body.status !== answer.res.status) throw new ShapeError(`problem status ${body.status} on a ${answer.res.status} answer`);
-  if (body.requestId !== answer.res.headers.get("x-request-id")) throw new ShapeError("problem requestId differs from x-request-id");
-  if (body.type !== `urn:imagegate:problem:${body.code}`) throw new ShapeError(`problem type ${body.type} for code ${body.code}`);
+  if (body.status !== answer.res.status) throw new Error(`problem status ${body.status} on a ${answer.res.status} answer`);
+  if (body.requestId !== answer.res.headers.get("x-request-id")) throw new Error("problem requestId differs from x-request-id");
+  if (body.type !== `urn:imagegate:problem:${body.code}`) throw new Error(`problem type ${body.type} for code ${body.code}`);
 }
 
 const OpenAIError = z.strictObject({
@@ -139,7 +137,9 @@ export function expectImageEvents(answer: FuzzAnswer, prefix: "image_generation"
       const [eventLine, dataLine] = block.split("\n");
       return { event: eventLine!.slice("event: ".length), data: JSON.parse(dataLine!.slice("data: ".length)) as Record<string, unknown> };
     });
-  if (events.length === 0 || events.some((e) => e.event !== `${prefix}.completed` || e.data.type !== e.event || typeof e.data.b64_json !== "string" && typeof e.data.url !== "string")) {
-    throw new ShapeError(`not a stream of ${prefix}.completed events: ${answer.text.slice(0, 300)}`);
+  const wellFormed = (e: (typeof events)[number]): boolean =>
+    e.event === `${prefix}.completed` && e.data.type === e.event && (typeof e.data.b64_json === "string" || typeof e.data.url === "string");
+  if (events.length === 0 || !events.every(wellFormed)) {
+    throw new Error(`not a stream of ${prefix}.completed events: ${answer.text.slice(0, 300)}`);
   }
 }
