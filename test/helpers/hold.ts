@@ -60,3 +60,12 @@ export function holdCalls<T extends object, K extends MethodKeys<T>>(
 export async function crash(stub: DurableObjectStub): Promise<void> {
   await expect(runInDurableObject(stub, (_instance, state) => state.abort("crash test"))).rejects.toThrow(/crash test/);
 }
+
+/** Waits until `done` holds, for something outside the object (e.g. a request reaching the simulator's receiver). */
+export async function until(done: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms`);
+    await pause(20);
+  }
+}

@@ -1,4 +1,5 @@
 import { env, runInDurableObject } from "cloudflare:test";
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AccountDO } from "../../src/accounts/account-do";
 import { CATALOGUE, creditCost } from "../../src/catalogue";
@@ -9,13 +10,17 @@ import { PROVIDERS } from "../../src/providers/registry";
 import { sandbox } from "../../src/providers/sandbox";
 import { renderSandboxImage } from "../../src/providers/sandbox/render";
 import type { Provider } from "../../src/providers/types";
+import type { DeliveryOutcome } from "../../src/webhooks/deliver";
+import { WebhookOutbox, type OutboxEntry } from "../../src/webhooks/outbox";
 import { accountOf, checkedLedger, ledgerOf, mintAccount } from "../helpers/accounts";
 import { api, createJob, fireAlarm, jobStubOf, runToEnd, sha256Hex, storedJob } from "../helpers/api";
-import { crash, holdCalls, type Hold } from "../helpers/hold";
+import { crash, holdCalls, until, type Hold } from "../helpers/hold";
+import { deliverDue, hookUrl, outboxOf, programReceiver, received } from "../helpers/webhooks";
 
 // Crash recovery (SPEC §5): a JobDO killed at each step of its life — during and after admission, mid-create, while
-// polling, half-way through ingest, and on either side of the credit settlement — resumes from storage through its
-// alarm and ends as an uninterrupted run would: the same images, one upstream job, the credits charged once.
+// polling, half-way through ingest, on either side of the credit settlement, and while delivering a webhook — resumes
+// from storage through its alarm and ends as an uninterrupted run would: the same images, one upstream job, the
+// credits charged once, every webhook event delivered under its one webhook-id and recorded once.
 //
 // The job runs on its own (real) alarms until a held call stops it at the chosen point; the object is then aborted
 // (DurableObjectState.abort: in-flight calls die, storage stays) and the test drives the rest with its alarms.
@@ -34,6 +39,8 @@ interface Upstream {
   creates(prompt: string): Promise<number[]>;
   /** The sha256 of image `index` that an uninterrupted run stores. */
   imageSha(rec: JobRecord, index: number): Promise<string>;
+  /** The outcomes an uninterrupted run leaves on the attempts trail. */
+  trail: string[];
 }
 
 /** The built-in sandbox: its calls are held by wrapping its methods, its creates counted by a spy. */
@@ -56,6 +63,8 @@ function sandboxUpstream(): Upstream & { install(): void; uninstall(): void } {
     holdImage: (prompt, index) => holdCalls(sandbox, "open", (_self, image, spec) => spec.prompt === prompt && image === `sandbox:${index}`),
     creates: async (prompt) => received.filter((r) => r.prompt === prompt).map((r) => r.attempt),
     imageSha: async (rec, index) => sha256Hex(new Uint8Array(await new Response(renderSandboxImage(rec.spec, index)).arrayBuffer())),
+    // The create is accepted, and a later poll finds the upstream job completed.
+    trail: ["accepted", "completed"],
   };
 }
 
@@ -81,7 +90,7 @@ const promptOfJob = async (self: unknown): Promise<string | undefined> =>
 const storedAlarm = (jobId: string): Promise<number | null> => runInDurableObject(jobStubOf(jobId), (_i, state) => state.storage.getAlarm());
 const settledFlag = (jobId: string): Promise<unknown> => runInDurableObject(jobStubOf(jobId), (_i, state) => state.storage.get("settled"));
 
-/** The end an uninterrupted run reaches: every image stored as made, one accepted attempt, credits charged once. */
+/** The end an uninterrupted run reaches: every image stored as made, one upstream job, credits charged once. */
 async function expectSameEnd(upstream: Upstream, jobId: string, accountId: string, prompt: string, creates: number[]): Promise<JobRecord> {
   const rec = await storedJob(jobId);
   expect(rec.status).toBe("COMPLETED");
@@ -92,7 +101,7 @@ async function expectSameEnd(upstream: Upstream, jobId: string, accountId: strin
     expect(await sha256Hex(new Uint8Array(await object!.arrayBuffer()))).toBe(file.sha256);
     expect(file.sha256).toBe(await upstream.imageSha(rec, index));
   }
-  expect(rec.attempts.map((a) => a.outcome)).toEqual(["accepted"]);
+  expect(rec.attempts.map((a) => a.outcome)).toEqual(upstream.trail);
   // No second upstream job: every create the upstream saw was the one attempt (a re-sent create carries its key).
   expect(await upstream.creates(prompt)).toEqual(creates);
   expect(await checkedLedger(accountId)).toEqual({ granted: GRANT, balance: GRANT - COST, reserved: 0, spent: COST });
@@ -112,7 +121,7 @@ describe.each(UPSTREAMS)("a JobDO killed mid-life resumes to the same end ($prov
     try {
       jobId = (await created.reached())[0].id;
       await firstAlarm.reached();
-      expect(await storedJob(jobId)).toMatchObject({ status: "QUEUED", attempts: [], step: { kind: "dispatch", sending: false } });
+      expect(await storedJob(jobId)).toMatchObject({ status: "QUEUED", attempts: [], step: { kind: "upstream", candidate: 0, parts: [] } });
       await crash(jobStubOf(jobId));
     } finally {
       created.release();
@@ -136,7 +145,7 @@ describe.each(UPSTREAMS)("a JobDO killed mid-life resumes to the same end ($prov
     try {
       jobId = await createJob(bodyFor(prompt, upstream.provider), key);
       await firstAlarm.reached();
-      expect(await storedJob(jobId)).toMatchObject({ status: "QUEUED", attempts: [], step: { kind: "dispatch", sending: false } });
+      expect(await storedJob(jobId)).toMatchObject({ status: "QUEUED", attempts: [], step: { kind: "upstream", candidate: 0, parts: [] } });
       await crash(jobStubOf(jobId));
     } finally {
       firstAlarm.release();
@@ -157,7 +166,7 @@ describe.each(UPSTREAMS)("a JobDO killed mid-life resumes to the same end ($prov
       jobId = await createJob(bodyFor(prompt, upstream.provider), key);
       await create.reached();
       // `sending` was stored before the create went out: on resume the job knows a create may exist.
-      expect(await storedJob(jobId)).toMatchObject({ status: "QUEUED", attempts: [], step: { kind: "dispatch", attempt: 1, sending: true } });
+      expect(await storedJob(jobId)).toMatchObject({ status: "QUEUED", attempts: [], step: { kind: "upstream", parts: [{ state: "sending", attempt: 1 }] } });
       await crash(jobStubOf(jobId));
     } finally {
       create.release();
@@ -183,7 +192,7 @@ describe.each(UPSTREAMS)("a JobDO killed mid-life resumes to the same end ($prov
       // The only candidate: with no provider left to fall back to, the job fails and is refunded.
       const rec = await runToEnd(jobId);
       expect(rec).toMatchObject({ status: "FAILED", errorCode: "provider_error", files: [] });
-      expect(rec.attempts).toEqual([expect.objectContaining({ provider: upstream.provider, outcome: "unknown", detail: "create interrupted; not re-sent" })]);
+      expect(rec.attempts).toEqual([expect.objectContaining({ provider: upstream.provider, outcome: "unknown", detail: "create interrupted; outcome unknown, not re-sent" })]);
     } finally {
       create.release();
       provider.idempotentSubmit = idempotent;
@@ -203,7 +212,7 @@ describe.each(UPSTREAMS)("a JobDO killed mid-life resumes to the same end ($prov
       jobId = await createJob(bodyFor(prompt, upstream.provider), key);
       await poll.reached();
       const rec = await storedJob(jobId);
-      expect(rec).toMatchObject({ status: "PROCESSING", step: { kind: "poll", attempt: 1 } });
+      expect(rec).toMatchObject({ status: "PROCESSING", step: { kind: "upstream", parts: [{ state: "running", attempt: 1 }] } });
       expect(rec.attempts.map((a) => a.outcome)).toEqual(["accepted"]);
       await crash(jobStubOf(jobId));
     } finally {
@@ -275,7 +284,73 @@ describe.each(UPSTREAMS)("a JobDO killed mid-life resumes to the same end ($prov
     expect(await fireAlarm(jobId)).toBe(true);
     await expectSameEnd(upstream, jobId, accountId, prompt, [1]);
   });
+});
 
-  // Webhook delivery (SPEC §6) adds its crash point here when it lands: hold the delivery to the receiver, crash the
-  // JobDO, and show that the alarm delivers the event again with the same webhook-id until it is acknowledged.
+/** The outbox's private step that stores how a delivery went (held to stop the object between sending and recording). */
+type RecordingOutbox = { record(entry: OutboxEntry, body: string, started: number, outcome: DeliveryOutcome): Promise<void> };
+
+describe("a JobDO killed during webhook delivery delivers again, with the same webhook-id, and records it once", () => {
+  const hookJob = async (hook: string, key: string): Promise<string> =>
+    createJob({ ...bodyFor(`crash: webhook ${hook}`, "sandbox"), webhookUrl: hookUrl(hook), webhookEvents: ["completed"] }, key);
+
+  /** After the crash: nothing recorded, the event still owed, and an alarm set to deliver it. */
+  async function expectOwed(jobId: string): Promise<void> {
+    expect(await outboxOf(jobId)).toEqual([expect.objectContaining({ type: "job.completed", state: "pending", attempts: 0 })]);
+    expect(await jobStubOf(jobId).deliveries()).toEqual([]);
+    expect(await storedAlarm(jobId)).not.toBeNull();
+  }
+
+  /** The receiver has the event twice (same id, same event, both signed), the job one delivery on record, nothing owed. */
+  async function expectDeliveredOnce(jobId: string, hook: string, key: string, accountId: string): Promise<void> {
+    const requests = await received(hook);
+    expect(requests).toHaveLength(2);
+    const secret = ((await (await api("/v2/me", { key })).json()) as { webhookSecret: string }).webhookSecret;
+    const payloads = requests.map((r) => new Webhook(secret).verify(r.body, r.headers) as { type: string; data: { id: string; status: string } });
+    expect(payloads.map((p) => [p.type, p.data.id, p.data.status])).toEqual([
+      ["job.completed", jobId, "COMPLETED"],
+      ["job.completed", jobId, "COMPLETED"],
+    ]);
+    const [first, again] = requests.map((r) => r.headers["webhook-id"]);
+    expect(first).toMatch(/^msg_/);
+    expect(again).toBe(first);
+    const deliveries = await jobStubOf(jobId).deliveries();
+    expect(deliveries).toEqual([expect.objectContaining({ event: "job.completed", webhookId: first, attempt: 1, statusCode: 200, error: null, nextAttemptAt: null })]);
+    expect(await outboxOf(jobId)).toEqual([expect.objectContaining({ state: "delivered", attempts: 1, nextAt: null })]);
+    expect((await storedJob(jobId)).webhookStatus).toBe("delivered");
+    expect(await checkedLedger(accountId)).toEqual({ granted: GRANT, balance: GRANT - COST, reserved: 0, spent: COST });
+    expect(await fireAlarm(jobId)).toBe(false);
+  }
+
+  it("the receiver answered 200, and the object died before recording the answer", async () => {
+    const { key, accountId } = await mintAccount({ credits: GRANT });
+    const hook = `crash-${crypto.randomUUID().slice(0, 8)}`;
+    const recording = holdCalls(WebhookOutbox.prototype as unknown as RecordingOutbox, "record", (_self, _entry, body) => body.includes(hook));
+    let jobId: string;
+    try {
+      jobId = await hookJob(hook, key);
+      const [entry, , , outcome] = await recording.reached();
+      expect(entry).toMatchObject({ type: "job.completed", attempts: 0 });
+      expect(outcome).toMatchObject({ kind: "delivered", statusCode: 200 });
+      expect((await received(hook)).map((r) => r.status)).toEqual([200]);
+      await crash(jobStubOf(jobId));
+    } finally {
+      recording.release();
+    }
+    await expectOwed(jobId);
+    await deliverDue(jobId);
+    await expectDeliveredOnce(jobId, hook, key, accountId);
+  });
+
+  it("the receiver took the request, and the object died while its answer was on the way", async () => {
+    const { key, accountId } = await mintAccount({ credits: GRANT });
+    const hook = `crash-${crypto.randomUUID().slice(0, 8)}`;
+    await programReceiver(hook, { delayMs: 10_000 });
+    const jobId = await hookJob(hook, key);
+    await until(async () => (await received(hook)).length === 1);
+    await crash(jobStubOf(jobId));
+    await programReceiver(hook, {});
+    await expectOwed(jobId);
+    await deliverDue(jobId);
+    await expectDeliveredOnce(jobId, hook, key, accountId);
+  });
 });
