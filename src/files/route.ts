@@ -111,9 +111,10 @@ const getFileDoc = doc({
     200: IMAGE,
     206: { ...IMAGE, description: "The requested byte range.", headers: { ...IMAGE.headers, "Content-Range": "`bytes <first>-<last>/<size>`" } },
     304: { description: "Not modified (If-None-Match matched)." },
+    400: problem("If-Match or If-None-Match is not `*` or a list of entity tags."),
     ...ERRORS,
-    412: { description: "A precondition (If-Match, If-Unmodified-Since) failed." },
-    416: { description: "The range is outside the file.", headers: { "Content-Range": "`bytes */<size>`" } },
+    412: { ...problem("A precondition (If-Match, If-Unmodified-Since) failed."), headers: { ETag: "The object's ETag." } },
+    416: { ...problem("The range is outside the file."), headers: { "Content-Range": "`bytes */<size>`" } },
   },
 });
 
