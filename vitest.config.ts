@@ -38,8 +38,10 @@ export default defineConfig({
   test: {
     include: ["test/{unit,integration,fuzz}/**/*.test.ts"],
     testTimeout: 30_000,
-    // The Worker logs a JSON line per request and per job transition; show them only for a failing test.
+    // The Worker logs a JSON line per request and per job transition; show them only for a failing test. `npm run fuzz`
+    // (FUZZ_RUNS set, --silent=false) shows only the fuzzers' figure lines.
     silent: "passed-only",
+    onConsoleLog: process.env.FUZZ_RUNS ? (log: string) => log.startsWith("fuzz:") : undefined,
     provide: { fuzzRuns, fuzzSeed: Number(process.env.FUZZ_SEED) || null },
   },
 });

@@ -9,7 +9,7 @@ import { authHeaders, jsonRequestBody, pathSegment, queryString } from "./arbitr
 import { initImageBody, leonardoBody, vocabulary, type References } from "./bodies";
 import { RUNS, fuzzSurface, pathSeen, requests, timeoutFor, uploadReference, type FuzzAnswer, type FuzzRequest } from "./harness";
 import { fieldText, filePart, formRequest, type Part } from "./multipart";
-import { SUCCESS, expectJson, expectLeonardoError, expectProblem, expectStatus } from "./shapes";
+import { SUCCESS, expectJson, expectLeonardoError, expectOutside, expectStatus } from "./shapes";
 
 // Fuzzing the Leonardo-compatible surface (/api/rest): generations from near-valid seed bodies, reads of any id,
 // init-image, and the keyless upload form with its signed fields kept, altered, dropped or expired. Never a 5xx;
@@ -87,8 +87,8 @@ const SHAPES = {
 
 function checkLeonardo(req: FuzzRequest, answer: FuzzAnswer): void {
   const { res } = answer;
-  // A path outside /api/rest (e.g. /api, or /api/rest/.. once parsed) is the Worker's own 404.
-  if (!/^\/api\/rest(\/|$)/.test(pathSeen(req))) return expectProblem(answer, req.method);
+  // A path outside /api/rest (e.g. /api, or /api/rest/.. once parsed) is the Worker's: a root page or its own 404.
+  if (!/^\/api\/rest(\/|$)/.test(pathSeen(req))) return expectOutside(req, answer);
   if (res.status >= 400) return expectLeonardoError(answer, req.method);
   if (req.route === "stray") return;
   if (req.route === "upload") {

@@ -2,18 +2,20 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEEP_ALIVE } from "../../src/surfaces/openai/answer";
 import { EditJsonRequest, GenerationRequest } from "../../src/surfaces/openai/schemas";
-import { DEV_KEY, runToEnd } from "../helpers/api";
+import type { JobRecord } from "../../src/jobs/record";
+import { DEV_KEY, runToEnd, storedJob } from "../helpers/api";
 import { mintAccount, type TestAccount } from "../helpers/accounts";
 import { authHeaders, jsonRequestBody, pathSegment, queryString } from "./arbitraries";
 import { openaiEditFormFields, openaiEditJsonBody, openaiGenerationBody, vocabulary } from "./bodies";
 import { RUNS, fuzzSurface, pathSeen, requests, timeoutFor, type FuzzAnswer, type FuzzRequest } from "./harness";
 import { fieldText, filePart, formRequest, type Part } from "./multipart";
-import { SUCCESS, expectImageEvents, expectJson, expectOpenAIError, expectProblem, expectStatus } from "./shapes";
+import { SUCCESS, expectErrorEvent, expectImageEvents, expectJson, expectOpenAIError, expectOutside, expectStatus } from "./shapes";
 
 // Fuzzing the OpenAI-compatible surface (/v1): generations (plain and streamed), edits as JSON and as multipart
 // forms, and the models. Never a 5xx; errors are {error: {message, type, param, code}}; a 2xx is OpenAI's images
 // object, a stream of completed events, or the model list. Answers start at once (no grace period); an admitted
-// job (named by x-imagegate-job-id) is run to its end through its alarms before its answer is read.
+// job (named by x-imagegate-job-id) is run to its end through its alarms before its answer is read, and a job that
+// failed after its answer began says so in the 200 body: the error object, or an error event.
 
 let account: TestAccount;
 const saved = { ...KEEP_ALIVE };
@@ -79,9 +81,15 @@ async function finishJob(res: Response): Promise<void> {
   if (jobId) await runToEnd(jobId);
 }
 
-function checkOpenAI(req: FuzzRequest, answer: FuzzAnswer): void {
+/** The job behind an answer (named by x-imagegate-job-id), as it ended (finishJob ran it to its end), if there is one. */
+async function jobBehind(res: Response): Promise<JobRecord | null> {
+  const jobId = res.headers.get("x-imagegate-job-id");
+  return jobId ? storedJob(jobId) : null;
+}
+
+async function checkOpenAI(req: FuzzRequest, answer: FuzzAnswer): Promise<void> {
   const { res } = answer;
-  if (!/^\/v1(\/|$)/.test(pathSeen(req))) return expectProblem(answer, req.method);
+  if (!/^\/v1(\/|$)/.test(pathSeen(req))) return expectOutside(req, answer);
   if (res.status >= 400) return expectOpenAIError(answer, req.method);
   if (req.route === "stray") return;
   const own = req.route === "generation" || req.route === "edit" ? "POST" : "GET";
@@ -89,9 +97,15 @@ function checkOpenAI(req: FuzzRequest, answer: FuzzAnswer): void {
   expectStatus(answer, [200]);
   if (req.route === "models") return expectJson(answer, SUCCESS.openaiModels, "model list", req.method);
   if (req.route === "model") return expectJson(answer, SUCCESS.openaiModel, "model", req.method);
+  // The answer began before its job ended (no grace period here): a job that then failed (e.g. a reference URL that
+  // could not be fetched) can only say so in the body, as the error object or an error event.
+  const job = await jobBehind(res);
+  if (!job || !["COMPLETED", "FAILED", "CANCELLED"].includes(job.status)) throw new Error(`answered 200 for a job that is ${job?.status ?? "missing"}`);
+  const failed = job.status !== "COMPLETED";
   if ((res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
-    return expectImageEvents(answer, req.route === "edit" ? "image_edit" : "image_generation");
+    return failed ? expectErrorEvent(answer) : expectImageEvents(answer, req.route === "edit" ? "image_edit" : "image_generation");
   }
+  if (failed) return expectOpenAIError(answer, req.method);
   expectJson(answer, SUCCESS.openaiImages, "images object", req.method);
 }
 
