@@ -3,23 +3,13 @@ import { expect } from "vitest";
 import type { JobRecord } from "../../src/jobs/record";
 import { advance, postJson, sim, tag } from "../sim/testing";
 import { createJob, elapse, fireAlarm, jobStubOf, storedJob } from "./api";
+import type { CallRecord } from "../sim/state";
 
 // Helpers for jobs that run on the simulated providers: driving them to their end through their own alarms while the
 // simulator's jobs age, and looking at what the simulator received.
 
-export type SimCall = {
-  provider: string;
-  kind: "api" | "image" | "upload";
-  method: string;
-  path: string;
-  idempotencyKey: string | null;
-  at: number;
-  status: number | null;
-  jobId: string | null;
-  prompt: string | null;
-  fault: string | null;
-  inputs: string[] | null;
-};
+/** A call the simulator received, as GET /_sim/calls lists it. */
+export type SimCall = CallRecord;
 
 export async function simCalls(match: string, query = ""): Promise<SimCall[]> {
   const res = await sim(`/calls?match=${encodeURIComponent(match)}${query}`);

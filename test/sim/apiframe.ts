@@ -2,7 +2,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { apiFaultResponse, type ActiveFault, type JobFaults } from "./faults.ts";
-import { notFoundImage, pngResponse, renderPng } from "./images.ts";
+import { notFoundImage, pngResponse, paddedPngResponse, renderPng } from "./images.ts";
 import { canonicalJson, iso, note, promptOf, readJson, type SimEnv, type SimState } from "./state.ts";
 
 const API_KEY = /^afk_[A-Za-z0-9_-]{8,}$/;
@@ -267,7 +267,9 @@ export function apiframeRoutes(state: SimState) {
     const v = view(job);
     if (v.status !== "COMPLETED" || v.expired) return notFoundImage();
     const slow = job.faults.slow_image === undefined ? undefined : (job.faults.slow_image.latencyMs ?? 2000);
-    return pngResponse(await renderPng(job.width, job.height, `${job.prompt}#${n - 1}`), slow, c.req.raw.signal);
+    const png = await renderPng(job.width, job.height, `${job.prompt}#${n - 1}`);
+    if (job.faults.big_image?.bytes !== undefined) return paddedPngResponse(png, job.faults.big_image.bytes);
+    return pngResponse(png, slow, c.req.raw.signal);
   });
 
   return app;

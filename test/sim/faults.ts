@@ -1,6 +1,7 @@
 // Fault injection. A fault belongs to one provider; `match` narrows it to calls concerning a job whose prompt contains
 // that substring (creates: the body's prompt; polls, images, callbacks: the prompt of the job they belong to).
 // `count` is how many calls (API faults) or jobs (job faults) it affects; null = until DELETE /_sim/faults.
+// `rate` (0 < rate ≤ 1) makes a fault hit each call or job it applies to with that probability (the chaos run's mix).
 //
 // | fault             | kind   | hits                                                    | effect                                                          |
 // |-------------------|--------|---------------------------------------------------------|-----------------------------------------------------------------|
@@ -24,6 +25,8 @@
 // | slow_image        | job    | the next job created                                    | its image bodies trickle over latencyMs (default 2000); OpenAI: |
 // |                   |        |                                                         | the whole response body trickles                                |
 // | latency           | job    | the next job created                                    | the job takes latencyMs (OpenAI: the call answers after it)     |
+// | big_image         | job    | the next job created (Leonardo, apiframe)               | its images are padded to `bytes` (a private PNG chunk, streamed |
+// |                   |        |                                                         | lazily): the 64 MB image of the ingest-memory benchmark         |
 //
 // Job faults are taken only when a job is really created (valid request, no API fault). Each job takes at most one
 // fault of each name; a job that matches several different job faults takes them all.
@@ -43,6 +46,7 @@ const KIND = {
   image_404: "job",
   slow_image: "job",
   latency: "job",
+  big_image: "job",
 } as const;
 
 export type FaultName = keyof typeof KIND;
@@ -54,6 +58,8 @@ export const faultInputSchema = z.strictObject({
   count: z.int().min(1).nullable().default(1),
   retryAfter: z.union([z.int().min(0), z.string().min(1)]).optional(),
   latencyMs: z.int().min(0).optional(),
+  bytes: z.int().min(1).max(1024 * 1024 * 1024).optional(),
+  rate: z.number().gt(0).max(1).optional(),
   match: z.string().min(1).optional(),
 });
 
@@ -61,14 +67,16 @@ export type ActiveFault = z.infer<typeof faultInputSchema> & { id: string; remai
 export type JobFaults = Partial<Record<FaultName, ActiveFault>>;
 
 /** Combinations that have no meaning: OpenAI hands out no URLs and sends no callbacks. */
-const UNSUPPORTED: Partial<Record<Provider, FaultName[]>> = { openai: ["no_callback", "image_404"] };
+const UNSUPPORTED: Partial<Record<Provider, FaultName[]>> = { openai: ["no_callback", "image_404", "big_image"] };
 
 export function createFaultStore() {
   let faults: ActiveFault[] = [];
   let seq = 0;
 
   const applies = (f: ActiveFault, provider: Provider, prompt: string | null) =>
-    f.provider === provider && (f.match === undefined || (prompt !== null && prompt.includes(f.match)));
+    f.provider === provider &&
+    (f.match === undefined || (prompt !== null && prompt.includes(f.match))) &&
+    (f.rate === undefined || Math.random() < f.rate);
 
   function consume(f: ActiveFault): void {
     f.hits++;

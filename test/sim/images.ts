@@ -1,4 +1,5 @@
 // Real PNG bytes of the requested size, painted deterministically from a seed text (prompt + image index).
+import { crc32 } from "node:zlib";
 import { encodePng, type RowPainter } from "../../src/lib/png.ts";
 import { sleep } from "./faults.ts";
 
@@ -102,3 +103,48 @@ export function sniffImage(bytes: Uint8Array): "png" | "jpeg" | "webp" | null {
 /** A short, URL-safe slug of a prompt, as Leonardo puts in its file names. */
 export const slug = (text: string): string =>
   text.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 40) || "image";
+
+const PAD_PIECE = 1024 * 1024;
+
+/**
+ * The PNG grown to `total` bytes by a private ancillary chunk ("paDd", zeros) before IEND: still a valid PNG of the
+ * same size, produced piece by piece so that not even the simulator holds it whole.
+ */
+export function paddedPng(png: Uint8Array, total: number): { body: ReadableStream<Uint8Array>; length: number } {
+  const iend = png.subarray(png.length - 12);
+  const head = png.subarray(0, png.length - 12);
+  const padLength = Math.max(0, total - png.length - 12);
+  const chunkHead = new Uint8Array(8);
+  new DataView(chunkHead.buffer).setUint32(0, padLength);
+  chunkHead.set([0x70, 0x61, 0x44, 0x64], 4); // "paDd"
+  let crc = crc32(chunkHead.subarray(4));
+  let sent = 0;
+  let stage = 0;
+  const zeros = new Uint8Array(PAD_PIECE);
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (stage === 0) {
+        controller.enqueue(head);
+        controller.enqueue(chunkHead);
+        stage = 1;
+      } else if (stage === 1 && sent < padLength) {
+        const piece = zeros.subarray(0, Math.min(PAD_PIECE, padLength - sent));
+        crc = crc32(piece, crc);
+        sent += piece.length;
+        controller.enqueue(piece.slice());
+      } else {
+        const tail = new Uint8Array(4);
+        new DataView(tail.buffer).setUint32(0, crc >>> 0);
+        controller.enqueue(tail);
+        controller.enqueue(iend);
+        controller.close();
+      }
+    },
+  });
+  return { body, length: head.length + 8 + padLength + 4 + iend.length };
+}
+
+export function paddedPngResponse(png: Uint8Array, total: number): Response {
+  const { body, length } = paddedPng(png, total);
+  return new Response(body, { headers: { "content-type": "image/png", "content-length": String(length) } });
+}

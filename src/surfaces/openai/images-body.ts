@@ -51,10 +51,22 @@ async function* imageMember(env: Env, rec: JobRecord, file: StoredFile, format: 
 const sizeOf = (rec: JobRecord, file: StoredFile | undefined): string =>
   `${file?.width ?? rec.spec.width}x${file?.height ?? rec.spec.height}`;
 
+/**
+ * OpenAI's `usage`, where the job knows it: the token counts the delivering provider reported for the calls that made
+ * the images (a fanned-out job sums its parts). Null when that provider reports none (every provider but OpenAI).
+ */
+export function usageOf(rec: JobRecord): { input_tokens: number; output_tokens: number; total_tokens: number } | null {
+  const reported = rec.attempts.filter((a) => a.provider === rec.provider && a.outcome === "completed" && a.cost?.usage);
+  if (reported.length === 0) return null;
+  const sum = (pick: (u: { inputTokens: number; outputTokens: number; totalTokens: number }) => number) =>
+    reported.reduce((total, a) => total + pick(a.cost!.usage!), 0);
+  return { input_tokens: sum((u) => u.inputTokens), output_tokens: sum((u) => u.outputTokens), total_tokens: sum((u) => u.totalTokens) };
+}
+
 /** Opens a JSON object with `head`'s members, leaving it open for one more member. */
 const open = (head: object): string => `${JSON.stringify(head).slice(0, -1)},`;
 
-/** `{created, background?, output_format?, quality?, size?, data:[…]}`: what was asked where it was explicit, what was made. */
+/** `{created, background?, output_format?, quality?, size?, usage?, data:[…]}`: what was asked where it was explicit, what was made. */
 export async function* imagesResponse(env: Env, rec: JobRecord, format: ImageFormat): AsyncGenerator<string> {
   const first = rec.files[0];
   const { background, quality } = rec.spec;
@@ -64,6 +76,7 @@ export async function* imagesResponse(env: Env, rec: JobRecord, format: ImageFor
     ...(first && FORMATS[first.contentType] ? { output_format: FORMATS[first.contentType] } : {}),
     ...(quality !== "auto" ? { quality } : {}),
     size: sizeOf(rec, first),
+    ...(usageOf(rec) ? { usage: usageOf(rec) } : {}),
   });
   yield '"data":[';
   for (const [i, file] of rec.files.entries()) {
