@@ -5,6 +5,9 @@ import { createSimulator } from "./test/sim/index.ts";
 // One simulator for the whole run: every outbound fetch from the Worker goes to it, routed by hostname.
 const sim = createSimulator();
 
+// Cases per surface for the fuzz tests (test/fuzz): a quick run in `npm test`, FUZZ_RUNS=10000 in `npm run fuzz`.
+const fuzzRuns = Number(process.env.FUZZ_RUNS) || 300;
+
 export default defineConfig({
   plugins: [
     cloudflareTest({
@@ -33,9 +36,12 @@ export default defineConfig({
     }),
   ],
   test: {
-    include: ["test/{unit,integration}/**/*.test.ts"],
+    include: ["test/{unit,integration,fuzz}/**/*.test.ts"],
     testTimeout: 30_000,
-    // The Worker logs a JSON line per request and per job transition; show them only for a failing test.
+    // The Worker logs a JSON line per request and per job transition; show them only for a failing test. `npm run fuzz`
+    // (FUZZ_RUNS set, --silent=false) shows only the fuzzers' figure lines.
     silent: "passed-only",
+    onConsoleLog: process.env.FUZZ_RUNS ? (log: string) => log.startsWith("fuzz:") : undefined,
+    provide: { fuzzRuns, fuzzSeed: Number(process.env.FUZZ_SEED) || null },
   },
 });

@@ -42,7 +42,29 @@ function baseHeaders(object: R2Object, visibility: "public" | "private"): Header
   return headers;
 }
 
-const keyOf = (c: Context<AppEnv>): string => decodeURIComponent(c.req.path.slice("/v2/files/".length));
+/** An entity-tag list as If-Match and If-None-Match carry it (RFC 9110 §8.8.3): `*`, or `"x"` / `W/"x"` joined by commas. */
+const ETAG_LIST = /^(\*|(W\/)?"[\x21\x23-\x7e\x80-\xff]*"([ \t]*,[ \t]*(W\/)?"[\x21\x23-\x7e\x80-\xff]*")*)$/;
+
+/** R2 throws on an entity tag it cannot read: such a header is the client's error, and said to be. */
+function checkEntityTags(headers: Headers): void {
+  for (const name of ["If-Match", "If-None-Match"]) {
+    const value = headers.get(name);
+    if (value !== null && !ETAG_LIST.test(value)) {
+      throw new ApiError("invalid_request", `${name} must be * or entity tags ("…" or W/"…") separated by commas.`, {
+        errors: [{ path: name, message: "is not a list of entity tags" }],
+      });
+    }
+  }
+}
+
+/** The R2 key the path names; a broken percent-escape (e.g. a lone "%") cannot name one of our keys. */
+function keyOf(c: Context<AppEnv>): string {
+  try {
+    return decodeURIComponent(c.req.path.slice("/v2/files/".length));
+  } catch {
+    throw new ApiError("not_found", "No such file.");
+  }
+}
 
 const FILE_PARAMS: Record<string, ParamDoc> = {
   key: { in: "path", description: "The file's key: `jobs/<jobId>/<n>.<ext>` or `uploads/<id>.<ext>` (the path of the URL on the job)." },
@@ -89,9 +111,10 @@ const getFileDoc = doc({
     200: IMAGE,
     206: { ...IMAGE, description: "The requested byte range.", headers: { ...IMAGE.headers, "Content-Range": "`bytes <first>-<last>/<size>`" } },
     304: { description: "Not modified (If-None-Match matched)." },
+    400: problem("If-Match or If-None-Match is not `*` or a list of entity tags."),
     ...ERRORS,
-    412: { description: "A precondition (If-Match, If-Unmodified-Since) failed." },
-    416: { description: "The range is outside the file.", headers: { "Content-Range": "`bytes */<size>`" } },
+    412: { ...problem("A precondition (If-Match, If-Unmodified-Since) failed."), headers: { ETag: "The object's ETag." } },
+    416: { ...problem("The range is outside the file."), headers: { "Content-Range": "`bytes */<size>`" } },
   },
 });
 
@@ -99,18 +122,19 @@ files.get("/*", getFileDoc, async (c) => {
   const key = keyOf(c);
   const visibility = await authorise(c, key);
   const request = c.req.raw.headers;
+  checkEntityTags(request);
   let object: R2Object | R2ObjectBody | null;
   try {
     object = await c.env.FILES.get(key, { onlyIf: request, range: request });
   } catch {
     const size = (await c.env.FILES.head(key))?.size ?? 0;
-    return new Response(null, { status: 416, headers: { "Content-Range": `bytes */${size}` } });
+    throw new ApiError("range_not_satisfiable", `The requested range is not within the file's ${size} bytes.`, { headers: { "Content-Range": `bytes */${size}` } });
   }
   if (!object) throw new ApiError("not_found", "No such file.");
   const headers = baseHeaders(object, visibility);
   if (!("body" in object)) {
-    const conditionalGet = request.has("If-None-Match") || request.has("If-Modified-Since");
-    return new Response(null, { status: conditionalGet ? 304 : 412, headers });
+    if (request.has("If-None-Match") || request.has("If-Modified-Since")) return new Response(null, { status: 304, headers });
+    throw new ApiError("precondition_failed", "The file does not meet the request's If-Match or If-Unmodified-Since condition.", { headers: { ETag: object.httpEtag } });
   }
   const range = object.range as { offset?: number; length?: number; suffix?: number } | undefined;
   if (range && request.has("Range")) {
