@@ -3,11 +3,11 @@ import { toHex } from "../lib/crypto";
 import type { StoredFile } from "../jobs/record";
 
 // Streams an image (png, jpeg or webp, sniffed) into R2 with its sha256, size, type and dimensions as custom metadata.
-// The image is read into one buffer of at most a part, reused: an image that fits is written in one put (the usual
-// case).
-// A larger one goes part by part into a multipart staging object and is then copied (streamed by the runtime) into
-// place, because R2 metadata is fixed when an object is written and the sha256 is known only at the end. Memory stays
-// at one part whatever the image size; a byte stream (a fetch body) is even read straight into the buffer (BYOB).
+// The image is read into one buffer of at most a part: an image that fits is written in one put (the usual case). A
+// larger one goes part by part, the buffer reused, into a multipart staging object and is then copied (streamed by the
+// runtime) into place, because R2 metadata is fixed when an object is written and the sha256 is known only at the
+// end. Memory stays at one part whatever the image size; a byte stream (a fetch body) is read straight into the
+// buffer (BYOB), so not even its chunks are allocated.
 
 const PART_BYTES = 8 * 1024 * 1024;
 /** The buffer starts at this and grows fourfold up to a part: most images are far smaller than a part. */
