@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 
 export function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return Number(match![1]) * 1024;
+  if (!match) throw new Error(`process ${pid} (workerd) has exited`);
+  return Number(match[1]) * 1024;
 }
 
 /** Takes `sample()` every `everyMs` (and once at the start) until `until` settles; returns the samples taken while it ran. */
