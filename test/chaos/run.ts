@@ -183,6 +183,10 @@ async function main(): Promise<void> {
     if (receiver.forged > 0) problems.push(`webhooks: ${receiver.forged} deliveries failed verification`);
     if (refused > 0) problems.push(`admission: ${refused} creates refused`);
     for (const p of problems.slice(0, 40)) console.error(`chaos problem: ${p}`);
+    // A provider refusing what imagegate accepted ("invalid") points at a mapping mistake: show those.
+    for (const v of [...views.values()].filter((v) => v.errorCode === "invalid").slice(0, 5)) {
+      console.error(`chaos note: ${v.id} failed invalid: ${(v as JobView & { error?: string }).error}`);
+    }
 
     const terminal = count("COMPLETED") + count("FAILED") + count("CANCELLED");
     const lost = jobs.size - terminal;

@@ -116,31 +116,9 @@ describe("playground", () => {
     assertClean(w, [/status of 400/]);
   });
 
-  it("follows a job over the event stream where the server has one, without polling", async () => {
+  it("follows a job over the real event stream (GET /v2/jobs/:id/events), without polling", async () => {
     const w = await open();
     const { page } = w;
-    // The stream (GET /v2/jobs/:id/events) comes with the client-jobs work; until it is on this branch, the route
-    // is answered here with the real job's events, in the documented format, to test the page's stream reader.
-    await page.route("**/openapi.json", async (route) => {
-      const doc = (await (await route.fetch()).json()) as { paths: Record<string, Record<string, unknown>> };
-      doc.paths["/v2/jobs/{id}/events"] ??= { get: { summary: "events" } };
-      await route.fulfill({ json: doc });
-    });
-    await page.route("**/v2/jobs/*/events", async (route) => {
-      const url = new URL(route.request().url());
-      const jobUrl = `${gw.origin}${url.pathname.replace(/\/events$/, "")}`;
-      const auth = { authorization: route.request().headers().authorization ?? "" };
-      let job: { status: string };
-      for (;;) {
-        job = (await (await fetch(jobUrl, { headers: auth })).json()) as { status: string };
-        if (job.status === "COMPLETED" || job.status === "FAILED") break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      const progress = { ...job, status: "PROCESSING", progress: 50, result: null };
-      const body = `: stream\n\nevent: progress\ndata: ${JSON.stringify(progress)}\n\nevent: completed\ndata: ${JSON.stringify(job)}\n\n`;
-      await route.fulfill({ status: 200, headers: { "content-type": "text/event-stream" }, body });
-    });
-    await page.reload();
     await until(page, `document.getElementById("status").textContent === "Ready."`);
     await page.selectOption("#model", "gpt-image-2");
     await page.selectOption("#quality", "low");
