@@ -17,6 +17,7 @@ export async function sampleWhile<T, S>(sample: () => S | Promise<S>, everyMs: n
       samples.push(await sample());
     }
   })();
+  sampler.catch(() => undefined); // awaited below, once `until` has settled
   const result = await until.finally(() => {
     done = true;
   });

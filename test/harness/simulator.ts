@@ -13,6 +13,8 @@ export function startSimulator(env: Record<string, string> = {}): Promise<Runnin
     env: { ...process.env, SIM_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  // Never left running by a benchmark that dies.
+  process.once("exit", () => child.kill("SIGTERM"));
   return new Promise((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
     child.stdout!.setEncoding("utf8").on("data", (text: string) => {
