@@ -51,11 +51,12 @@ const devKeyId = (hash: string): string => `key_dev_${hash.slice(0, 16)}`;
 export const DEV_CREDITS = 100_000;
 const DEV_REQUESTS_PER_MINUTE = 1000;
 
-const cache = new Map<string, { principal: Principal | null; until: number }>();
+/** What keys resolved to, by the key presented, so that a hit costs no hashing; revocation matches the hash. */
+const cache = new Map<string, { hash: string; principal: Principal | null; until: number }>();
 
-function remember(hash: string, principal: Principal | null): void {
+function remember(key: string, hash: string, principal: Principal | null): void {
   if (cache.size >= KEY_CACHE_MAX) cache.delete(cache.keys().next().value!);
-  cache.set(hash, { principal, until: now() + KEY_CACHE_MS });
+  cache.set(key, { hash, principal, until: now() + KEY_CACHE_MS });
 }
 
 function defaultRequestsPerMinute(env: Env): number {
@@ -97,7 +98,7 @@ export async function revokeKey(env: Env, keyId: string): Promise<boolean> {
   await accountStub(env, entry.accountId).revokeKey(keyId);
   await env.KEYS.put(idEntry(keyId), JSON.stringify({ ...entry, revoked: now() } satisfies KeyIdRecord));
   await env.KEYS.delete(keyEntry(entry.hash));
-  cache.delete(entry.hash);
+  for (const [key, cached] of cache) if (cached.hash === entry.hash) cache.delete(key);
   return true;
 }
 
@@ -120,15 +121,15 @@ async function seedDevelopmentKey(env: Env, hash: string): Promise<KeyRecord | n
 
 export async function resolveKey(env: Env, key: string): Promise<Principal | null> {
   if (!KEY_PATTERN.test(key)) return null;
-  const hash = await sha256Hex(key);
-  const cached = cache.get(hash);
+  const cached = cache.get(key);
   if (cached && cached.until > now()) return cached.principal;
+  const hash = await sha256Hex(key);
   let rec = await env.KEYS.get<KeyRecord>(keyEntry(hash), "json");
   if (!rec && isDevelopment(env) && env.DEV_API_KEY && timingSafeEqual(key, env.DEV_API_KEY)) {
     rec = await seedDevelopmentKey(env, hash);
   }
   // The lookup is by hash; the stored hash is compared again in constant time before it is trusted.
   const principal = rec && timingSafeEqual(rec.hash, hash) ? principalOf(env, rec) : null;
-  remember(hash, principal);
+  remember(key, hash, principal);
   return principal;
 }

@@ -11,8 +11,20 @@ function secretOf(env: Env): string {
   return env.FILE_SIGNING_SECRET;
 }
 
-const signature = async (env: Env, key: string, exp: number): Promise<string> =>
-  toHex(await hmacSha256(secretOf(env), `${key}\n${exp}`));
+/** Recent signatures: a URL's expiry is rounded to the hour, so every read of a job within the hour signs the same. */
+const signatures = new Map<string, { secret: string; sig: string }>();
+const SIGNATURES_MAX = 1024;
+
+async function signature(env: Env, key: string, exp: number): Promise<string> {
+  const secret = secretOf(env);
+  const message = `${key}\n${exp}`;
+  const known = signatures.get(message);
+  if (known?.secret === secret) return known.sig;
+  const sig = toHex(await hmacSha256(secret, message));
+  if (signatures.size >= SIGNATURES_MAX) signatures.delete(signatures.keys().next().value!);
+  signatures.set(message, { secret, sig });
+  return sig;
+}
 
 export const fileUrl = (origin: string, key: string): string => `${origin}/v2/files/${key}`;
 

@@ -1,13 +1,17 @@
-import { SNIFF_BYTES, imageDimensions, sniffImage } from "../lib/sniff";
+import { SNIFF_BYTES, imageDimensions, sniffImage, type SniffedImage } from "../lib/sniff";
 import { toHex } from "../lib/crypto";
 import type { StoredFile } from "../jobs/record";
 
 // Streams an image (png, jpeg or webp, sniffed) into R2 with its sha256, size, type and dimensions as custom metadata.
-// Small images (the usual case) are buffered once and written in one put. Larger ones go through a multipart
-// staging object and are then copied (streamed) into place, because R2 metadata is fixed when an object is
-// written and the sha256 is known only at the end; memory stays at about one part whatever the image size.
+// The image is read into one buffer of at most a part: an image that fits is written in one put (the usual case). A
+// larger one goes part by part, the buffer reused, into a multipart staging object and is then copied (streamed by the
+// runtime) into place, because R2 metadata is fixed when an object is written and the sha256 is known only at the
+// end. Memory stays at one part whatever the image size; a byte stream (a fetch body) is read straight into the
+// buffer (BYOB), so not even its chunks are allocated.
 
 const PART_BYTES = 8 * 1024 * 1024;
+/** The buffer starts at this and grows fourfold up to a part: most images are far smaller than a part. */
+const FIRST_BYTES = 128 * 1024;
 /** Enough of the start of an image to find its type and dimensions (a JPEG's frame header can follow EXIF data). */
 const HEAD_BYTES = 64 * 1024;
 
@@ -22,58 +26,103 @@ export interface StoreOptions {
 
 export class UnsupportedImage extends Error {}
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
+type Bytes = Uint8Array<ArrayBuffer>;
+
+/**
+ * Reads a stream into a caller's buffer: straight into it from a byte stream (BYOB: no chunk is allocated), else by
+ * copying each chunk, keeping what does not fit for the next fill. Every byte read is handed to `seen` once.
+ */
+class PartReader {
+  private readonly byob: ReadableStreamBYOBReader | null;
+  private readonly chunks: ReadableStreamDefaultReader<Uint8Array> | null;
+  private rest: Uint8Array = new Uint8Array(0);
+
+  constructor(
+    source: ReadableStream<Uint8Array>,
+    private readonly seen: (bytes: Uint8Array) => Promise<void>,
+  ) {
+    let byob: ReadableStreamBYOBReader | null = null;
+    try {
+      byob = source.getReader({ mode: "byob" });
+    } catch {
+      // Not a byte stream (a stream made in JavaScript): read its chunks.
+    }
+    this.byob = byob;
+    this.chunks = byob ? null : source.getReader();
   }
-  return out;
+
+  /** Fills `buffer` from `filled` on; returns its filled start, shorter than the buffer only at the end of the stream. */
+  async fill(buffer: Bytes, filled = 0): Promise<Bytes> {
+    while (filled < buffer.length) {
+      const read = await this.read(buffer, filled);
+      buffer = new Uint8Array(read.buffer);
+      if (read.length === 0) break;
+      await this.seen(read);
+      filled += read.length;
+    }
+    return buffer.subarray(0, filled);
+  }
+
+  /** Reads some bytes into buffer[at…]; an empty view at the end of the stream. BYOB moves the buffer: use the view's. */
+  private async read(buffer: Bytes, at: number): Promise<Bytes> {
+    const room = buffer.length - at;
+    if (this.byob) {
+      const { value } = await this.byob.read(new Uint8Array(buffer.buffer, at, room));
+      return value ?? buffer.subarray(at, at);
+    }
+    while (this.rest.length === 0) {
+      const { done, value } = await this.chunks!.read();
+      if (done) return buffer.subarray(at, at);
+      this.rest = value;
+    }
+    const n = Math.min(room, this.rest.length);
+    buffer.set(this.rest.subarray(0, n), at);
+    this.rest = this.rest.subarray(n);
+    return buffer.subarray(at, at + n);
+  }
+
+  async cancel(): Promise<void> {
+    await (this.byob ?? this.chunks)!.cancel().catch(() => undefined);
+  }
 }
 
 export async function storeImage(bucket: R2Bucket, source: ReadableStream<Uint8Array>, opts: StoreOptions): Promise<StoredFile> {
   const digest = new crypto.DigestStream("SHA-256");
   const hasher = digest.getWriter();
-  const reader = source.getReader();
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
+  const head = new Uint8Array(HEAD_BYTES);
   let total = 0;
-  let kind: ReturnType<typeof sniffImage> = null;
-  let head = new Uint8Array(0);
+  const sniffed: { kind: SniffedImage | null } = { kind: null };
+  const reader = new PartReader(source, async (bytes) => {
+    await hasher.write(bytes);
+    if (total < HEAD_BYTES) head.set(bytes.subarray(0, HEAD_BYTES - total), total);
+    total += bytes.length;
+    // Refused as soon as its first bytes are in, not after a whole part has been read.
+    if (!sniffed.kind && total >= SNIFF_BYTES && !(sniffed.kind = sniffImage(head))) throw new UnsupportedImage("upstream image is not png, jpeg or webp");
+  });
   let upload: R2MultipartUpload | null = null;
-  const parts: R2UploadedPart[] = [];
-  let key = "";
-
-  const flushPart = async (): Promise<void> => {
-    upload ??= await bucket.createMultipartUpload(`staging/${key}`);
-    parts.push(await upload.uploadPart(parts.length + 1, concat(pending, pendingBytes)));
-    pending = [];
-    pendingBytes = 0;
-  };
 
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (value.length === 0) continue;
-      await hasher.write(value);
-      if (head.length < HEAD_BYTES) head = concat([head, value.subarray(0, HEAD_BYTES - head.length)], Math.min(HEAD_BYTES, head.length + value.length));
-      if (!kind && head.length >= SNIFF_BYTES) {
-        kind = sniffImage(head);
-        if (!kind) throw new UnsupportedImage("upstream image is not png, jpeg or webp");
-        key = opts.keyFor(kind.ext);
+    let part = await reader.fill(new Uint8Array(FIRST_BYTES));
+    while (part.length === part.buffer.byteLength && part.length < PART_BYTES) {
+      const bigger = new Uint8Array(Math.min(4 * part.length, PART_BYTES));
+      bigger.set(part);
+      part = await reader.fill(bigger, part.length);
+    }
+    const kind = sniffed.kind;
+    if (!kind) throw new UnsupportedImage("upstream image is empty or not png, jpeg or webp");
+    const key = opts.keyFor(kind.ext);
+    const parts: R2UploadedPart[] = [];
+    if (part.length === PART_BYTES) {
+      upload = await bucket.createMultipartUpload(`staging/${key}`);
+      // R2 wants every part but the last of one size: each is a full buffer.
+      while (part.length > 0) {
+        parts.push(await upload.uploadPart(parts.length + 1, part));
+        if (part.length < PART_BYTES) break;
+        part = await reader.fill(new Uint8Array(part.buffer));
       }
-      pending.push(value);
-      pendingBytes += value.length;
-      total += value.length;
-      if (pendingBytes >= PART_BYTES) await flushPart();
     }
     await hasher.close();
-    kind ??= sniffImage(head);
-    if (!kind) throw new UnsupportedImage("upstream image is empty or not png, jpeg or webp");
-    key ||= opts.keyFor(kind.ext);
-    const dims = imageDimensions(head);
+    const dims = imageDimensions(head.subarray(0, Math.min(total, HEAD_BYTES)));
     const sha256 = toHex(await digest.digest);
     const file: StoredFile = { key, width: dims?.width ?? null, height: dims?.height ?? null, contentType: kind.contentType, byteSize: total, sha256 };
     const options: R2PutOptions = {
@@ -81,11 +130,10 @@ export async function storeImage(bucket: R2Bucket, source: ReadableStream<Uint8A
       customMetadata: { ...opts.metadata, sha256, width: String(file.width ?? ""), height: String(file.height ?? "") },
     };
     if (!upload) {
-      await bucket.put(key, concat(pending, pendingBytes), options);
+      await bucket.put(key, part, options);
       return file;
     }
-    if (pendingBytes > 0) await flushPart();
-    await (upload as R2MultipartUpload).complete(parts);
+    await upload.complete(parts);
     const staged = await bucket.get(`staging/${key}`);
     if (!staged) throw new Error("staged upload vanished");
     const fixed = new FixedLengthStream(staged.size);
@@ -94,7 +142,7 @@ export async function storeImage(bucket: R2Bucket, source: ReadableStream<Uint8A
     await bucket.delete(`staging/${key}`);
     return file;
   } catch (err) {
-    await reader.cancel().catch(() => undefined);
+    await reader.cancel();
     await (upload as R2MultipartUpload | null)?.abort().catch(() => undefined);
     throw err;
   }

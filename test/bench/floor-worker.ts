@@ -2,9 +2,19 @@ import { DurableObject } from "cloudflare:workers";
 
 // The floor: a bare Worker whose routes write or read one Durable Object row, the least any job API must do.
 // It uses the same storage API as the JobDO (SQLite-backed, storage.put/get), so the ratio measures imagegate alone.
+// For the sync figure it also passes a request through to the simulator and its answer back (the least a Worker in
+// front of a provider adds). For the ingest figure it also streams an image straight from a URL into R2 (one put, no hashing, no checks): what
+// the runtime and its local R2 hold in memory for that, whatever the Worker on top does.
+// Like imagegate, it writes one JSON line per request: locally each console.log line costs any Worker about 0.17 ms
+// of latency (workerd writes it to a pipe that Miniflare reads in another process; measured on a bare Worker), a
+// cost of the tooling that the floor must carry too. BENCH_FLOOR_LOG=0 (in the gateway's environment) turns it off.
 
 interface FloorEnv {
   FLOOR: DurableObjectNamespace<Floor>;
+  FILES: R2Bucket;
+  LOG_REQUESTS?: string;
+  /** The simulator's origin, for /proxy/…. */
+  UPSTREAM?: string;
 }
 
 export class Floor extends DurableObject {
@@ -16,19 +26,42 @@ export class Floor extends DurableObject {
   }
 }
 
+async function route(request: Request, env: FloorEnv, url: URL): Promise<Response> {
+  if (request.method === "POST" && url.pathname === "/write") {
+    const id = crypto.randomUUID();
+    const body = (await request.json()) as Record<string, unknown>;
+    await env.FLOOR.get(env.FLOOR.idFromName(id)).write({ ...body, id, createdAt: Date.now() });
+    return Response.json({ id, status: "QUEUED" }, { status: 202 });
+  }
+  if (request.method === "GET" && url.pathname.startsWith("/read/")) {
+    const id = url.pathname.slice("/read/".length);
+    return Response.json(await env.FLOOR.get(env.FLOOR.idFromName(id)).read());
+  }
+  if (url.pathname.startsWith("/proxy/") && env.UPSTREAM) {
+    const upstream = await fetch(`${env.UPSTREAM}${url.pathname.slice("/proxy".length)}`, { method: request.method, headers: request.headers, body: request.body });
+    return new Response(upstream.body, upstream);
+  }
+  if (request.method === "POST" && url.pathname === "/ingest") {
+    const { from } = (await request.json()) as { from: string };
+    const image = await fetch(from);
+    const length = Number(image.headers.get("content-length"));
+    if (!image.ok || !image.body || !Number.isFinite(length)) return new Response(`bad image: ${image.status}`, { status: 502 });
+    const fixed = new FixedLengthStream(length);
+    const [, put] = await Promise.all([image.body.pipeTo(fixed.writable), env.FILES.put(`floor/${crypto.randomUUID()}`, fixed.readable)]);
+    return Response.json({ byteSize: put?.size ?? 0 });
+  }
+  return new Response("not found", { status: 404 });
+}
+
 export default {
   async fetch(request: Request, env: FloorEnv): Promise<Response> {
+    const started = Date.now();
     const url = new URL(request.url);
-    if (request.method === "POST" && url.pathname === "/write") {
-      const id = crypto.randomUUID();
-      const body = (await request.json()) as Record<string, unknown>;
-      await env.FLOOR.get(env.FLOOR.idFromName(id)).write({ ...body, id, createdAt: Date.now() });
-      return Response.json({ id, status: "QUEUED" }, { status: 202 });
+    const res = await route(request, env, url);
+    if (env.LOG_REQUESTS !== "0") {
+      const requestId = `req_${crypto.randomUUID()}`;
+      console.log(JSON.stringify({ msg: "request", requestId, method: request.method, route: url.pathname, status: res.status, ms: Date.now() - started, accountId: null }));
     }
-    if (request.method === "GET" && url.pathname.startsWith("/read/")) {
-      const id = url.pathname.slice("/read/".length);
-      return Response.json(await env.FLOOR.get(env.FLOOR.idFromName(id)).read());
-    }
-    return new Response("not found", { status: 404 });
+    return res;
   },
 };

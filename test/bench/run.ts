@@ -1,64 +1,119 @@
 // npm run bench: imagegate beside the floor (a bare Worker writing/reading one Durable Object row) and the provider
-// simulator, in one workerd, alternating A B A B; prints ratios and writes bench-results/bench.json.
+// simulator, in one workerd, alternating A B A B; prints ratios and writes bench-results/bench.json (BENCH_OUT).
+// What keeps it fair (each measured; see test/harness/gateway.ts and floor-worker.ts):
+// - the gateway (Miniflare + workerd) runs in a process of its own, not in this one, which only sends and times;
+// - Miniflare's assets router is left out (an emulation of the platform's static assets, in front of imagegate only);
+// - the floor writes one log line per request, as imagegate does (each line costs any Worker the same locally);
+// - creates' jobs are held upstream, and a gap follows each create, so no job's work is timed as another call's.
+// BENCH_ONLY=create,poll,throughput,sync,ingest,startup runs a subset (the bundle size is always reported);
+// BENCH_REV=<git revision> measures that revision's Worker instead of the working tree's (same harness).
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { buildBundle, startGateway } from "../harness/gateway.ts";
-import { startSimulator } from "../harness/simulator.ts";
-import { alternate, throughput } from "./measure.ts";
-import { rssBytes, sampleWhile, workerdPid } from "./memory.ts";
+import { buildBundle, spawnGateway, startGateway } from "../harness/gateway.ts";
+import { startSimulator, type RunningSimulator } from "../harness/simulator.ts";
+import { alternate, cpuPerRequest, rotate, throughput } from "./measure.ts";
+import { inspectorSession, isolateBytes } from "./inspector.ts";
+import { cpuMs, rssBytes, sampleWhile } from "./memory.ts";
+import { APIFRAME_KEY, BENCH_KEY, benchVars, OPENAI_KEY, post } from "./setup.ts";
 import { ratio, round } from "./stats.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const KEY = "ig_test_benchbenchbenchbenchbenchbench12";
 const SIM_LATENCY_MS = Number(process.env.BENCH_SIM_LATENCY_MS ?? 50);
+/** Quiet after each create, so that the job's dispatch (an alarm right after admission) is not timed as the next call. */
+const CREATE_GAP_MS = Number(process.env.BENCH_CREATE_GAP_MS ?? 10);
 const INGEST_BYTES = 64 * 1024 * 1024;
-const OPENAI_KEY = "sk-bench-0123456789abcdef";
-const APIFRAME_KEY = "afk_bench_0123456789abcdef";
+const ONLY = new Set((process.env.BENCH_ONLY ?? "create,poll,throughput,sync,ingest,startup").split(","));
 
-const json = (body: unknown, extra: Record<string, string> = {}): RequestInit => ({
-  method: "POST",
-  headers: { "content-type": "application/json", authorization: `Bearer ${KEY}`, ...extra },
-  body: JSON.stringify(body),
-});
+const auth = { headers: { authorization: `Bearer ${BENCH_KEY}` } };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const mib = (n: number) => round(n / 1024 / 1024, 1);
 
-async function measureIngest(
-  gateway: URL,
-  sim: Awaited<ReturnType<typeof startSimulator>>,
-  at: (base: URL, path: string) => string,
-): Promise<Record<string, number>> {
-  const match = `ingest-${Date.now()}`;
-  await sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "apiframe", fault: "big_image", bytes: INGEST_BYTES, match, count: 1 }) });
-  const pid = workerdPid();
-  await new Promise((r) => setTimeout(r, 500));
-  const baseline = rssBytes(pid);
+type Ingest = (bytes: number) => Promise<number>;
+
+/** An apiframe job on the simulator whose image is padded to `bytes`; returns the image's URL. */
+async function bigImageUrl(sim: RunningSimulator, bytes: number): Promise<string> {
+  const match = `floor-ingest-${crypto.randomUUID()}`;
+  await sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "apiframe", fault: "big_image", bytes, match, count: 1 }) });
+  const created = await fetch(`${sim.url}/apiframe/v2/images/generate`, post({ prompt: match, model: "gpt-image-1.5" }, { "x-api-key": APIFRAME_KEY }));
+  const { jobId } = (await created.json()) as { jobId: string };
+  await sim.control("/_sim/advance", { method: "POST", body: JSON.stringify({ ms: 60_000, match }) });
+  const job = (await (await fetch(`${sim.url}/apiframe/v2/jobs/${jobId}`, { headers: { "x-api-key": APIFRAME_KEY } })).json()) as { result: { images: string[] } };
+  return job.result.images[0]!;
+}
+
+/** imagegate: a job on apiframe whose image is `bytes` long, followed until it is stored; returns the stored size. */
+const imagegateIngest = (gateway: URL, sim: RunningSimulator): Ingest => async (bytes) => {
+  const match = `ingest-${crypto.randomUUID()}`;
+  await sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "apiframe", fault: "big_image", bytes, match, count: 1 }) });
   const created = await fetch(
-    at(gateway, "/v2/images/generate"),
-    json({ prompt: `${match} a very large image`, model: "gpt-image-1.5", provider: "apiframe", gptImageParams: { quality: "low", output_format: "png" } }),
+    new URL("/v2/images/generate", gateway),
+    post({ prompt: `${match} a very large image`, model: "gpt-image-1.5", provider: "apiframe", gptImageParams: { quality: "low", output_format: "png" } }),
   );
   const { jobId } = (await created.json()) as { jobId: string };
-  const finished = (async () => {
-    for (;;) {
-      const job = (await (await fetch(at(gateway, `/v2/jobs/${jobId}`), { headers: { authorization: `Bearer ${KEY}` } })).json()) as {
-        status: string;
-        result: { files: { byteSize: number }[] } | null;
-        error: string | null;
-      };
-      if (job.status === "COMPLETED") return job.result!.files[0]!.byteSize;
-      if (job.status === "FAILED" || job.status === "CANCELLED") throw new Error(`ingest job ${job.status}: ${job.error}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  const { result: byteSize, samples } = await sampleWhile(pid, 10, finished);
-  if (byteSize < INGEST_BYTES) throw new Error(`ingested only ${byteSize} bytes`);
-  const mib = (n: number) => round(n / 1024 / 1024, 1);
-  return { imageMiB: mib(byteSize), baselineRssMiB: mib(baseline), peakRssMiB: mib(Math.max(...samples)), growthMiB: mib(Math.max(...samples) - baseline), samples: samples.length };
+  for (;;) {
+    const job = (await (await fetch(new URL(`/v2/jobs/${jobId}`, gateway), auth)).json()) as {
+      status: string;
+      result: { files: { byteSize: number }[] } | null;
+      error: string | null;
+    };
+    if (job.status === "COMPLETED") return job.result!.files[0]!.byteSize;
+    if (job.status === "FAILED" || job.status === "CANCELLED") throw new Error(`ingest job ${job.status}: ${job.error}`);
+    await sleep(100);
+  }
+};
+
+/** The floor: a bare Worker streams the same image from the simulator straight into R2. */
+const floorIngest = (floor: URL, sim: RunningSimulator): Ingest => async (bytes) => {
+  const res = await fetch(new URL("/ingest", floor), post({ from: await bigImageUrl(sim, bytes) }));
+  if (!res.ok) throw new Error(`floor ingest: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { byteSize: number }).byteSize;
+};
+
+/**
+ * Resident memory growth of a fresh workerd while one image of INGEST_BYTES is copied into R2, after a small image
+ * has warmed the same path up (code compiled, R2 and Durable Objects started). Beside the process's RSS, the V8 heap
+ * plus ArrayBuffer backing stores of two isolates, through the inspector: the Worker's own (what its code holds) and
+ * the local R2 implementation's (Miniflare's R2 bucket runs as JavaScript in the same workerd, writing files to disk).
+ */
+async function measureIngest(kind: "imagegate" | "floor", sim: RunningSimulator, bundleDir: string): Promise<Record<string, number>> {
+  const gw = await spawnGateway({ vars: benchVars(sim.url), floorOnly: kind === "floor", inspect: true }, bundleDir);
+  const worker = await inspectorSession(gw.inspectorUrl!, `core:user:${kind}`);
+  const r2 = await inspectorSession(gw.inspectorUrl!, "r2:bucket");
+  try {
+    const ingest = kind === "floor" ? floorIngest(gw.floorUrl!, sim) : imagegateIngest(gw.url, sim);
+    await ingest(1024 * 1024);
+    const pid = gw.workerdPid;
+    await sleep(500);
+    const heaps = async () => [await isolateBytes(worker), await isolateBytes(r2)] as const;
+    const [baseline, [workerBase, r2Base]] = [rssBytes(pid), await heaps()];
+    const running = ingest(INGEST_BYTES);
+    const [{ result: byteSize, samples }, heapSamples] = await Promise.all([
+      sampleWhile(() => rssBytes(pid), 10, running),
+      sampleWhile(heaps, 20, running).then((s) => s.samples),
+    ]);
+    if (byteSize !== INGEST_BYTES) throw new Error(`${kind} ingested ${byteSize} bytes, not ${INGEST_BYTES}`);
+    const peak = Math.max(...samples);
+    return {
+      imageMiB: mib(byteSize),
+      baselineRssMiB: mib(baseline),
+      peakRssMiB: mib(peak),
+      growthMiB: mib(peak - baseline),
+      workerIsolateGrowthMiB: mib(Math.max(...heapSamples.map((h) => h[0])) - workerBase),
+      r2IsolateGrowthMiB: mib(Math.max(...heapSamples.map((h) => h[1])) - r2Base),
+      samples: samples.length,
+    };
+  } finally {
+    worker.close();
+    r2.close();
+    await gw.dispose();
+  }
 }
 
 /** Time from starting a fresh workerd with one Worker to its first answer, median of `runs`: imagegate vs the floor. */
-async function startup(bundleDir: string, runs = 3): Promise<Record<string, number>> {
+async function startup(bundleDir: string, runs = 5): Promise<Record<string, number>> {
   const time = async (floorOnly: boolean): Promise<number> => {
     const started = performance.now();
     const gw = await startGateway({ vars: { ENVIRONMENT: "development", FILE_SIGNING_SECRET: "x" }, floorOnly }, bundleDir);
@@ -78,97 +133,141 @@ async function startup(bundleDir: string, runs = 3): Promise<Record<string, numb
   return { imagegateMs: round(median(a), 1), floorMs: round(median(b), 1), ratio: ratio(median(a), median(b)) };
 }
 
+const sides = <T extends { p50: number; p99: number }>(a: T, b: T, names: [string, string]) => ({
+  [names[0]]: a,
+  [names[1]]: b,
+  p50Ratio: ratio(a.p50, b.p50),
+  p99Ratio: ratio(a.p99, b.p99),
+});
+
 async function main(): Promise<void> {
-  const bundleDir = buildBundle();
-  const bundle = readdirSync(bundleDir).filter((f) => f.endsWith(".js")).map((f) => readFileSync(join(bundleDir, f)));
-  const bundleBytes = Buffer.concat(bundle);
+  const bundleDir = buildBundle({ rev: process.env.BENCH_REV });
+  const bundleBytes = Buffer.concat(readdirSync(bundleDir).filter((f) => f.endsWith(".js")).map((f) => readFileSync(join(bundleDir, f))));
   const sim = await startSimulator({ SIM_LATENCY_MS: String(SIM_LATENCY_MS) });
-  const gw = await startGateway(
-    {
-      vars: {
-        ENVIRONMENT: "development",
-        DEV_API_KEY: KEY,
-        FILE_SIGNING_SECRET: "bench-secret",
-        // Every job goes upstream to the simulator, the way production jobs go to providers.
-        SANDBOX: "off",
-        PROVIDER_ORDER: "openai,apiframe",
-        OPENAI_API_KEY: OPENAI_KEY,
-        OPENAI_BASE_URL: `${sim.url}/openai/v1`,
-        APIFRAME_API_KEY: APIFRAME_KEY,
-        APIFRAME_BASE_URL: `${sim.url}/apiframe`,
-      },
-      withFloor: true,
-    },
-    bundleDir,
-  );
-  const at = (base: URL, path: string): string => new URL(path, base).href;
-  const floor = gw.floorUrl!;
-  const report: Record<string, unknown> = { date: new Date().toISOString(), runtime: "workerd via Miniflare direct sockets (no dev proxy)", rounds: ROUNDS };
+  const report: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    runtime: "workerd via Miniflare direct sockets (no dev proxy, no assets router), gateway in its own process",
+    revision: process.env.BENCH_REV ?? "working tree",
+    rounds: ROUNDS,
+    bundle: { minifiedKiB: round(bundleBytes.length / 1024, 1), gzipKiB: round(gzipSync(bundleBytes, { level: 9 }).length / 1024, 1) },
+  };
   try {
-    // create
-    const create = await alternate(
-      { call: () => fetch(at(gw.url, "/v2/images/generate"), json({ prompt: "bench", model: "gpt-image-2" })), expect: [202] },
-      { call: () => fetch(at(floor, "/write"), json({ prompt: "bench", model: "gpt-image-2" })), expect: [202] },
-      ROUNDS,
-    );
-    // poll a finished job
-    const made = (await (await fetch(at(gw.url, "/v2/images/generate"), json({ prompt: "poll me", model: "gpt-image-2" }))).json()) as { jobId: string };
-    const floorId = ((await (await fetch(at(floor, "/write"), json({ prompt: "poll me" }))).json()) as { id: string }).id;
-    const getJob = () => fetch(at(gw.url, `/v2/jobs/${made.jobId}`), { headers: { authorization: `Bearer ${KEY}` } });
-    for (let i = 0; i < 200; i++) {
-      const job = (await (await getJob()).json()) as { status: string };
-      if (job.status === "COMPLETED") break;
-      if (i === 199) throw new Error(`job did not complete: ${job.status}`);
-      await new Promise((r) => setTimeout(r, 50));
+    if (["create", "poll", "throughput", "sync"].some((f) => ONLY.has(f))) {
+      const gw = await spawnGateway({ vars: benchVars(sim.url), withFloor: true, floorUpstream: sim.url }, bundleDir);
+      const at = (base: URL, path: string): string => new URL(path, base).href;
+      const floor = gw.floorUrl!;
+      try {
+        if (ONLY.has("create")) {
+          // The jobs these creates admit wait on an upstream call that does not answer during the run: after its
+          // dispatch (inside the gap) a job costs nothing, so no create's job runs on while a later call is timed.
+          const hold = `bench-create-${crypto.randomUUID()}`;
+          await sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "openai", fault: "latency", latencyMs: 3_600_000, match: hold, count: null }) });
+          const create = await alternate(
+            { call: () => fetch(at(gw.url, "/v2/images/generate"), post({ prompt: hold, model: "gpt-image-2" })), expect: [202] },
+            { call: () => fetch(at(floor, "/write"), post({ prompt: hold, model: "gpt-image-2" })), expect: [202] },
+            ROUNDS,
+            { gapMs: CREATE_GAP_MS },
+          );
+          report.create = { ...sides(create.a, create.b, ["imagegate", "floor"]), gapMs: CREATE_GAP_MS };
+        }
+        if (ONLY.has("poll") || ONLY.has("throughput")) {
+          const made = (await (await fetch(at(gw.url, "/v2/images/generate"), post({ prompt: "poll me", model: "gpt-image-2" }))).json()) as { jobId: string };
+          const floorId = ((await (await fetch(at(floor, "/write"), post({ prompt: "poll me" }))).json()) as { id: string }).id;
+          const getJob = () => fetch(at(gw.url, `/v2/jobs/${made.jobId}`), auth);
+          for (let i = 0; ; i++) {
+            const job = (await (await getJob()).json()) as { status: string };
+            if (job.status === "COMPLETED") break;
+            if (i === 199) throw new Error(`job did not complete: ${job.status}`);
+            await sleep(50);
+          }
+          const readFloor = () => fetch(at(floor, `/read/${floorId}`));
+          if (ONLY.has("poll")) {
+            const poll = await alternate({ call: getJob, expect: [200] }, { call: readFloor, expect: [200] }, ROUNDS);
+            report.poll = sides(poll.a, poll.b, ["imagegate", "floor"]);
+          }
+          if (ONLY.has("throughput")) {
+            const rates = { imagegate: [] as number[], floor: [] as number[] };
+            for (let i = 0; i < 2; i++) {
+              rates.imagegate.push(await throughput(getJob, [200], CONCURRENCY, SECONDS));
+              rates.floor.push(await throughput(readFloor, [200], CONCURRENCY, SECONDS));
+            }
+            const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+            // workerd's CPU time per request: what bounds throughput, and steadier than it on a shared machine.
+            const [cpuImagegate, cpuFloor] = await cpuPerRequest(() => cpuMs(gw.workerdPid), [{ call: getJob, expect: [200] }, { call: readFloor, expect: [200] }]);
+            report.throughput = {
+              concurrency: CONCURRENCY,
+              imagegateRps: round(mean(rates.imagegate), 1),
+              floorRps: round(mean(rates.floor), 1),
+              ratio: ratio(mean(rates.imagegate), mean(rates.floor)),
+              cpuMsPerPoll: { imagegate: round(cpuImagegate!, 3), floor: round(cpuFloor!, 3), ratio: ratio(cpuImagegate!, cpuFloor!) },
+            };
+          }
+        }
+        if (ONLY.has("sync")) {
+          // The OpenAI surface through imagegate vs the same call straight to the simulator; beside them, the same call
+          // through a bare Worker that only passes it on (what any Worker in front of the provider adds).
+          const body = { model: "gpt-image-2", prompt: "sync bench", size: "1024x1024", quality: "low" };
+          const openaiAuth = { authorization: `Bearer ${OPENAI_KEY}` };
+          const [viaImagegate, direct, viaProxy] = await rotate(
+            [
+              { call: () => fetch(at(gw.url, "/v1/images/generations"), post(body)), expect: [200] },
+              { call: () => fetch(`${sim.url}/openai/v1/images/generations`, post(body, openaiAuth)), expect: [200] },
+              { call: () => fetch(at(floor, "/proxy/openai/v1/images/generations"), post(body, openaiAuth)), expect: [200] },
+            ],
+            Math.max(20, Math.floor(ROUNDS / 5)),
+            { warmup: 5 },
+          );
+          report.sync = {
+            ...sides(viaImagegate!, direct!, ["imagegate", "direct"]),
+            proxy: viaProxy,
+            proxyP50Ratio: ratio(viaProxy!.p50, direct!.p50),
+            simulatorLatencyMs: SIM_LATENCY_MS,
+          };
+        }
+      } finally {
+        await gw.dispose();
+      }
     }
-    const readFloor = () => fetch(at(floor, `/read/${floorId}`));
-    const poll = await alternate({ call: getJob, expect: [200] }, { call: readFloor, expect: [200] }, ROUNDS);
-    // throughput, A B A B
-    const rates = { imagegate: [] as number[], floor: [] as number[] };
-    for (let i = 0; i < 2; i++) {
-      rates.imagegate.push(await throughput(getJob, [200], CONCURRENCY, SECONDS));
-      rates.floor.push(await throughput(readFloor, [200], CONCURRENCY, SECONDS));
+    if (ONLY.has("ingest")) {
+      const imagegate = await measureIngest("imagegate", sim, bundleDir);
+      const floor = await measureIngest("floor", sim, bundleDir);
+      report.ingest = { imagegate, floor, overFloorMiB: round(imagegate.growthMiB! - floor.growthMiB!, 1) };
     }
-    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-    // sync: the OpenAI surface through imagegate vs the same call straight to the simulator
-    const openaiBody = { model: "gpt-image-2", prompt: "sync bench", size: "1024x1024", quality: "low" };
-    const sync = await alternate(
-      { call: () => fetch(at(gw.url, "/v1/images/generations"), json(openaiBody)), expect: [200] },
-      { call: () => fetch(`${sim.url}/openai/v1/images/generations`, { ...json(openaiBody), headers: { "content-type": "application/json", authorization: `Bearer ${OPENAI_KEY}` } }), expect: [200] },
-      Math.max(20, Math.floor(ROUNDS / 5)),
-      5,
-    );
-    // ingest: workerd's resident memory while a 64 MB upstream image is copied into R2
-    const ingest = await measureIngest(gw.url, sim, at);
-    Object.assign(report, {
-      create: { imagegate: create.a, floor: create.b, p50Ratio: ratio(create.a.p50, create.b.p50), p99Ratio: ratio(create.a.p99, create.b.p99) },
-      poll: { imagegate: poll.a, floor: poll.b, p50Ratio: ratio(poll.a.p50, poll.b.p50), p99Ratio: ratio(poll.a.p99, poll.b.p99) },
-      sync: { imagegate: sync.a, direct: sync.b, simulatorLatencyMs: SIM_LATENCY_MS, p50Ratio: ratio(sync.a.p50, sync.b.p50), p99Ratio: ratio(sync.a.p99, sync.b.p99) },
-      ingest,
-      throughput: { concurrency: CONCURRENCY, imagegateRps: round(mean(rates.imagegate), 1), floorRps: round(mean(rates.floor), 1), ratio: ratio(mean(rates.imagegate), mean(rates.floor)) },
-      bundle: { minifiedKiB: round(bundleBytes.length / 1024, 1), gzipKiB: round(gzipSync(bundleBytes, { level: 9 }).length / 1024, 1) },
-    });
   } finally {
-    await gw.dispose();
     sim.stop();
   }
-  report.startup = await startup(bundleDir);
+  if (ONLY.has("startup")) report.startup = await startup(bundleDir);
   print(report);
   mkdirSync("bench-results", { recursive: true });
-  writeFileSync("bench-results/bench.json", JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(process.env.BENCH_OUT ?? "bench-results/bench.json", JSON.stringify(report, null, 2) + "\n");
 }
 
 function print(r: Record<string, any>): void {
-  const line = (name: string, x: { imagegate: { p50: number; p99: number }; floor: { p50: number; p99: number }; p50Ratio: number; p99Ratio: number }, floorName: string) =>
-    console.log(`${name.padEnd(10)} p50 ${x.p50Ratio}x (${x.imagegate.p50} ms vs ${x.floor.p50} ms ${floorName})  p99 ${x.p99Ratio}x (${x.imagegate.p99} vs ${x.floor.p99})`);
-  console.log(`bench: ${r.runtime}, ${r.rounds} rounds each, alternating`);
-  line("create", r.create, "floor write");
-  line("poll", r.poll, "floor read");
-  line("sync", { ...r.sync, floor: r.sync.direct }, `direct to the simulator at ${r.sync.simulatorLatencyMs} ms`);
-  console.log(`ingest     ${r.ingest.growthMiB} MiB workerd RSS growth copying a ${r.ingest.imageMiB} MiB image into R2 (baseline ${r.ingest.baselineRssMiB} MiB, peak ${r.ingest.peakRssMiB} MiB)`);
-  console.log(`throughput ${r.throughput.ratio}x (${r.throughput.imagegateRps} vs ${r.throughput.floorRps} req/s floor read, concurrency ${r.throughput.concurrency})`);
+  const line = (name: string, x: { p50Ratio: number; p99Ratio: number } & Record<string, any>, a: string, b: string, what: string) =>
+    console.log(`${name.padEnd(10)} p50 ${x.p50Ratio}x (${x[a].p50} ms vs ${x[b].p50} ms ${what})  p99 ${x.p99Ratio}x (${x[a].p99} vs ${x[b].p99})`);
+  console.log(`bench: ${r.revision}; ${r.runtime}; ${r.rounds} rounds each, alternating`);
+  if (r.create) line("create", r.create, "imagegate", "floor", `floor write; ${r.create.gapMs} ms gap after each call`);
+  if (r.poll) line("poll", r.poll, "imagegate", "floor", "floor read");
+  if (r.sync) {
+    line("sync", r.sync, "imagegate", "direct", `direct to the simulator at ${r.sync.simulatorLatencyMs} ms`);
+    console.log(`           a bare Worker passing the call through: p50 ${r.sync.proxyP50Ratio}x direct (${r.sync.proxy.p50} ms)`);
+  }
+  if (r.ingest) {
+    const { imagegate: i, floor: f } = r.ingest;
+    console.log(`ingest     ${i.growthMiB} MiB workerd RSS growth copying a ${i.imageMiB} MiB image into R2 (baseline ${i.baselineRssMiB} MiB, peak ${i.peakRssMiB} MiB)`);
+    console.log(`           of which peak heap + buffers: imagegate's isolate ${i.workerIsolateGrowthMiB} MiB, local R2's isolate ${i.r2IsolateGrowthMiB} MiB`);
+    console.log(
+      `           floor (a bare Worker streaming it into one R2 put): ${f.growthMiB} MiB RSS (its isolate ${f.workerIsolateGrowthMiB} MiB, local R2's ${f.r2IsolateGrowthMiB} MiB); ` +
+        `imagegate over the floor ${r.ingest.overFloorMiB} MiB`,
+    );
+  }
+  if (r.throughput) {
+    const cpu = r.throughput.cpuMsPerPoll;
+    console.log(`throughput ${r.throughput.ratio}x (${r.throughput.imagegateRps} vs ${r.throughput.floorRps} req/s floor read, concurrency ${r.throughput.concurrency})`);
+    console.log(`           workerd CPU per request ${cpu.ratio}x the floor's (${cpu.imagegate} vs ${cpu.floor} ms)`);
+  }
   console.log(`bundle     ${r.bundle.gzipKiB} KiB gzip (${r.bundle.minifiedKiB} KiB minified)`);
-  console.log(`startup    ${r.startup.ratio}x (${r.startup.imagegateMs} ms vs ${r.startup.floorMs} ms floor, fresh workerd to first answer)`);
+  if (r.startup) console.log(`startup    ${r.startup.ratio}x (${r.startup.imagegateMs} ms vs ${r.startup.floorMs} ms floor, fresh workerd to first answer)`);
 }
 
 await main();

@@ -1,10 +1,11 @@
 // Runs imagegate's minified production bundle and (optionally) the bare floor Worker in one workerd, through
 // Miniflare, with each Worker reached on its own direct socket (no dev proxy in front). Bindings come from
 // wrangler.toml via wrangler itself, so they never drift from what `wrangler deploy` ships.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
@@ -22,6 +23,16 @@ export interface GatewayOptions {
   withFloor?: boolean;
   /** Print the Worker's own console lines (job transitions, request logs); off by default. */
   verbose?: boolean;
+  /** Append them, as workerd's structured log records (with timestamps), to this file instead. */
+  logFile?: string;
+  /** Open workerd's V8 inspector on a free port (test/bench/profile.ts takes CPU profiles through it). */
+  inspect?: boolean;
+  /** The origin the floor's /proxy/… passes requests to (the simulator). */
+  floorUpstream?: string;
+  /** Keep wrangler.toml's [assets] (Miniflare's assets router in front of the Worker); off by default. */
+  assets?: boolean;
+  /** Another build of imagegate to run beside it, same bindings, as worker "baseline" (test/bench/ab.ts). */
+  baselineDir?: string;
 }
 
 export interface Gateway {
@@ -29,6 +40,9 @@ export interface Gateway {
   floorUrl: URL | null;
   bundleDir: string;
   mf: Miniflare;
+  /** The inspector's base URL (http://host:port) when `inspect` was set. */
+  inspectorUrl: URL | null;
+  baselineUrl: URL | null;
   dispose(): Promise<void>;
 }
 
@@ -38,14 +52,25 @@ const buildDir = (name: string): string => {
   return mkdtempSync(join(".wrangler/bench", `${name}-`));
 };
 
-/** Builds the Worker exactly as `wrangler deploy --minify` would, into a fresh folder. */
-export function buildBundle(): string {
-  const outdir = buildDir("imagegate");
-  execFileSync(process.execPath, ["scripts/assets.mjs"], { stdio: "ignore" }); // wrangler wants public/ to exist
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--minify", "--outdir", outdir], {
+/**
+ * Builds the Worker exactly as `wrangler deploy --minify` would, into a fresh folder (unminified for profiles); from
+ * the working tree, or from a git revision exported to a scratch folder.
+ */
+export function buildBundle({ minify = true, rev }: { minify?: boolean; rev?: string } = {}): string {
+  const outdir = resolve(buildDir(rev ? "rev" : "imagegate"));
+  let cwd = process.cwd();
+  if (rev) {
+    cwd = mkdtempSync(join(tmpdir(), "imagegate-rev-"));
+    execFileSync("sh", ["-c", `git archive "$1" | tar -x -C "$2"`, "sh", rev, cwd]);
+    symlinkSync(resolve("node_modules"), join(cwd, "node_modules"));
+  }
+  execFileSync(process.execPath, ["scripts/assets.mjs"], { stdio: "ignore", cwd }); // wrangler wants public/ to exist
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", ...(minify ? ["--minify"] : []), "--outdir", outdir], {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    cwd,
   });
+  if (rev) rmSync(cwd, { recursive: true, force: true });
   return outdir;
 }
 
@@ -65,17 +90,22 @@ export async function buildFloor(): Promise<string> {
 export async function startGateway(options: GatewayOptions, bundleDir = buildBundle()): Promise<Gateway> {
   // The bundle is one ES module: wrangler's module rules (for unbundled sources) do not apply.
   const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml").workerOptions;
-  const script = readdirSync(bundleDir).find((f) => f.endsWith(".js"))!;
-  const workers = options.floorOnly ? [] : [
-    {
-      ...workerOptions,
-      name: "imagegate",
-      modules: true,
-      scriptPath: join(bundleDir, script),
-      bindings: { ...(workerOptions.bindings ?? {}), ...options.vars },
-      unsafeDirectSockets: [{ port: 0 }],
-    },
-  ];
+  const imagegate = (name: string, dir: string) => ({
+    ...workerOptions,
+    // Static assets are served by the platform in front of the Worker; locally Miniflare puts two more Workers (its
+    // assets router and server) in front of it, which cost a Worker that answers at once 0.7 ms p50 and half its
+    // throughput (measured): the benchmarks leave them out unless asked.
+    ...(options.assets ? {} : { assets: undefined }),
+    // The baseline keeps its keys and files apart (the development key is seeded, with credits, per worker).
+    ...(name === "baseline" ? { kvNamespaces: { KEYS: { id: "baseline-keys" } }, r2Buckets: { FILES: { id: "baseline-files" } } } : {}),
+    name,
+    modules: true,
+    scriptPath: join(dir, readdirSync(dir).find((f) => f.endsWith(".js"))!),
+    bindings: { ...(workerOptions.bindings ?? {}), ...options.vars },
+    unsafeDirectSockets: [{ port: 0 }],
+  });
+  const workers = options.floorOnly ? [] : [imagegate("imagegate", bundleDir)];
+  if (options.baselineDir) workers.push(imagegate("baseline", options.baselineDir));
   if (options.withFloor || options.floorOnly) {
     workers.push({
       name: "floor",
@@ -84,16 +114,60 @@ export async function startGateway(options: GatewayOptions, bundleDir = buildBun
       compatibilityDate: workerOptions.compatibilityDate,
       compatibilityFlags: workerOptions.compatibilityFlags,
       durableObjects: { FLOOR: { className: "Floor", useSQLite: true } },
+      r2Buckets: { FILES: { id: "floor-files" } },
+      bindings: { LOG_REQUESTS: process.env.BENCH_FLOOR_LOG ?? "1", ...(options.floorUpstream ? { UPSTREAM: options.floorUpstream } : {}) },
       unsafeDirectSockets: [{ port: 0 }],
     } as unknown as (typeof workers)[number]);
   }
   // wrangler translates its config into Miniflare's v4 option shape; this Miniflare converts that shape itself.
   const mf = new Miniflare({
     ...convertV4MiniflareOptions({ workers } as Parameters<typeof convertV4MiniflareOptions>[0]),
-    ...(options.verbose ? {} : { handleStructuredLogs: () => undefined }),
+    ...(options.verbose ? {} : { handleStructuredLogs: options.logFile ? (log: unknown) => appendFileSync(options.logFile!, `${JSON.stringify(log)}\n`) : () => undefined }),
+    ...(options.inspect ? { inspectorPort: 0 } : {}),
   });
   await mf.ready;
   const url = options.floorOnly ? new URL("http://unused.invalid") : await mf.unsafeGetDirectURL("imagegate");
   const floorUrl = options.withFloor || options.floorOnly ? await mf.unsafeGetDirectURL("floor") : null;
-  return { url, floorUrl, bundleDir, mf, dispose: () => mf.dispose() };
+  const inspectorUrl = options.inspect ? new URL((await mf.getInspectorURL()).href.replace(/^ws/, "http")) : null;
+  const baselineUrl = options.baselineDir ? await mf.unsafeGetDirectURL("baseline") : null;
+  return { url, floorUrl, bundleDir, mf, inspectorUrl, baselineUrl, dispose: () => mf.dispose() };
+}
+
+export interface HostedGateway {
+  url: URL;
+  floorUrl: URL | null;
+  baselineUrl: URL | null;
+  inspectorUrl: URL | null;
+  /** workerd's process, for its resident memory. */
+  workerdPid: number;
+  dispose(): Promise<void>;
+}
+
+/** startGateway in a process of its own (test/harness/gateway-host.ts): what the benchmarks time against. */
+export function spawnGateway(options: GatewayOptions, bundleDir: string): Promise<HostedGateway> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, "gateway-host.ts"), JSON.stringify(options), bundleDir], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`gateway host exited with ${code}`)));
+    let out = "";
+    child.stdout!.setEncoding("utf8").on("data", (text: string) => {
+      out += text;
+      if (!out.includes("\n")) return;
+      const ready = JSON.parse(out.slice(0, out.indexOf("\n"))) as Record<string, string | number | null>;
+      const url = (key: string) => (typeof ready[key] === "string" ? new URL(ready[key]) : null);
+      resolve({
+        url: url("url")!,
+        floorUrl: url("floorUrl"),
+        baselineUrl: url("baselineUrl"),
+        inspectorUrl: url("inspectorUrl"),
+        workerdPid: ready.workerdPid as number,
+        dispose: async () => {
+          child.kill("SIGTERM");
+          await exited;
+        },
+      });
+    });
+  });
 }

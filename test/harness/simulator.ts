@@ -13,6 +13,8 @@ export function startSimulator(env: Record<string, string> = {}): Promise<Runnin
     env: { ...process.env, SIM_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  // Never left running by a benchmark that dies.
+  process.once("exit", () => child.kill("SIGTERM"));
   return new Promise((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
     child.stdout!.setEncoding("utf8").on("data", (text: string) => {
@@ -21,7 +23,11 @@ export function startSimulator(env: Record<string, string> = {}): Promise<Runnin
       const url = match[1]!;
       resolve({
         url,
-        control: (path, init) => fetch(`${url}${path}`, { ...init, headers: { "content-type": "application/json", ...init?.headers } }),
+        // Once more on a connection reset: a pooled keep-alive connection the simulator has just closed.
+        control: (path, init) => {
+          const send = () => fetch(`${url}${path}`, { ...init, headers: { "content-type": "application/json", ...init?.headers } });
+          return send().catch(send);
+        },
         stop: () => child.kill("SIGTERM"),
       });
     });

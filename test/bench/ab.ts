@@ -1,0 +1,74 @@
+// npm run bench:ab -- <git rev> [rounds]: the working tree's build ("new") against the build of <rev> ("old"), side by
+// side in one workerd with the floor and the simulator, calls rotating old / new / floor, so both builds meet the
+// same noise (a shared machine). Prints p50s and new ÷ old for poll, create, sync, and poll throughput, and workerd's
+// CPU time per poll.
+import { buildBundle, spawnGateway } from "../harness/gateway.ts";
+import { startSimulator } from "../harness/simulator.ts";
+import { cpuPerRequest, rotate, throughput, type Call } from "./measure.ts";
+import { cpuMs } from "./memory.ts";
+import { BENCH_KEY, benchVars, OPENAI_KEY, post } from "./setup.ts";
+import { ratio, round } from "./stats.ts";
+
+const rev = process.argv[2];
+if (!rev) throw new Error("usage: node test/bench/ab.ts <git rev> [rounds] [figures, e.g. poll,throughput,create,sync]");
+const ROUNDS = Number(process.argv[3] ?? 300);
+const FIGURES = new Set((process.argv[4] ?? "poll,cpu,throughput,create,sync").split(","));
+const auth = { headers: { authorization: `Bearer ${BENCH_KEY}` } };
+
+const oldDir = buildBundle({ rev });
+const newDir = buildBundle();
+const sim = await startSimulator({ SIM_LATENCY_MS: "50" });
+const gw = await spawnGateway({ vars: benchVars(sim.url), withFloor: true, baselineDir: oldDir }, newDir);
+const builds = { old: gw.baselineUrl!, new: gw.url };
+const floor = gw.floorUrl!;
+
+function show(name: string, [o, n, f]: { p50: number }[]): void {
+  const floorPart = f ? `, floor ${f.p50} ms (old ${ratio(o!.p50, f.p50)}x, new ${ratio(n!.p50, f.p50)}x)` : "";
+  console.log(`${name.padEnd(10)} old ${o!.p50} ms, new ${n!.p50} ms: new/old ${ratio(n!.p50, o!.p50)}${floorPart}`);
+}
+
+try {
+  if (FIGURES.has("poll") || FIGURES.has("throughput") || FIGURES.has("cpu")) {
+    const jobs: Record<string, string> = {};
+    for (const [name, base] of Object.entries(builds)) {
+      const { jobId } = (await (await fetch(new URL("/v2/images/generate", base), post({ prompt: "poll me", model: "gpt-image-2" }))).json()) as { jobId: string };
+      for (let status = ""; status !== "COMPLETED"; await new Promise((r) => setTimeout(r, 50))) {
+        status = ((await (await fetch(new URL(`/v2/jobs/${jobId}`, base), auth)).json()) as { status: string }).status;
+      }
+      jobs[name] = jobId;
+    }
+    const { id } = (await (await fetch(new URL("/write", floor), post({ prompt: "poll me" }))).json()) as { id: string };
+    const get = (name: keyof typeof builds): Call => () => fetch(new URL(`/v2/jobs/${jobs[name]}`, builds[name]), auth);
+    const readFloor: Call = () => fetch(new URL(`/read/${id}`, floor));
+    const sides = [{ call: get("old"), expect: [200] }, { call: get("new"), expect: [200] }, { call: readFloor, expect: [200] }];
+    if (FIGURES.has("poll")) show("poll", await rotate(sides, ROUNDS));
+    if (FIGURES.has("cpu")) {
+      const [o, n, f] = (await cpuPerRequest(() => cpuMs(gw.workerdPid), sides)).map((ms) => round(ms, 3));
+      console.log(`cpu        workerd ms per poll: old ${o}, new ${n}, floor ${f}: new/old ${ratio(n!, o!)}, old ${ratio(o!, f!)}x floor, new ${ratio(n!, f!)}x floor`);
+    }
+    if (FIGURES.has("throughput")) {
+      const rps = { old: 0, new: 0, floor: 0 };
+      for (let i = 0; i < 3; i++) {
+        rps.old += await throughput(get("old"), [200], 8, 2);
+        rps.new += await throughput(get("new"), [200], 8, 2);
+        rps.floor += await throughput(readFloor, [200], 8, 2);
+      }
+      console.log(`throughput old ${round(rps.old / 3, 1)}/s, new ${round(rps.new / 3, 1)}/s, floor ${round(rps.floor / 3, 1)}/s: new/old ${ratio(rps.new, rps.old)}, old ${ratio(rps.old, rps.floor)}x floor, new ${ratio(rps.new, rps.floor)}x floor`);
+    }
+  }
+  if (FIGURES.has("create")) {
+    const hold = `bench-create-${crypto.randomUUID()}`;
+    await sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "openai", fault: "latency", latencyMs: 3_600_000, match: hold, count: null }) });
+    const create = (base: URL): Call => () => fetch(new URL("/v2/images/generate", base), post({ prompt: hold, model: "gpt-image-2" }));
+    show("create", await rotate([{ call: create(builds.old), expect: [202] }, { call: create(builds.new), expect: [202] }, { call: () => fetch(new URL("/write", floor), post({ prompt: hold, model: "gpt-image-2" })), expect: [202] }], ROUNDS, { gapMs: 10 }));
+  }
+  if (FIGURES.has("sync")) {
+    const body = { model: "gpt-image-2", prompt: "sync bench", size: "1024x1024", quality: "low" };
+    const sync = (base: URL): Call => () => fetch(new URL("/v1/images/generations", base), post(body));
+    const direct: Call = () => fetch(`${sim.url}/openai/v1/images/generations`, post(body, { authorization: `Bearer ${OPENAI_KEY}` }));
+    show("sync", await rotate([{ call: sync(builds.old), expect: [200] }, { call: sync(builds.new), expect: [200] }, { call: direct, expect: [200] }], Math.max(20, Math.floor(ROUNDS / 5)), { warmup: 5 }));
+  }
+} finally {
+  await gw.dispose();
+  sim.stop();
+}
