@@ -4,6 +4,7 @@
 // when its stdin closes (the parent went away).
 import { readdirSync, readFileSync } from "node:fs";
 import { startGateway, type GatewayOptions } from "./gateway.ts";
+import { READY } from "./gateway.ts";
 
 function workerdChild(): number {
   for (const entry of readdirSync("/proc")) {
@@ -28,5 +29,5 @@ process.once("SIGTERM", stop);
 process.stdin.once("end", stop).resume();
 const href = (u: URL | null) => u?.href ?? null;
 process.stdout.write(
-  `${JSON.stringify({ url: gw.url.href, floorUrl: href(gw.floorUrl), baselineUrl: href(gw.baselineUrl), inspectorUrl: href(gw.inspectorUrl), workerdPid: workerdChild() })}\n`,
+  `${READY}${JSON.stringify({ url: gw.url.href, floorUrl: href(gw.floorUrl), baselineUrl: href(gw.baselineUrl), inspectorUrl: href(gw.inspectorUrl), workerdPid: workerdChild() })}\n`,
 );

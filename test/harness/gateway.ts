@@ -143,6 +143,9 @@ export interface HostedGateway {
   dispose(): Promise<void>;
 }
 
+/** Marks the host's one line of its own on stdout; anything else there (wrangler's notices) is passed over. */
+export const READY = "gateway-ready ";
+
 /** startGateway in a process of its own (test/harness/gateway-host.ts): what the benchmarks time against. */
 export function spawnGateway(options: GatewayOptions, bundleDir: string): Promise<HostedGateway> {
   const child = spawn(process.execPath, [join(import.meta.dirname, "gateway-host.ts"), JSON.stringify(options), bundleDir], {
@@ -154,8 +157,10 @@ export function spawnGateway(options: GatewayOptions, bundleDir: string): Promis
     let out = "";
     child.stdout!.setEncoding("utf8").on("data", (text: string) => {
       out += text;
-      if (!out.includes("\n")) return;
-      const ready = JSON.parse(out.slice(0, out.indexOf("\n"))) as Record<string, string | number | null>;
+      const line = out.split("\n").find((l) => l.startsWith(READY));
+      if (line === undefined) return;
+      out = "";
+      const ready = JSON.parse(line.slice(READY.length)) as Record<string, string | number | null>;
       const url = (key: string) => (typeof ready[key] === "string" ? new URL(ready[key]) : null);
       resolve({
         url: url("url")!,
