@@ -88,7 +88,8 @@ const headFileDoc = doc({
   responses: { 200: { description: "The headers of the image, without its bytes.", headers: { ...FILE_HEADERS, "Content-Length": "Bytes in the file." } }, ...ERRORS },
 });
 
-files.on("HEAD", "/*", headFileDoc, async (c) => {
+/** HEAD: the object's headers from R2's metadata, without opening its body. */
+async function headFile(c: Context<AppEnv>): Promise<Response> {
   const key = keyOf(c);
   const visibility = await authorise(c, key);
   const object = await c.env.FILES.head(key);
@@ -96,7 +97,10 @@ files.on("HEAD", "/*", headFileDoc, async (c) => {
   const headers = baseHeaders(object, visibility);
   headers.set("Content-Length", String(object.size));
   return new Response(null, { status: 200, headers });
-});
+}
+
+// Hono dispatches HEAD through the GET route (which hands it to headFile); this registration documents it.
+files.on("HEAD", "/*", headFileDoc, headFile);
 
 const getFileDoc = doc({
   operationId: "getFile",
@@ -119,6 +123,7 @@ const getFileDoc = doc({
 });
 
 files.get("/*", getFileDoc, async (c) => {
+  if (c.req.method === "HEAD") return headFile(c);
   const key = keyOf(c);
   const visibility = await authorise(c, key);
   const request = c.req.raw.headers;
