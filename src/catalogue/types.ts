@@ -97,4 +97,8 @@ export interface JobSpec {
   moderation: Moderation;
   /** Where an edit may change the first reference (OpenAI's `mask`); absent when there is none. */
   mask?: Reference;
+  /** Partial renders to send per image while it is made (OpenAI's streamed `partial_images`, 1–3); absent: none. */
+  partialImages?: number;
+  /** Compression of jpeg and webp output, 0–100 (OpenAI's `output_compression`); absent: the provider's default. */
+  outputCompression?: number;
 }

@@ -25,7 +25,7 @@ export interface JobRequest {
 }
 
 /** The JobDO's RPC methods as callers see them (the generated RPC types of a recursive record are too deep for tsc). */
-export type JobClient = Pick<JobDO, "create" | "read" | "waitForEnd" | "nudge" | "cancel" | "events" | "deliveries">;
+export type JobClient = Pick<JobDO, "create" | "read" | "waitForEnd" | "waitForNews" | "nudge" | "cancel" | "events" | "deliveries">;
 
 export const jobStub = (env: Env, jobId: string): JobClient =>
   env.JOBS.get(env.JOBS.idFromName(jobId)) as unknown as JobClient;

@@ -9,6 +9,7 @@ import { EventStreams } from "./event-stream";
 import { eventsBetween } from "./events";
 import { advance, cancelUpstream, failJob, firstStep, pollNow, type MachineDeps } from "./machine";
 import { nextAlarmAt } from "./next-alarm";
+import { PartialImages, type PartialImage } from "./partials";
 import { isTerminal, type JobInit, type JobRecord } from "./record";
 import { jobView } from "./view";
 
@@ -23,10 +24,13 @@ const KEY = "job";
 const SETTLED = "settled";
 
 export type CancelResult = { cancelled: boolean; job: JobRecord };
+export type JobNews = { job: JobRecord | null; partials: PartialImage[] };
 
 export class JobDO extends DurableObject<Env> {
-  /** Requests waiting for this job to end (Prefer: wait, the OpenAI surface); woken by save(). */
-  private waiters = new Set<(rec: JobRecord) => void>();
+  /** Requests waiting for news of this job (Prefer: wait, the OpenAI surface): woken when it ends or a partial arrives. */
+  private sleepers = new Set<() => void>();
+  /** Counts wake-ups, so a waiter that was reading when one happened does not sleep through it. */
+  private wakes = 0;
   /** Alarm runs, one after another: a step may await an upstream for minutes (OpenAI), and must not be run twice. */
   private running: Promise<void> | null = null;
   /** Upstream ids whose callbacks arrived and whose polls the next alarm brings forward. */
@@ -36,6 +40,7 @@ export class JobDO extends DurableObject<Env> {
   private readonly log = new EventLog(this.ctx.storage);
   private readonly streams = new EventStreams();
   private readonly outbox = new WebhookOutbox(this.env, this.ctx.storage);
+  private readonly partials = new PartialImages(this.env, this.ctx.storage);
 
   // No cache of our own: the runtime's storage cache already makes these reads memory-fast.
   private async load(): Promise<JobRecord | null> {
@@ -73,8 +78,7 @@ export class JobDO extends DurableObject<Env> {
     });
     if (logged) this.streams.publish(logged.event);
     if (isTerminal(rec.status)) {
-      for (const wake of this.waiters) wake(rec);
-      this.waiters.clear();
+      this.wake();
       await this.settle(rec);
     }
     for (const event of eventsBetween(before, rec)) {
@@ -105,7 +109,32 @@ export class JobDO extends DurableObject<Env> {
   }
 
   private deps(): MachineDeps {
-    return { env: this.env, now, save: async (r) => void (await this.save(r)) };
+    return {
+      env: this.env,
+      now,
+      save: async (r) => void (await this.save(r)),
+      partial: async (r, index, partialIndex, body) => {
+        if (await this.partials.add(r, index, partialIndex, body)) this.wake();
+      },
+    };
+  }
+
+  private wake(): void {
+    this.wakes++;
+    for (const sleeper of [...this.sleepers]) sleeper();
+  }
+
+  /** Resolves after `ms`, or at the next wake-up if one comes first. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
   }
 
   /** Admission: stores the new job and sets its first alarm. Idempotent: a second call returns the first job. */
@@ -142,19 +171,26 @@ export class JobDO extends DurableObject<Env> {
 
   /** The job once it has ended, or as it stands after `timeoutMs`, whichever comes first. */
   async waitForEnd(timeoutMs: number): Promise<JobRecord | null> {
-    const rec = await this.load();
-    if (!rec || isTerminal(rec.status)) return rec;
-    return new Promise<JobRecord | null>((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(wake);
-        resolve(this.load());
-      }, timeoutMs);
-      const wake = (done: JobRecord): void => {
-        clearTimeout(timer);
-        resolve(done);
-      };
-      this.waiters.add(wake);
-    });
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const wakes = this.wakes;
+      const rec = await this.load();
+      if (!rec || isTerminal(rec.status) || Date.now() >= until) return rec;
+      if (this.wakes === wakes) await this.sleep(until - Date.now());
+    }
+  }
+
+  /**
+   * The job and its partial images after the first `seen` once there is news (it ended, or a partial arrived), or as
+   * they stand after `timeoutMs`, whichever comes first.
+   */
+  async waitForNews(timeoutMs: number, seen: number): Promise<JobNews> {
+    const read = async (): Promise<JobNews> => ({ job: await this.load(), partials: await this.partials.after(seen) });
+    const wakes = this.wakes;
+    const news = await read();
+    if (!news.job || isTerminal(news.job.status) || news.partials.length > 0) return news;
+    if (this.wakes === wakes) await this.sleep(timeoutMs);
+    return read();
   }
 
   /**

@@ -10,6 +10,8 @@ export interface MachineDeps {
   now: () => number;
   /** Persists an intermediate state within a step (e.g. before an upstream create, after each stored file). */
   save: (rec: JobRecord) => Promise<void>;
+  /** Hands the job a partial render of its image `index` (best effort: never throws). */
+  partial: (rec: JobRecord, index: number, partialIndex: number, body: ReadableStream<Uint8Array>) => Promise<void>;
 }
 
 /** Errors that end the job at once: no retry, no fallback (SPEC §4.3). */
@@ -35,7 +37,7 @@ export interface PartPlace {
   firstIndex: number;
 }
 
-/** The context an adapter call runs in; `store` writes the part's n-th image as the job's file firstIndex + n. */
+/** The context an adapter call runs in; `store` writes the part's n-th image as the job's file firstIndex + n, `partial` its previews. */
 export function providerContext(deps: MachineDeps, rec: JobRecord, place: PartPlace): ProviderContext {
   return {
     env: deps.env,
@@ -51,5 +53,6 @@ export function providerContext(deps: MachineDeps, rec: JobRecord, place: PartPl
         keyFor: (ext) => jobFileKey(rec.id, place.firstIndex + n, ext),
         metadata: { jobId: rec.id, accountId: rec.accountId, visibility: rec.public ? "public" : "private" },
       }),
+    partial: (n, partialIndex, body) => deps.partial(rec, place.firstIndex + n, partialIndex, body),
   };
 }

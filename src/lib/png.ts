@@ -64,7 +64,8 @@ export function encodePng(
       if (y >= height) controller.close();
     },
   });
-  const deflated = scanlines.pipeThrough(new CompressionStream("deflate")).getReader();
+  // Deflating starts at the first read of pixel data: a stream cancelled unread costs nothing.
+  let deflated: ReadableStreamDefaultReader<Uint8Array> | null = null;
   let started = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -74,6 +75,7 @@ export function encodePng(
         controller.enqueue(chunk("IHDR", header(width, height, alpha)));
         return;
       }
+      deflated ??= scanlines.pipeThrough(new CompressionStream("deflate")).getReader();
       const { done, value } = await deflated.read();
       if (done) {
         controller.enqueue(chunk("IEND", new Uint8Array(0)));
@@ -82,8 +84,8 @@ export function encodePng(
       }
       if (value.length > 0) controller.enqueue(chunk("IDAT", value));
     },
-    cancel(reason) {
-      return deflated.cancel(reason);
+    async cancel(reason) {
+      await (deflated ?? scanlines).cancel(reason);
     },
   });
 }

@@ -68,6 +68,8 @@ export interface ProviderContext {
   now: number;
   /** Stores the part's n-th image as the job's file (for providers that answer with the bytes, e.g. OpenAI). */
   store(n: number, body: ReadableStream<Uint8Array>): Promise<StoredFile>;
+  /** Hands over the p-th partial render of the part's n-th image (a preview for streaming clients); never throws. */
+  partial(n: number, p: number, body: ReadableStream<Uint8Array>): Promise<void>;
 }
 
 /** An image the provider has made: a reference its `open()` can read later (survives restarts), or a file already stored. */

@@ -188,13 +188,17 @@ export function expectErrorEvent(answer: FuzzAnswer): void {
 }
 
 /** An SSE answer of /v1 with stream: true: comments while waiting, then one completed event per image. */
+/** Partial images (base64, numbered) and then completed events, at least one. */
 export function expectImageEvents(answer: FuzzAnswer, prefix: "image_generation" | "image_edit"): void {
   expectType(answer, /^text\/event-stream/);
   const events = sseEvents(answer.text);
-  const wellFormed = (e: (typeof events)[number]): boolean =>
+  const completed = events.findIndex((e) => e.event === `${prefix}.completed`);
+  const partial = (e: (typeof events)[number]): boolean =>
+    e.event === `${prefix}.partial_image` && e.data.type === e.event && typeof e.data.b64_json === "string" && Number.isInteger(e.data.partial_image_index);
+  const done = (e: (typeof events)[number]): boolean =>
     e.event === `${prefix}.completed` && e.data.type === e.event && (typeof e.data.b64_json === "string" || typeof e.data.url === "string");
-  if (events.length === 0 || !events.every(wellFormed)) {
-    throw new Error(`not a stream of ${prefix}.completed events: ${answer.text.slice(0, 300)}`);
+  if (completed === -1 || !events.slice(0, completed).every(partial) || !events.slice(completed).every(done)) {
+    throw new Error(`not a stream of ${prefix} partial images and completed events: ${answer.text.slice(0, 300)}`);
   }
 }
 

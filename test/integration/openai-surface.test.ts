@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pngSize } from "../../src/lib/png";
 import { KEEP_ALIVE } from "../../src/surfaces/openai/answer";
 import { BASE, DEV_KEY, fireAlarm, patchJob, runToEnd, sha256Hex, storedJob } from "../helpers/api";
-import { b64ToBytes, bytesToB64, jobWithPrompt, openaiClient, pngBytes } from "../helpers/compat";
+import { b64ToBytes, bytesToB64, jobWithPrompt, openaiClient, pngBytes, rowChanges } from "../helpers/compat";
 import { simImageUrl } from "../helpers/upstream";
 
 // The OpenAI-compatible surface, driven by the official openai SDK. Answers start at once (grace 0) so the test can
@@ -75,15 +75,48 @@ describe("POST /v1/images/generations", () => {
     expect(pngSize(new Uint8Array(await file.arrayBuffer()))).toEqual({ width: 1376, height: 768 });
   });
 
-  it("streams SSE ending with image_generation.completed, one per image", async () => {
-    const stream = await client.images.generate({ model: "gpt-image-2", prompt: fresh("stream"), size: "1024x1536", n: 2, stream: true, partial_images: 2 });
+  it("streams partial images, then one image_generation.completed per image", async () => {
+    const { data: stream, response } = await client.images
+      .generate({ model: "gpt-image-2", prompt: fresh("stream"), size: "1024x1536", n: 2, stream: true, partial_images: 2 })
+      .withResponse();
     const events = [];
     for await (const event of stream) events.push(event);
-    expect(events.map((e) => e.type)).toEqual(["image_generation.completed", "image_generation.completed"]);
+    // The sandbox makes each partial for both images before the next, coarsest first (64-pixel blocks, then 32).
+    expect(events.map((e) => [e.type, "partial_image_index" in e ? e.partial_image_index : null])).toEqual([
+      ["image_generation.partial_image", 0],
+      ["image_generation.partial_image", 0],
+      ["image_generation.partial_image", 1],
+      ["image_generation.partial_image", 1],
+      ["image_generation.completed", null],
+      ["image_generation.completed", null],
+    ]);
+    const changes = [];
     for (const event of events) {
       expect(event).toMatchObject({ size: "1024x1536", output_format: "png", quality: "auto", background: "auto", created_at: expect.any(Number) });
-      expect(pngSize(b64ToBytes(event.b64_json))).toEqual({ width: 1024, height: 1536 });
+      const bytes = b64ToBytes(event.b64_json);
+      expect(pngSize(bytes)).toEqual({ width: 1024, height: 1536 });
+      changes.push(await rowChanges(bytes));
     }
+    expect(changes[0]).toBeLessThanOrEqual(1536 / 64);
+    expect(changes[2]).toBeLessThanOrEqual(1536 / 32);
+    expect(changes[4]).toBeGreaterThan(1536 / 16);
+    const rec = await storedJob(response.headers.get("x-imagegate-job-id")!);
+    expect(rec.spec.partialImages).toBe(2);
+    expect(await sha256Hex(b64ToBytes(events[4]!.b64_json))).toBe(rec.files[0]!.sha256);
+  });
+
+  it("asks for no partial images without stream, as OpenAI ignores partial_images there", async () => {
+    const { response } = await client.images.generate({ model: "gpt-image-2", prompt: fresh("no stream"), partial_images: 3 }).withResponse();
+    const rec = await storedJob(response.headers.get("x-imagegate-job-id")!);
+    expect(rec.status).toBe("COMPLETED");
+    expect(rec.spec.partialImages).toBeUndefined();
+  });
+
+  it("keeps output_compression on the job for the providers that take it", async () => {
+    const { response } = await client.images
+      .generate({ model: "gpt-image-2", prompt: fresh("compressed"), output_format: "webp", output_compression: 40 })
+      .withResponse();
+    expect((await storedJob(response.headers.get("x-imagegate-job-id")!)).spec).toMatchObject({ outputFormat: "webp", outputCompression: 40 });
   });
 });
 
@@ -168,6 +201,10 @@ describe("POST /v1/images/edits", () => {
     const types = [];
     for await (const event of stream) types.push(event.type);
     expect(types).toEqual(["image_edit.completed"]);
+    const partials = await client.images.edit({ model: "gpt-image-2", prompt: fresh("edit partials"), image: await toFile(await pngBytes(16, 16), "x.png"), stream: true, partial_images: 1 });
+    const partialTypes = [];
+    for await (const event of partials) partialTypes.push(event.type);
+    expect(partialTypes).toEqual(["image_edit.partial_image", "image_edit.completed"]);
   });
 
   it("takes the JSON variant with a data: URL (decoded into an upload) and an https URL", async () => {

@@ -35,7 +35,7 @@ function record(s: JobSpec, candidates: JobRecord["candidates"], over: Partial<J
 
 /** Runs the machine as the JobDO's alarms do, making every wake-up due at once and ageing the upstream jobs. */
 async function runMachine(rec: JobRecord, with_: Partial<Env> = {}, rounds = 30): Promise<JobRecord> {
-  const deps = { env: { ...env, ...with_ } as Env, now: () => Date.now(), save: async () => undefined };
+  const deps = { env: { ...env, ...with_ } as Env, now: () => Date.now(), save: async () => undefined, partial: (_r: unknown, _i: number, _p: number, body: ReadableStream) => body.cancel() };
   let current = rec;
   for (let i = 0; i < rounds && current.wakeAt !== null; i++) {
     await advance({ ms: 5000, match: rec.spec.prompt });
@@ -52,7 +52,7 @@ async function runMachine(rec: JobRecord, with_: Partial<Env> = {}, rounds = 30)
 
 async function submitError(provider: Provider, s: JobSpec, with_: Partial<Env> = {}) {
   const rec = record(s, [provider.name]);
-  const ctx = providerContext({ env: { ...env, ...with_ } as Env, now: () => Date.now(), save: async () => undefined }, rec, { attempt: 1, part: 0, firstIndex: 0 });
+  const ctx = providerContext({ env: { ...env, ...with_ } as Env, now: () => Date.now(), save: async () => undefined, partial: (_r, _i, _p, body) => body.cancel() }, rec, { attempt: 1, part: 0, firstIndex: 0 });
   const err = await provider.submit(s, ctx).then(() => null, (e: unknown) => e);
   expect(err).not.toBeNull();
   return provider.classifyError(err);

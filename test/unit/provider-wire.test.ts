@@ -136,6 +136,17 @@ describe("openai mapping", () => {
     expect(Object.fromEntries(toOpenAIEditFields(gpt2()))).not.toHaveProperty("input_fidelity");
   });
 
+  it("asks for the event stream when the job wants partial renders, and forwards output_compression for lossy formats", () => {
+    const streamed = toOpenAIGeneration(gpt2({ quantity: 1, partialImages: 2, outputCompression: 40 }));
+    expect(streamed).toMatchObject({ stream: true, partial_images: 2, output_compression: 40, output_format: "webp" });
+    expect(openaiGenerationBodySchema.safeParse(streamed).success).toBe(true);
+    const png = toOpenAIGeneration(gpt2({ outputFormat: "png", outputCompression: 40 }));
+    expect(png).not.toHaveProperty("output_compression");
+    expect(png).not.toHaveProperty("stream");
+    const edit = Object.fromEntries(toOpenAIEditFields(gpt2({ quantity: 1, partialImages: 1, outputCompression: 90 })));
+    expect(edit).toMatchObject({ stream: "true", partial_images: "1", output_compression: "90" });
+  });
+
   it("reads the usage and the error envelope", () => {
     const answer = OpenAIAnswerSkeleton.parse({ created: 1, data: [{ b64_json: "" }], usage: { input_tokens: 10, output_tokens: 20, total_tokens: 30, input_tokens_details: {} } });
     expect(fromOpenAIUsage(answer)).toEqual({ usage: { inputTokens: 10, outputTokens: 20, totalTokens: 30 } });

@@ -1,3 +1,5 @@
+import { Feed } from "../../lib/feed";
+
 // Reads an OpenAI images answer as a stream. Every `"b64_json": "<base64>"` value is decoded on the fly and handed over
 // as a byte stream (with backpressure: the scan waits while the consumer writes to R2); everything else is kept as a
 // small JSON "skeleton" (each b64_json value replaced by "") and parsed at the end. Neither a whole base64 string nor
@@ -18,32 +20,13 @@ function decodeBase64(text: string): Uint8Array {
   return out;
 }
 
-/** One image's base64 characters → bytes, written to a stream its consumer reads concurrently. */
+/** One image's base64 characters → bytes, fed to a stream its consumer reads concurrently. */
 class ImageDecoder {
   private pending = "";
-  private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
-  private readonly consumed: Promise<void>;
-  private failure: unknown = null;
+  private readonly bytes: Feed<Uint8Array>;
 
   constructor(index: number, sink: ImageSink) {
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    this.writer = writable.getWriter();
-    this.consumed = sink(index, readable).catch((err: unknown) => {
-      this.failure = err;
-      throw err;
-    });
-    this.consumed.catch(() => undefined);
-  }
-
-  private async write(bytes: Uint8Array): Promise<void> {
-    const written = this.writer.write(bytes);
-    written.catch(() => undefined);
-    try {
-      await Promise.race([written, this.consumed.then(() => undefined)]);
-    } catch (err) {
-      throw this.failure ?? err;
-    }
-    if (this.failure) throw this.failure;
+    this.bytes = new Feed((readable) => sink(index, readable));
   }
 
   async feed(chars: string): Promise<void> {
@@ -52,20 +35,18 @@ class ImageDecoder {
     if (whole === 0) return;
     const bytes = this.decode(this.pending.slice(0, whole));
     this.pending = this.pending.slice(whole);
-    if (bytes.length > 0) await this.write(bytes);
+    if (bytes.length > 0) await this.bytes.write(bytes);
   }
 
   async end(): Promise<void> {
     if (this.pending.length % 4 === 1) throw new MalformedAnswer("a b64_json value has a truncated base64 tail");
-    if (this.pending.length > 0) await this.write(this.decode(this.pending.padEnd(this.pending.length + ((4 - (this.pending.length % 4)) % 4), "=")));
+    if (this.pending.length > 0) await this.bytes.write(this.decode(this.pending.padEnd(this.pending.length + ((4 - (this.pending.length % 4)) % 4), "=")));
     this.pending = "";
-    await this.writer.close().catch(() => undefined);
-    await this.consumed;
+    await this.bytes.close();
   }
 
-  async abort(reason: unknown): Promise<void> {
-    await this.writer.abort(reason).catch(() => undefined);
-    await this.consumed.catch(() => undefined);
+  abort(reason: unknown): Promise<void> {
+    return this.bytes.abort(reason);
   }
 
   private decode(text: string): Uint8Array {
@@ -78,11 +59,16 @@ class ImageDecoder {
 }
 
 /**
- * Scans `body` (JSON text), hands each b64_json value's bytes to `sink` in order, and returns the parsed skeleton.
+ * Scans `body` (JSON), hands each b64_json value's bytes to `sink` in order, and returns the parsed skeleton.
  * Throws MalformedAnswer when the JSON is broken or truncated, or whatever the sink threw.
  */
-export async function scanImagesAnswer(body: ReadableStream<Uint8Array>, sink: ImageSink): Promise<unknown> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+export function scanImagesAnswer(body: ReadableStream<Uint8Array>, sink: ImageSink): Promise<unknown> {
+  return scanImagesText(body.pipeThrough(new TextDecoderStream()), sink);
+}
+
+/** scanImagesAnswer for JSON that arrives as text (an SSE event's data). */
+export async function scanImagesText(text: ReadableStream<string>, sink: ImageSink): Promise<unknown> {
+  const reader = text.getReader();
   let skeleton = "";
   let inString = false;
   let escaped = false;

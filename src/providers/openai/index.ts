@@ -8,11 +8,13 @@ import { multipart, type FilePart } from "../multipart";
 import { UpstreamError, type Capabilities, type Provider, type ProviderContext } from "../types";
 import { MalformedAnswer, scanImagesAnswer } from "./b64-stream";
 import { openaiError } from "./errors";
-import { OpenAIAnswerSkeleton, fromOpenAIUsage, toOpenAIEditFields, toOpenAIGeneration } from "./wire";
+import { readStreamedImages, type StreamedImages } from "./stream";
+import { OpenAIAnswerSkeleton, fromOpenAIUsage, streams, toOpenAIEditFields, toOpenAIGeneration } from "./wire";
 
 // OpenAI Images API (PROVIDERS.md): synchronous, base64 out. The whole generation happens inside submit: its answer is
 // scanned as a stream and each image decoded straight into the job's R2 file (ctx.store), so the part completes at
 // once with files already stored and nothing is left for open(). References make it an edit (multipart, streamed).
+// A job that wants partial renders asks for OpenAI's event stream instead, and hands each partial to the job.
 
 const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 const WIRE_MAX_PER_CALL = 10;
@@ -59,13 +61,32 @@ async function referenceFile(ref: Reference, ctx: ProviderContext, n: number): P
 }
 
 async function request(spec: JobSpec, ctx: ProviderContext, key: string, base: string): Promise<{ url: string; init: RequestInit }> {
-  const auth = { authorization: `Bearer ${key}`, accept: "application/json" };
+  const auth = { authorization: `Bearer ${key}`, accept: streams(spec) ? "text/event-stream" : "application/json" };
   if (spec.references.length === 0) {
     return { url: `${base}/images/generations`, init: { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(toOpenAIGeneration(spec)) } };
   }
   const files = await Promise.all(spec.references.map((ref, n) => referenceFile(ref, ctx, n)));
   const form = multipart(toOpenAIEditFields(spec), files);
   return { url: `${base}/images/edits`, init: { method: "POST", headers: { ...auth, "content-type": form.contentType }, body: form.body } };
+}
+
+/** The answer's images stored as the job's files, whichever form it came in; its own failures are unknown outcomes. */
+async function readAnswer(body: ReadableStream<Uint8Array>, spec: JobSpec, ctx: ProviderContext): Promise<StreamedImages> {
+  try {
+    if (streams(spec)) return await readStreamedImages(body, spec, ctx);
+    const files: StoredFile[] = [];
+    const skeleton = await scanImagesAnswer(body, async (n, bytes) => {
+      if (n >= spec.quantity) await bytes.cancel();
+      else files.push(await ctx.store(n, bytes));
+    });
+    const answer = OpenAIAnswerSkeleton.safeParse(skeleton);
+    if (!answer.success) throw new MalformedAnswer("the answer is not an images answer");
+    return { files, count: answer.data.data.length, cost: fromOpenAIUsage(answer.data) };
+  } catch (err) {
+    if (err instanceof UpstreamError) throw err;
+    const what = err instanceof MalformedAnswer ? `a broken answer (${err.message})` : "images we could not store";
+    throw new UpstreamError({ class: "retryable", message: `openai answered with ${what}`, unknownOutcome: true });
+  }
 }
 
 export const openai: Provider = {
@@ -81,25 +102,11 @@ export const openai: Provider = {
     if (!res.ok) throw await openaiError(res, ctx.now);
     if (!res.body) throw new UpstreamError({ class: "retryable", message: "openai answered without a body", unknownOutcome: true });
     // From here the generation has happened (and is billed): any failure is an unknown outcome, never re-sent.
-    const files: StoredFile[] = [];
-    let skeleton: unknown;
-    try {
-      skeleton = await scanImagesAnswer(res.body, async (n, bytes) => {
-        if (n >= spec.quantity) {
-          await bytes.cancel();
-          return;
-        }
-        files.push(await ctx.store(n, bytes));
-      });
-    } catch (err) {
-      const what = err instanceof MalformedAnswer ? `a broken answer (${err.message})` : "images we could not store";
-      throw new UpstreamError({ class: "retryable", message: `openai answered with ${what}`, unknownOutcome: true });
-    }
-    const answer = OpenAIAnswerSkeleton.safeParse(skeleton);
-    if (!answer.success || answer.data.data.length !== spec.quantity || files.length !== spec.quantity) {
+    const { files, count, cost } = await readAnswer(res.body, spec, ctx);
+    if (count !== spec.quantity || files.length !== spec.quantity) {
       throw new UpstreamError({ class: "retryable", message: `openai answered with ${files.length} of ${spec.quantity} images`, unknownOutcome: true });
     }
-    return { kind: "completed", images: files.map((file) => ({ stored: file })), cost: fromOpenAIUsage(answer.data) };
+    return { kind: "completed", images: files.map((file) => ({ stored: file })), cost };
   },
 
   async poll() {

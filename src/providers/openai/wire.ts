@@ -14,6 +14,11 @@ export const OpenAIAnswerSkeleton = z.object({
 });
 export type OpenAIAnswerSkeleton = z.infer<typeof OpenAIAnswerSkeleton>;
 
+/** A streamed `*.completed` event without its base64: that image's usage. */
+export const OpenAIStreamEvent = z.object({
+  usage: z.object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() }).optional(),
+});
+
 export const OpenAIErrorAnswer = z.object({
   error: z.object({ message: z.string(), type: z.string().nullable().optional(), code: z.string().nullable().optional() }),
 });
@@ -34,13 +39,24 @@ function parameters(spec: JobSpec): [string, string | number][] {
   ];
 }
 
-export function toOpenAIGeneration(spec: JobSpec): Record<string, string | number> {
-  return Object.fromEntries(parameters(spec));
+/** Partial renders are asked for by streaming the answer (stream.ts reads it). */
+export const streams = (spec: JobSpec): boolean => (spec.partialImages ?? 0) > 0;
+
+/** `output_compression` applies to the lossy formats only. */
+const compression = (spec: JobSpec): [string, number][] =>
+  spec.outputCompression !== undefined && spec.outputFormat !== "png" ? [["output_compression", spec.outputCompression]] : [];
+
+export function toOpenAIGeneration(spec: JobSpec): Record<string, string | number | boolean> {
+  return {
+    ...Object.fromEntries([...parameters(spec), ...compression(spec)]),
+    ...(streams(spec) ? { stream: true, partial_images: spec.partialImages! } : {}),
+  };
 }
 
 /** The multipart fields of an edit (the image files go as `image[]`). */
 export function toOpenAIEditFields(spec: JobSpec): [string, string][] {
-  const fields = parameters(spec).map(([k, v]): [string, string] => [k, String(v)]);
+  const fields = [...parameters(spec), ...compression(spec)].map(([k, v]): [string, string] => [k, String(v)]);
+  if (streams(spec)) fields.push(["stream", "true"], ["partial_images", String(spec.partialImages)]);
   if (CATALOGUE[spec.model].references.inputFidelity && spec.inputFidelity !== null) fields.push(["input_fidelity", spec.inputFidelity]);
   return fields;
 }

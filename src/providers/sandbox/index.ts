@@ -1,6 +1,6 @@
-import type { ModelId } from "../../catalogue";
+import type { JobSpec, ModelId } from "../../catalogue";
 import type { Env } from "../../env";
-import { UpstreamError, type Capabilities, type Provider } from "../types";
+import { UpstreamError, type Capabilities, type Provider, type ProviderContext } from "../types";
 import { renderSandboxImage } from "./render";
 
 // The built-in provider: no network, real PNGs, simulated latency and progress.
@@ -29,6 +29,17 @@ const latencyOf = (env: Env): number => {
 
 const submittedAt = (upstreamId: string): number => Number(upstreamId.split("_")[1]);
 
+/**
+ * The partial renders due by now: the p-th of P when (p + 1) / (P + 1) of the latency has passed, coarser the earlier
+ * (64-pixel blocks, then 32, then 16). The job keeps the first of each, so a later poll re-offering one costs nothing.
+ */
+async function sendPartials(spec: JobSpec, ctx: ProviderContext, elapsed: number, latency: number): Promise<void> {
+  const count = spec.partialImages ?? 0;
+  for (let p = 0; p < count && elapsed >= (latency * (p + 1)) / (count + 1); p++) {
+    for (let n = 0; n < spec.quantity; n++) await ctx.partial(n, p, renderSandboxImage(spec, ctx.firstIndex + n, 2 ** (6 - p)));
+  }
+}
+
 export const sandbox: Provider = {
   name: "sandbox",
   idempotentSubmit: true,
@@ -45,6 +56,7 @@ export const sandbox: Provider = {
   async poll(upstreamId, spec, ctx) {
     const latency = latencyOf(ctx.env);
     const elapsed = ctx.now - submittedAt(upstreamId);
+    await sendPartials(spec, ctx, elapsed, latency);
     if (elapsed >= latency) {
       return { kind: "completed", images: Array.from({ length: spec.quantity }, (_, i) => `${REF_PREFIX}${ctx.firstIndex + i}`) };
     }

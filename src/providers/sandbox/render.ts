@@ -27,7 +27,8 @@ interface Disc {
   rgb: [number, number, number];
 }
 
-export function renderSandboxImage(spec: JobSpec, index: number): ReadableStream<Uint8Array> {
+/** The image; with `block` > 1, the coarse look of a partial render (each block x block square one colour). */
+export function renderSandboxImage(spec: JobSpec, index: number, block = 1): ReadableStream<Uint8Array> {
   const { width, height } = spec;
   const random = mulberry32(fnv1a(`${spec.prompt}\u0000${spec.seed ?? 0}\u0000${index}`));
   const colour = (): [number, number, number] => [random() * 255, random() * 255, random() * 255].map(Math.floor) as [number, number, number];
@@ -38,15 +39,18 @@ export function renderSandboxImage(spec: JobSpec, index: number): ReadableStream
     return { cx: random() * width, cy: random() * height, r2: r * r, rgb: colour() };
   });
   const alpha = spec.background === "transparent";
-  return encodePng(width, height, { alpha }, (y, row) => {
+  const snap = (v: number, max: number): number => (block > 1 ? Math.min(max - 1, Math.floor(v / block) * block + block / 2) : v);
+  return encodePng(width, height, { alpha }, (line, row) => {
+    const y = snap(line, height);
     const t = height > 1 ? y / (height - 1) : 0;
     const base = top.map((c, i) => Math.round(c + (bottom[i]! - c) * t));
     const channels = alpha ? 4 : 3;
     for (let x = 0; x < width; x++) {
       let rgb = base;
       let inside = false;
+      const sx = snap(x, width);
       for (const d of discs) {
-        const dx = x - d.cx;
+        const dx = sx - d.cx;
         const dy = y - d.cy;
         if (dx * dx + dy * dy <= d.r2) {
           rgb = d.rgb;

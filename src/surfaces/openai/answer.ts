@@ -2,18 +2,19 @@ import { CATALOGUE } from "../../catalogue";
 import { lifecycleHeaders } from "../../catalogue/lifecycle";
 import type { Env } from "../../env";
 import { jobStub } from "../../jobs/admit";
+import type { PartialImage } from "../../jobs/partials";
 import { isTerminal, type JobRecord } from "../../jobs/record";
 import { now } from "../../lib/clock";
 import { jobFailure, openaiErrorBody } from "./errors";
-import { completedEvents, imagesResponse, type ImageFormat } from "./images-body";
+import { completedEvents, imagesResponse, partialEvent, type ImageFormat } from "./images-body";
 
 // OpenAI's calls are synchronous; imagegate's jobs are not. The request waits for its job (the JobDO wakes it).
 // - A job that ends within the grace period gets an ordinary answer: 200 with the images, or the error's own status.
 // - A longer job must not be cut off by an idle intermediary: the answer starts (200) and a space goes out every
 //   interval until the job ends (JSON parsers skip leading whitespace); then comes the body, which for a job that
 //   failed is OpenAI's error object, since the status is already sent.
-// - `stream: true` answers SSE at once: comments while waiting, then a completed event per image (or an error event).
-//   Partial images are sent only by providers that make them; today none hands any to the job, so none are sent.
+// - `stream: true` answers SSE at once: partial images as the job gets them (`partial_images`; the OpenAI provider and
+//   the sandbox make them), comments while nothing happens, then a completed event per image (or an error event).
 
 /** Timings; the tests shorten them. */
 export const KEEP_ALIVE = { graceMs: 15_000, intervalMs: 10_000 };
@@ -46,13 +47,25 @@ function toStream(chunks: AsyncGenerator<string>, jobId: string): ReadableStream
   });
 }
 
-/** Sends `tick` now and after every interval the job is still running; returns the job as it ended. */
-async function* untilEnd(env: Env, rec: JobRecord, tick: string): AsyncGenerator<string, JobRecord> {
+type PartialRenderer = (rec: JobRecord, partial: PartialImage) => AsyncGenerator<string>;
+
+/**
+ * Sends `tick` now and after every interval that passes without news, and each partial image through `partial` as it
+ * arrives; returns the job as it ended.
+ */
+async function* untilEnd(env: Env, rec: JobRecord, tick: string, partial?: PartialRenderer): AsyncGenerator<string, JobRecord> {
   const stub = jobStub(env, rec.id);
+  let seen = 0;
+  yield tick;
   for (;;) {
-    yield tick;
-    const current = (await stub.waitForEnd(KEEP_ALIVE.intervalMs)) ?? rec;
+    const news = await stub.waitForNews(KEEP_ALIVE.intervalMs, seen);
+    const current = news.job ?? rec;
+    for (const p of news.partials) {
+      if (partial) yield* partial(current, p);
+      seen = p.seq;
+    }
     if (isTerminal(current.status) || now() > current.deadlineAt + OVERTIME_MS) return current;
+    if (news.partials.length === 0) yield tick;
   }
 }
 
@@ -69,15 +82,16 @@ async function* jsonAfterWait(env: Env, rec: JobRecord, format: ImageFormat): As
 }
 
 async function* events(env: Env, rec: JobRecord, opts: AnswerOptions): AsyncGenerator<string> {
+  const prefix = opts.kind === "edit" ? "image_edit" : "image_generation";
   const errorEvent = (err: unknown): string => `event: error\ndata: ${JSON.stringify({ type: "error", ...openaiErrorBody(err) })}\n\n`;
   let ended: JobRecord;
   try {
-    ended = yield* untilEnd(env, rec, ": waiting for the image\n\n");
+    ended = yield* untilEnd(env, rec, ": waiting for the image\n\n", (job, partial) => partialEvent(env, job, partial, prefix));
   } catch (err) {
     yield errorEvent(err);
     return;
   }
-  if (ended.status === "COMPLETED") yield* completedEvents(env, ended, opts.format, opts.kind === "edit" ? "image_edit" : "image_generation");
+  if (ended.status === "COMPLETED") yield* completedEvents(env, ended, opts.format, prefix);
   else yield errorEvent(jobFailure(ended));
 }
 

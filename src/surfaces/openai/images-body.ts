@@ -1,5 +1,6 @@
 import type { Env } from "../../env";
 import { mintFileUrl } from "../../files/signing";
+import type { PartialImage } from "../../jobs/partials";
 import type { JobRecord, StoredFile } from "../../jobs/record";
 import { now } from "../../lib/clock";
 import { toBase64 } from "../../lib/crypto";
@@ -87,20 +88,28 @@ export async function* imagesResponse(env: Env, rec: JobRecord, format: ImageFor
   yield "]}";
 }
 
-/** SSE `<prefix>.completed` events, one per image (the openai SDK's ImageGenCompletedEvent / ImageEditCompletedEvent). */
+/** An SSE event carrying one image (the openai SDK's Image{Gen,Edit}{Completed,PartialImage}Event), as text chunks. */
+async function* imageEvent(env: Env, rec: JobRecord, file: StoredFile, type: string, extra: object, format: ImageFormat): AsyncGenerator<string> {
+  yield `event: ${type}\ndata: `;
+  yield open({
+    type,
+    created_at: Math.floor(now() / 1000),
+    background: rec.spec.background,
+    output_format: FORMATS[file.contentType] ?? rec.spec.outputFormat,
+    quality: rec.spec.quality,
+    size: sizeOf(rec, file),
+    ...extra,
+  });
+  yield* imageMember(env, rec, file, format);
+  yield "}\n\n";
+}
+
+/** SSE `<prefix>.completed` events, one per image. */
 export async function* completedEvents(env: Env, rec: JobRecord, format: ImageFormat, prefix: string): AsyncGenerator<string> {
-  const type = `${prefix}.completed`;
-  for (const file of rec.files) {
-    yield `event: ${type}\ndata: `;
-    yield open({
-      type,
-      created_at: Math.floor(now() / 1000),
-      background: rec.spec.background,
-      output_format: FORMATS[file.contentType] ?? rec.spec.outputFormat,
-      quality: rec.spec.quality,
-      size: sizeOf(rec, file),
-    });
-    yield* imageMember(env, rec, file, format);
-    yield "}\n\n";
-  }
+  for (const file of rec.files) yield* imageEvent(env, rec, file, `${prefix}.completed`, {}, format);
+}
+
+/** An SSE `<prefix>.partial_image` event: always base64, as OpenAI sends partials. */
+export function partialEvent(env: Env, rec: JobRecord, partial: PartialImage, prefix: string): AsyncGenerator<string> {
+  return imageEvent(env, rec, partial.file, `${prefix}.partial_image`, { partial_image_index: partial.partialIndex }, "b64_json");
 }

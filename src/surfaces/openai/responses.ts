@@ -25,16 +25,18 @@ export const ImagesResponse = z
     examples: [{ created: 1795170930, output_format: "png", quality: "low", size: "1024x1024", data: [{ b64_json: B64 }] }],
   });
 
-const completed = (type: string): string =>
-  `event: ${type}\ndata: ${JSON.stringify({ type, created_at: 1795170931, background: "auto", output_format: "png", quality: "low", size: "1024x1024", b64_json: B64 })}\n\n`;
+const event = (type: string, extra: object = {}): string =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, created_at: 1795170931, background: "auto", output_format: "png", quality: "low", size: "1024x1024", ...extra, b64_json: B64 })}\n\n`;
 
 /** The event stream of `stream: true`: its events, described; the JSON in each `data:` line is the openai SDK's event. */
 export const imageEvents = (prefix: "image_generation" | "image_edit") =>
   z.string().meta({
     description:
-      "Server-sent events. While the job runs, a comment line (`: waiting for the image`) keeps the connection open. " +
-      `Then one \`${prefix}.completed\` event per image, whose data is \`{type, created_at, background, output_format, ` +
-      "quality, size, b64_json | url}`; or, if the job fails, one `error` event whose data is `{type: \"error\", error: " +
-      "{message, type, param, code}}`. No partial images are sent.",
-    examples: [`: waiting for the image\n\n${completed(`${prefix}.completed`)}`],
+      "Server-sent events. While the job runs, a comment line (`: waiting for the image`) keeps the connection open, " +
+      `and with \`partial_images\` each partial render comes as a \`${prefix}.partial_image\` event whose data is ` +
+      "`{type, created_at, background, output_format, quality, size, partial_image_index, b64_json}` (from providers " +
+      `that make them: OpenAI and the sandbox). Then one \`${prefix}.completed\` event per image, whose data is ` +
+      "`{type, created_at, background, output_format, quality, size, b64_json | url}`; or, if the job fails, one " +
+      "`error` event whose data is `{type: \"error\", error: {message, type, param, code}}`.",
+    examples: [`: waiting for the image\n\n${event(`${prefix}.partial_image`, { partial_image_index: 0 })}${event(`${prefix}.completed`)}`],
   });

@@ -149,6 +149,7 @@ export interface ImageRequestFields {
   quality?: Quality | null;
   background?: Background | null;
   output_format?: OutputFormat | null;
+  output_compression?: number | null;
   moderation?: Moderation | null;
   input_fidelity?: InputFidelity | null;
   stream?: boolean | null;

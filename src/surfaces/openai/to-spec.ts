@@ -28,6 +28,9 @@ export function openaiToJobRequest(body: ImageRequestFields, references: Referen
       promptEnhance: false,
       moderation: body.moderation ?? "auto",
       ...(mask ? { mask } : {}),
+      // Partial renders exist only to be streamed (as with OpenAI, partial_images without stream asks for none).
+      ...(body.stream && body.partial_images ? { partialImages: body.partial_images } : {}),
+      ...(typeof body.output_compression === "number" ? { outputCompression: body.output_compression } : {}),
     },
     providers: null,
     public: false,

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import OpenAI from "openai";
+import { startGateway, type Gateway } from "./gateway.ts";
+
+// The OpenAI SDK, unchanged but for its base URL and key, against a real `wrangler dev` gateway with the sandbox: real
+// alarms and real time (the sandbox takes 1.5 s), nothing driven by the test.
+
+let gw: Gateway;
+let client: OpenAI;
+
+before(async () => {
+  gw = await startGateway();
+  client = new OpenAI({ baseURL: `${gw.origin}/v1`, apiKey: gw.devKey, maxRetries: 0 });
+});
+after(async () => {
+  await gw?.stop();
+});
+
+/** Width and height from a PNG's IHDR. */
+function pngSize(b64: string): { width: number; height: number } {
+  const bytes = Buffer.from(b64, "base64");
+  assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], "not a PNG");
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+describe("the openai SDK against npm start's gateway", () => {
+  it("generates a decodable image of the requested size", async () => {
+    const result = await client.images.generate({ model: "gpt-image-2", prompt: "A fox reading a book", size: "1536x1024", quality: "low" });
+    assert.equal(result.data?.length, 1);
+    assert.deepEqual(pngSize(result.data![0]!.b64_json!), { width: 1536, height: 1024 });
+    assert.equal(result.size, "1536x1024");
+  });
+
+  it("streams partial images while the job runs, and ends with image_generation.completed", async () => {
+    const started = Date.now();
+    const stream = await client.images.generate({ model: "gpt-image-2", prompt: "A fox, streamed", size: "1024x1024", stream: true, partial_images: 2 });
+    const seen: { type: string; index: number | null; at: number }[] = [];
+    for await (const event of stream) {
+      pngSize(event.b64_json);
+      seen.push({ type: event.type, index: event.type === "image_generation.partial_image" ? event.partial_image_index : null, at: Date.now() - started });
+    }
+    assert.deepEqual(
+      seen.map((e) => [e.type, e.index]),
+      [["image_generation.partial_image", 0], ["image_generation.partial_image", 1], ["image_generation.completed", null]],
+    );
+    // The first partial came while the job was still running (due at a third of its 1.5 s), not with the image.
+    assert.ok(seen[2]!.at - seen[0]!.at > 100, `partial at ${seen[0]!.at} ms, image at ${seen[2]!.at} ms`);
+  });
+
+  it("answers bad input with the SDK's BadRequestError naming the parameter", async () => {
+    const err = await client.images.generate({ model: "gpt-image-2", prompt: "p", size: "999x999" }).catch((e: unknown) => e);
+    assert.ok(err instanceof OpenAI.BadRequestError);
+    assert.equal(err.param, "size");
+  });
+});
