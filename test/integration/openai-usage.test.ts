@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JobRecord } from "../../src/jobs/record";
-import { usageOf } from "../../src/surfaces/openai/images-body";
+import { env } from "cloudflare:test";
+import { completedEvents, usageOf } from "../../src/surfaces/openai/images-body";
 import { createJob } from "../helpers/api";
 import { driveToEnd } from "../helpers/upstream";
 
@@ -34,5 +35,23 @@ describe("usage", () => {
     expect(usage.input_tokens).toBeGreaterThan(0);
     expect(usage.output_tokens).toBeGreaterThan(0);
     expect(usage.total_tokens).toBe(usage.input_tokens + usage.output_tokens);
+  });
+
+  it("is on a streamed completed event when the job made one image, since OpenAI reports it per image", async () => {
+    const file = { key: "jobs/x/0.png", width: 8, height: 8, contentType: "image/png", byteSize: 1, sha256: "0" };
+    const rec = {
+      id: "x", origin: "https://imagegate.test", public: false, createdAt: 0, provider: "openai", files: [file],
+      spec: { background: "auto", quality: "low", outputFormat: "png", width: 8, height: 8 },
+      attempts: [attempt("openai", "completed", { inputTokens: 10, outputTokens: 272, totalTokens: 282 })],
+    } as unknown as JobRecord;
+    const dataOf = async (r: JobRecord) => {
+      let text = "";
+      for await (const chunk of completedEvents(env, r, "url", "image_generation")) text += chunk;
+      return text.split("\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6)) as { usage?: unknown });
+    };
+    expect((await dataOf(rec))[0]!.usage).toEqual({ input_tokens: 10, output_tokens: 272, total_tokens: 282 });
+    const two = await dataOf({ ...rec, files: [file, { ...file, key: "jobs/x/1.png" }] });
+    expect(two).toHaveLength(2);
+    expect(two.every((d) => d.usage === undefined)).toBe(true);
   });
 });

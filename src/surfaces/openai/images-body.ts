@@ -104,9 +104,13 @@ async function* imageEvent(env: Env, rec: JobRecord, file: StoredFile, type: str
   yield "}\n\n";
 }
 
-/** SSE `<prefix>.completed` events, one per image. */
+/**
+ * SSE `<prefix>.completed` events, one per image. OpenAI puts each image's usage on its event; imagegate knows a
+ * job's usage as a whole, so it is there when the job made one image (and the provider reported it).
+ */
 export async function* completedEvents(env: Env, rec: JobRecord, format: ImageFormat, prefix: string): AsyncGenerator<string> {
-  for (const file of rec.files) yield* imageEvent(env, rec, file, `${prefix}.completed`, {}, format);
+  const usage = rec.files.length === 1 ? usageOf(rec) : null;
+  for (const file of rec.files) yield* imageEvent(env, rec, file, `${prefix}.completed`, usage ? { usage } : {}, format);
 }
 
 /** An SSE `<prefix>.partial_image` event: always base64, as OpenAI sends partials. */
