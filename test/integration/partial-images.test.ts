@@ -9,7 +9,7 @@ import { renderPng } from "../sim/images";
 import { tag } from "../sim/testing";
 import { createJob, elapse, fireAlarm, jobStubOf, patchJob, sha256Hex, storedJob } from "../helpers/api";
 import { pngScanlines } from "../helpers/compat";
-import { createsOf, driveToEnd, r2Bytes, resetCircuits } from "../helpers/upstream";
+import { createsOf, driveToEnd, faultedJob, outcomes, r2Bytes, resetCircuits } from "../helpers/upstream";
 
 // Partial renders (OpenAI's partial_images) reach the job: from OpenAI's event stream, decoded straight into R2, and
 // from the sandbox as its latency passes; the JobDO lists them in order and wakes whoever waits for news. The /v1
@@ -67,6 +67,23 @@ describe("from OpenAI's event stream", () => {
     const partials = await partialsOf(jobId);
     expect(partials.map((p) => p.partialIndex)).toEqual([0, 1, 2]);
     for (const p of partials) expect(pngSize(await r2Bytes(p.file.key))).toEqual({ width: 1024, height: 1024 });
+  });
+
+  it("reads a JSON answer by its content type (here a broken one): an unknown outcome, never re-sent, then the fallback", async () => {
+    const { t, jobId } = await faultedJob("openai", ["openai", "sandbox"], { fault: "malformed" });
+    await patchJob(jobId, (rec) => ({ ...rec, spec: { ...rec.spec, partialImages: 2 } }));
+    const rec = await driveToEnd(jobId, t);
+    expect(rec).toMatchObject({ status: "COMPLETED", provider: "sandbox" });
+    expect(outcomes(rec)[0]).toBe("openai:unknown");
+    expect(rec.attempts[0]!.detail).toMatch(/broken answer/);
+    expect(await createsOf(t, "openai")).toHaveLength(1);
+  });
+
+  it("fails a refused streamed request at once with errorCode moderated", async () => {
+    const { t, jobId } = await faultedJob("openai", ["openai", "sandbox"], { fault: "moderated" });
+    await patchJob(jobId, (rec) => ({ ...rec, spec: { ...rec.spec, partialImages: 1 } }));
+    expect(await driveToEnd(jobId, t)).toMatchObject({ status: "FAILED", errorCode: "moderated" });
+    expect(await partialsOf(jobId)).toEqual([]);
   });
 
   it("without partials asked for, reads the plain JSON answer and stores none", async () => {

@@ -70,10 +70,13 @@ async function request(spec: JobSpec, ctx: ProviderContext, key: string, base: s
   return { url: `${base}/images/edits`, init: { method: "POST", headers: { ...auth, "content-type": form.contentType }, body: form.body } };
 }
 
-/** The answer's images stored as the job's files, whichever form it came in; its own failures are unknown outcomes. */
-async function readAnswer(body: ReadableStream<Uint8Array>, spec: JobSpec, ctx: ProviderContext): Promise<StreamedImages> {
+/**
+ * The answer's images stored as the job's files, in whichever form it came (its content type says: an event stream
+ * when partials were asked for, unless something on the way ignored `stream`); its own failures are unknown outcomes.
+ */
+async function readAnswer(body: ReadableStream<Uint8Array>, contentType: string, spec: JobSpec, ctx: ProviderContext): Promise<StreamedImages> {
   try {
-    if (streams(spec)) return await readStreamedImages(body, spec, ctx);
+    if (contentType.startsWith("text/event-stream")) return await readStreamedImages(body, spec, ctx);
     const files: StoredFile[] = [];
     const skeleton = await scanImagesAnswer(body, async (n, bytes) => {
       if (n >= spec.quantity) await bytes.cancel();
@@ -102,7 +105,7 @@ export const openai: Provider = {
     if (!res.ok) throw await openaiError(res, ctx.now);
     if (!res.body) throw new UpstreamError({ class: "retryable", message: "openai answered without a body", unknownOutcome: true });
     // From here the generation has happened (and is billed): any failure is an unknown outcome, never re-sent.
-    const { files, count, cost } = await readAnswer(res.body, spec, ctx);
+    const { files, count, cost } = await readAnswer(res.body, res.headers.get("content-type") ?? "", spec, ctx);
     if (count !== spec.quantity || files.length !== spec.quantity) {
       throw new UpstreamError({ class: "retryable", message: `openai answered with ${files.length} of ${spec.quantity} images`, unknownOutcome: true });
     }
