@@ -8,7 +8,7 @@ import { multipart, type FilePart } from "../multipart";
 import { UpstreamError, type Capabilities, type Provider, type ProviderContext } from "../types";
 import { MalformedAnswer, scanImagesAnswer } from "./b64-stream";
 import { openaiError } from "./errors";
-import { readStreamedImages, type StreamedImages } from "./stream";
+import { readAnswerImages, type AnswerImages } from "./stream";
 import { OpenAIAnswerSkeleton, fromOpenAIUsage, streams, toOpenAIEditFields, toOpenAIGeneration } from "./wire";
 
 // OpenAI Images API (PROVIDERS.md): synchronous, base64 out. The whole generation happens inside submit: its answer is
@@ -74,9 +74,9 @@ async function request(spec: JobSpec, ctx: ProviderContext, key: string, base: s
  * The answer's images stored as the job's files, in whichever form it came (its content type says: an event stream
  * when partials were asked for, unless something on the way ignored `stream`); its own failures are unknown outcomes.
  */
-async function readAnswer(body: ReadableStream<Uint8Array>, contentType: string, spec: JobSpec, ctx: ProviderContext): Promise<StreamedImages> {
+async function readAnswer(body: ReadableStream<Uint8Array>, contentType: string, spec: JobSpec, ctx: ProviderContext): Promise<AnswerImages> {
   try {
-    if (contentType.startsWith("text/event-stream")) return await readStreamedImages(body, spec, ctx);
+    if (contentType.startsWith("text/event-stream")) return await readAnswerImages(body, spec, ctx);
     const files: StoredFile[] = [];
     const skeleton = await scanImagesAnswer(body, async (n, bytes) => {
       if (n >= spec.quantity) await bytes.cancel();

@@ -10,16 +10,17 @@ import { OpenAIStreamEvent, openaiErrorOf } from "./wire";
 // (`*.partial_image`) and then the image itself (`*.completed`, with that image's usage). Partials go to the job as
 // they arrive (ctx.partial), images into its files (ctx.store), both decoded straight from the event data.
 
-export interface StreamedImages {
+/** An answer's images as stored, streamed or not. */
+export interface AnswerImages {
   files: StoredFile[];
-  /** How many images the answer held (completed events); more than asked are not stored. */
+  /** How many images the answer held; more than asked are not stored. */
   count: number;
   cost?: UpstreamCost;
 }
 
 const drain = (bytes: ReadableStream<Uint8Array>): Promise<void> => bytes.cancel();
 
-export async function readStreamedImages(body: ReadableStream<Uint8Array>, spec: JobSpec, ctx: ProviderContext): Promise<StreamedImages> {
+export async function readAnswerImages(body: ReadableStream<Uint8Array>, spec: JobSpec, ctx: ProviderContext): Promise<AnswerImages> {
   const files: StoredFile[] = [];
   let completed = 0;
   let partials = 0;

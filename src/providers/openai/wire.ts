@@ -5,18 +5,18 @@ import type { UpstreamCost } from "../types";
 // OpenAI Images API wire shapes (PROVIDERS.md) and the mapping both ways. Always `model`; never `response_format`
 // (GPT image models answer base64 only).
 
+const Usage = z.object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() });
+
 /** The answer without its base64 (b64-stream.ts replaces each b64_json value with ""). */
 export const OpenAIAnswerSkeleton = z.object({
   data: z.array(z.object({ b64_json: z.string() })),
-  usage: z
-    .object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() })
-    .optional(),
+  usage: Usage.optional(),
 });
 export type OpenAIAnswerSkeleton = z.infer<typeof OpenAIAnswerSkeleton>;
 
 /** A streamed `*.completed` event without its base64: that image's usage. */
 export const OpenAIStreamEvent = z.object({
-  usage: z.object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() }).optional(),
+  usage: Usage.optional(),
 });
 
 export const OpenAIErrorAnswer = z.object({
