@@ -79,6 +79,23 @@ describe("from OpenAI's event stream", () => {
     expect(await createsOf(t, "openai")).toHaveLength(1);
   });
 
+  it("cuts off a stream that outlasts the call's time limit (4 s in the tests): unknown outcome, then the fallback", async () => {
+    // Three partials over 12 s: the first arrives at 3 s (the answer has begun), the next would at 6 s.
+    const { t, jobId } = await faultedJob("openai", ["openai", "sandbox"], { fault: "latency", latencyMs: 12_000 });
+    await patchJob(jobId, (rec) => ({ ...rec, spec: { ...rec.spec, partialImages: 3 } }));
+    const rec = await driveToEnd(jobId, t);
+    expect(rec).toMatchObject({ status: "COMPLETED", provider: "sandbox" });
+    expect(outcomes(rec)[0]).toBe("openai:unknown");
+    expect(rec.attempts[0]!.detail).toMatch(/broke off/); // its body was cut, not its headers
+    expect(rec.attempts[0]!.ms).toBeLessThan(6_000);
+    // OpenAI's first partial is kept; the sandbox adds the two it lacks.
+    const partials = await partialsOf(jobId);
+    expect(partials.map((p) => p.partialIndex)).toEqual([0, 1, 2]);
+    const first = await r2Bytes(partials[0]!.file.key);
+    const { width, height } = pngSize(first)!;
+    expect(await pixelsSha(first)).toBe(await pixelsSha(await renderPng(width, height, `fault openai ${t}#0`, { block: 64 })));
+  });
+
   it("fails a refused streamed request at once with errorCode moderated", async () => {
     const { t, jobId } = await faultedJob("openai", ["openai", "sandbox"], { fault: "moderated" });
     await patchJob(jobId, (rec) => ({ ...rec, spec: { ...rec.spec, partialImages: 1 } }));

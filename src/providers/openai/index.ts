@@ -87,7 +87,7 @@ async function readAnswer(body: ReadableStream<Uint8Array>, contentType: string,
     return { files, count: answer.data.data.length, cost: fromOpenAIUsage(answer.data) };
   } catch (err) {
     if (err instanceof UpstreamError) throw err;
-    const what = err instanceof MalformedAnswer ? `a broken answer (${err.message})` : "images we could not store";
+    const what = err instanceof MalformedAnswer ? `a broken answer (${err.message})` : "an answer that broke off or could not be stored";
     throw new UpstreamError({ class: "retryable", message: `openai answered with ${what}`, unknownOutcome: true });
   }
 }
