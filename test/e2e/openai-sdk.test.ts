@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
+import { pngSize } from "../../src/lib/png.ts";
 import { startGateway, type Gateway } from "./gateway.ts";
 
 // The OpenAI SDK, unchanged but for its base URL and key, against a real `wrangler dev` gateway with the sandbox: real
@@ -17,18 +18,18 @@ after(async () => {
   await gw?.stop();
 });
 
-/** Width and height from a PNG's IHDR. */
-function pngSize(b64: string): { width: number; height: number } {
-  const bytes = Buffer.from(b64, "base64");
-  assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], "not a PNG");
-  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+/** Width and height of a base64 PNG; throws when it is not one. */
+function sizeOf(b64: string): { width: number; height: number } {
+  const size = pngSize(Buffer.from(b64, "base64"));
+  assert.ok(size, "not a PNG");
+  return size;
 }
 
 describe("the openai SDK against npm start's gateway", () => {
   it("generates a decodable image of the requested size", async () => {
     const result = await client.images.generate({ model: "gpt-image-2", prompt: "A fox reading a book", size: "1536x1024", quality: "low" });
     assert.equal(result.data?.length, 1);
-    assert.deepEqual(pngSize(result.data![0]!.b64_json!), { width: 1536, height: 1024 });
+    assert.deepEqual(sizeOf(result.data![0]!.b64_json!), { width: 1536, height: 1024 });
     assert.equal(result.size, "1536x1024");
   });
 
@@ -37,7 +38,7 @@ describe("the openai SDK against npm start's gateway", () => {
     const stream = await client.images.generate({ model: "gpt-image-2", prompt: "A fox, streamed", size: "1024x1024", stream: true, partial_images: 2 });
     const seen: { type: string; index: number | null; at: number }[] = [];
     for await (const event of stream) {
-      pngSize(event.b64_json);
+      sizeOf(event.b64_json);
       seen.push({ type: event.type, index: event.type === "image_generation.partial_image" ? event.partial_image_index : null, at: Date.now() - started });
     }
     assert.deepEqual(

@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import { CATALOGUE, type Lifecycle, type ModelId } from "../../src/catalogue";
 import type { JobRecord } from "../../src/jobs/record";
 import { encodePng } from "../../src/lib/png";
+import { pngInfo, pngScanlines } from "../sim/testing";
 import { BASE, DEV_KEY, runToEnd } from "./api";
 
 // Helpers for the drop-in surfaces' tests: the official openai SDK wired to the Worker, and catalogue injection.
@@ -63,23 +64,11 @@ export const bytesToB64 = (bytes: Uint8Array): string => {
   return btoa(s);
 };
 
-/** A PNG's decoded scanlines (each row's filter byte, then its pixels), and its width and channels. */
-export async function pngScanlines(png: Uint8Array): Promise<{ width: number; channels: number; raw: Uint8Array }> {
-  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  const idat: Uint8Array[] = [];
-  for (let at = 8; at < png.length; ) {
-    const length = view.getUint32(at);
-    if (String.fromCharCode(...png.subarray(at + 4, at + 8)) === "IDAT") idat.push(png.subarray(at + 8, at + 8 + length));
-    at += 12 + length;
-  }
-  const raw = new Uint8Array(await new Response(new Blob(idat).stream().pipeThrough(new DecompressionStream("deflate"))).arrayBuffer());
-  return { width: view.getUint32(16), channels: png[25] === 6 ? 4 : 3, raw };
-}
-
 /** How many times a PNG's pixel rows change from one row to the next (our encoders write filter 0 on every row). */
 export async function rowChanges(png: Uint8Array): Promise<number> {
-  const { width, channels, raw } = await pngScanlines(png);
-  const stride = 1 + width * channels;
+  const { width, colourType } = pngInfo(png);
+  const raw = await pngScanlines(png);
+  const stride = 1 + width * (colourType === 6 ? 4 : 3);
   let changes = 0;
   for (let y = 1; y * stride < raw.length; y++) {
     if (raw[y * stride] !== 0) throw new Error(`row ${y} uses PNG filter ${raw[y * stride]}, not 0`);

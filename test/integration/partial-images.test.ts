@@ -6,9 +6,8 @@ import { jobStub } from "../../src/jobs/admit";
 import { PartialImages, type PartialImage } from "../../src/jobs/partials";
 import { pngSize } from "../../src/lib/png";
 import { renderPng } from "../sim/images";
-import { tag } from "../sim/testing";
+import { pngScanlines, tag } from "../sim/testing";
 import { createJob, elapse, fireAlarm, jobStubOf, patchJob, sha256Hex, storedJob } from "../helpers/api";
-import { pngScanlines } from "../helpers/compat";
 import { createsOf, driveToEnd, faultedJob, outcomes, r2Bytes, resetCircuits } from "../helpers/upstream";
 
 // Partial renders (OpenAI's partial_images) reach the job: from OpenAI's event stream, decoded straight into R2, and
@@ -25,7 +24,7 @@ async function jobWithPartials(body: Record<string, unknown>, partialImages: num
 }
 
 /** Compares images by their pixels: deflate's chunking (hence the PNG's bytes) varies from one render to the next. */
-const pixelsSha = async (png: Uint8Array): Promise<string> => sha256Hex((await pngScanlines(png)).raw);
+const pixelsSha = async (png: Uint8Array): Promise<string> => sha256Hex(await pngScanlines(png));
 
 const partialsOf = async (jobId: string): Promise<PartialImage[]> => (await jobStub(env, jobId).waitForNews(0, 0)).partials;
 

@@ -53,22 +53,24 @@ export function pngInfo(bytes: Uint8Array): { width: number; height: number; col
   return { width: view.getUint32(16), height: view.getUint32(20), colourType: bytes[25]! };
 }
 
-/** Inflates every IDAT and checks it holds exactly height × (1 + width × channels) bytes: a complete image. */
-export async function pngIsComplete(bytes: Uint8Array): Promise<boolean> {
-  const { width, height, colourType } = pngInfo(bytes);
+/** A PNG's IDAT data inflated: each row's filter byte, then its pixels. */
+export async function pngScanlines(bytes: Uint8Array): Promise<Uint8Array> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const parts: Uint8Array[] = [];
-  let sawEnd = false;
   for (let at = 8; at < bytes.length; ) {
     const length = view.getUint32(at);
-    const type = new TextDecoder().decode(bytes.subarray(at + 4, at + 8));
-    if (type === "IDAT") parts.push(bytes.subarray(at + 8, at + 8 + length));
-    if (type === "IEND") sawEnd = true;
+    if (new TextDecoder().decode(bytes.subarray(at + 4, at + 8)) === "IDAT") parts.push(bytes.subarray(at + 8, at + 8 + length));
     at += 12 + length;
   }
-  const raw = new Uint8Array(await new Response(new Blob(parts).stream().pipeThrough(new DecompressionStream("deflate"))).arrayBuffer());
+  return new Uint8Array(await new Response(new Blob(parts).stream().pipeThrough(new DecompressionStream("deflate"))).arrayBuffer());
+}
+
+/** Inflates every IDAT and checks it holds exactly height × (1 + width × channels) bytes and IEND ends it: a complete image. */
+export async function pngIsComplete(bytes: Uint8Array): Promise<boolean> {
+  const { width, height, colourType } = pngInfo(bytes);
+  const sawEnd = new TextDecoder().decode(bytes.subarray(bytes.length - 8, bytes.length - 4)) === "IEND";
   const channels = colourType === 6 ? 4 : 3;
-  return sawEnd && raw.length === height * (1 + width * channels);
+  return sawEnd && (await pngScanlines(bytes)).length === height * (1 + width * channels);
 }
 
 /** apiframe's signature: hex HMAC-SHA256 of the raw body, keyed with the raw SHA-256 of the API key. */

@@ -4,7 +4,7 @@ import type { JobSpec } from "../../src/catalogue";
 import type { StoredFile } from "../../src/jobs/record";
 import { MalformedAnswer } from "../../src/providers/openai/b64-stream";
 import { readEvents } from "../../src/providers/openai/sse";
-import { readAnswerImages } from "../../src/providers/openai/stream";
+import { readStreamedAnswer } from "../../src/providers/openai/stream";
 import { UpstreamError, type ProviderContext } from "../../src/providers/types";
 
 // OpenAI's event stream read as it arrives: events split anywhere (inside names, CRLFs and base64) come out whole and
@@ -97,11 +97,11 @@ function recordingContext() {
 const event = (name: string, data: object): string => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 const bytes = (text: string): ReadableStream<Uint8Array> => new Response(text).body!;
 
-describe("readAnswerImages", () => {
+describe("readStreamedAnswer", () => {
   it("stores partials and images, sums the usage, and drains images beyond those asked for", async () => {
     const { ctx, stored, partials } = recordingContext();
     const usage = { input_tokens: 5, output_tokens: 100, total_tokens: 105 };
-    const answer = await readAnswerImages(
+    const answer = await readStreamedAnswer(
       bytes(
         event("image_generation.partial_image", { type: "image_generation.partial_image", b64_json: b64("p0"), partial_image_index: 0 }) +
           event("image_generation.partial_image", { type: "image_generation.partial_image", b64_json: b64("p1"), partial_image_index: 1 }) +
@@ -118,14 +118,14 @@ describe("readAnswerImages", () => {
   });
 
   it("turns an error event into the provider's error: moderation ends the job, anything else is an unknown outcome", async () => {
-    const moderated = await readAnswerImages(
+    const moderated = await readStreamedAnswer(
       bytes(event("error", { type: "error", error: { message: "blocked", type: "image_generation_user_error", code: "moderation_blocked" } })),
       spec,
       recordingContext().ctx,
     ).catch((e: unknown) => e);
     expect(moderated).toBeInstanceOf(UpstreamError);
     expect((moderated as UpstreamError).classified.class).toBe("moderated");
-    const other = await readAnswerImages(bytes(event("error", { error: { message: "oops", code: null } })), spec, recordingContext().ctx).catch((e: unknown) => e);
+    const other = await readStreamedAnswer(bytes(event("error", { error: { message: "oops", code: null } })), spec, recordingContext().ctx).catch((e: unknown) => e);
     expect((other as UpstreamError).classified).toMatchObject({ class: "retryable", unknownOutcome: true });
   });
 });

@@ -8,7 +8,7 @@ import { multipart, type FilePart } from "../multipart";
 import { UpstreamError, type Capabilities, type Provider, type ProviderContext } from "../types";
 import { MalformedAnswer, scanImagesAnswer } from "./b64-stream";
 import { openaiError } from "./errors";
-import { readAnswerImages, type AnswerImages } from "./stream";
+import { readStreamedAnswer, type AnswerImages } from "./stream";
 import { OpenAIAnswerSkeleton, fromOpenAIUsage, streams, toOpenAIEditFields, toOpenAIGeneration } from "./wire";
 
 // OpenAI Images API (PROVIDERS.md): synchronous, base64 out. The whole generation happens inside submit: its answer is
@@ -76,7 +76,7 @@ async function request(spec: JobSpec, ctx: ProviderContext, key: string, base: s
  */
 async function readAnswer(body: ReadableStream<Uint8Array>, contentType: string, spec: JobSpec, ctx: ProviderContext): Promise<AnswerImages> {
   try {
-    if (contentType.startsWith("text/event-stream")) return await readAnswerImages(body, spec, ctx);
+    if (contentType.startsWith("text/event-stream")) return await readStreamedAnswer(body, spec, ctx);
     const files: StoredFile[] = [];
     const skeleton = await scanImagesAnswer(body, async (n, bytes) => {
       if (n >= spec.quantity) await bytes.cancel();

@@ -1,10 +1,10 @@
 import type { JobSpec } from "../../catalogue";
 import type { StoredFile } from "../../jobs/record";
-import { redact } from "../http";
-import { UpstreamError, type ProviderContext, type UpstreamCost } from "../types";
+import type { ProviderContext, UpstreamCost } from "../types";
 import { scanImagesText } from "./b64-stream";
+import { openaiStreamError } from "./errors";
 import { readEvents } from "./sse";
-import { OpenAIStreamEvent, openaiErrorOf } from "./wire";
+import { OpenAIStreamEvent, fromOpenAIUsage, type OpenAIUsage } from "./wire";
 
 // OpenAI's streamed answer (PROVIDERS.md: `stream: true` with `partial_images`): per image, its partial renders
 // (`*.partial_image`) and then the image itself (`*.completed`, with that image's usage). Partials go to the job as
@@ -20,12 +20,11 @@ export interface AnswerImages {
 
 const drain = (bytes: ReadableStream<Uint8Array>): Promise<void> => bytes.cancel();
 
-export async function readAnswerImages(body: ReadableStream<Uint8Array>, spec: JobSpec, ctx: ProviderContext): Promise<AnswerImages> {
+export async function readStreamedAnswer(body: ReadableStream<Uint8Array>, spec: JobSpec, ctx: ProviderContext): Promise<AnswerImages> {
   const files: StoredFile[] = [];
   let completed = 0;
   let partials = 0;
-  const usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
-  let reported = false;
+  let usage: OpenAIUsage | undefined;
 
   await readEvents(body.pipeThrough(new TextDecoderStream()), async (name, data) => {
     if (name.endsWith(".partial_image")) {
@@ -41,21 +40,18 @@ export async function readAnswerImages(body: ReadableStream<Uint8Array>, spec: J
         if (n === 0 && image < spec.quantity) files.push(await ctx.store(image, bytes));
         else await drain(bytes);
       });
-      const event = OpenAIStreamEvent.safeParse(skeleton);
-      if (event.success && event.data.usage) {
-        reported = true;
-        usage.inputTokens += event.data.usage.input_tokens;
-        usage.outputTokens += event.data.usage.output_tokens;
-        usage.totalTokens += event.data.usage.total_tokens;
+      const reported = OpenAIStreamEvent.safeParse(skeleton).data?.usage;
+      if (reported) {
+        usage = {
+          input_tokens: (usage?.input_tokens ?? 0) + reported.input_tokens,
+          output_tokens: (usage?.output_tokens ?? 0) + reported.output_tokens,
+          total_tokens: (usage?.total_tokens ?? 0) + reported.total_tokens,
+        };
       }
       return;
     }
     const skeleton = await scanImagesText(data, (_n, bytes) => drain(bytes));
-    if (name === "error") {
-      const { message, code } = openaiErrorOf(skeleton);
-      if (code === "moderation_blocked") throw new UpstreamError({ class: "moderated", message: `openai's safety system refused the request: ${redact(message)}` });
-      throw new UpstreamError({ class: "retryable", message: `openai's stream ended in an error: ${redact(message) || "no message"}`, unknownOutcome: true });
-    }
+    if (name === "error") throw openaiStreamError(skeleton);
   });
-  return { files, count: completed, ...(reported ? { cost: { usage } } : {}) };
+  return { files, count: completed, cost: fromOpenAIUsage({ usage }) };
 }

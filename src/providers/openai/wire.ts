@@ -6,6 +6,7 @@ import type { UpstreamCost } from "../types";
 // (GPT image models answer base64 only).
 
 const Usage = z.object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() });
+export type OpenAIUsage = z.infer<typeof Usage>;
 
 /** The answer without its base64 (b64-stream.ts replaces each b64_json value with ""). */
 export const OpenAIAnswerSkeleton = z.object({
@@ -61,7 +62,7 @@ export function toOpenAIEditFields(spec: JobSpec): [string, string][] {
   return fields;
 }
 
-export function fromOpenAIUsage(answer: OpenAIAnswerSkeleton): UpstreamCost | undefined {
+export function fromOpenAIUsage(answer: { usage?: OpenAIUsage }): UpstreamCost | undefined {
   const usage = answer.usage;
   return usage && { usage: { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens, totalTokens: usage.total_tokens } };
 }
