@@ -1,6 +1,12 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { clockOffsetMs, moveDate } from "./test/clock/move.ts";
 import { createSimulator } from "./test/sim/index.ts";
+
+// TEST_CLOCK moves the whole test world's clock (test/clock/): this process's (the simulator's) here, each workerd
+// test isolate's by the same offset in its setup.
+const clockOffset = clockOffsetMs(process.env.TEST_CLOCK);
+moveDate(clockOffset);
 
 // One simulator for the whole run: every outbound fetch from the Worker goes to it, routed by hostname.
 const sim = createSimulator();
@@ -37,11 +43,12 @@ export default defineConfig({
   ],
   test: {
     include: ["test/{unit,integration,fuzz}/**/*.test.ts"],
+    setupFiles: ["test/clock/setup.ts"],
     testTimeout: 30_000,
     // The Worker logs a JSON line per request and per job transition; show them only for a failing test. `npm run fuzz`
     // (FUZZ_RUNS set, --silent=false) shows only the fuzzers' figure lines.
     silent: "passed-only",
     onConsoleLog: process.env.FUZZ_RUNS ? (log: string) => log.startsWith("fuzz:") : undefined,
-    provide: { fuzzRuns, fuzzSeed: Number(process.env.FUZZ_SEED) || null },
+    provide: { fuzzRuns, fuzzSeed: Number(process.env.FUZZ_SEED) || null, clockOffsetMs: clockOffset },
   },
 });
