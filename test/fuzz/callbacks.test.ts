@@ -10,6 +10,7 @@ import { tag } from "../sim/testing";
 import { headerValue, jsonRequestBody, pathSegment, queryString } from "./arbitraries";
 import { RUNS, fuzzSurface, pathSeen, requests, timeoutFor, withSummary, type FuzzAnswer, type FuzzRequest } from "./harness";
 import { SUCCESS, expectJson, expectOutside, expectProblem, expectStatus } from "./shapes";
+import { activeModel, jobBody } from "../helpers/models";
 
 // Fuzzing the provider callbacks (/hooks/leonardo, /hooks/apiframe): bodies near Leonardo's and apiframe's own, with
 // the right credentials (Leonardo's bearer token; apiframe's HMAC of the raw body, computed here over the bytes sent)
@@ -28,7 +29,7 @@ beforeAll(async () => {
   account = await mintAccount({ credits: 1000 });
   for (const provider of ["leonardo", "apiframe"] as const) {
     await addFaults({ provider, fault: "latency", latencyMs: 3_600_000, match: slow, count: null });
-    const jobId = await createJob({ prompt: `fuzz: callback ${provider} ${slow}`, model: "gpt-image-1.5", provider: [provider], gptImageParams: { quality: "low" } }, account.key);
+    const jobId = await createJob(jobBody(activeModel([provider]), { prompt: `fuzz: callback ${provider} ${slow}`, provider: [provider] }, { quality: "low" }), account.key);
     const rec = await fireUntil(jobId, (r) => r.attempts.some((a) => a.outcome === "accepted"));
     waiting.push({ provider, jobId, upstreamId: (rec.step as Upstream).parts[0]!.upstreamId! });
   }

@@ -4,6 +4,7 @@ import { beforeAll, describe, it } from "vitest";
 import { mintFileUrl } from "../../src/files/signing";
 import { api, BASE, DEV_KEY, createJob, runToEnd } from "../helpers/api";
 import { mintAccount, type TestAccount } from "../helpers/accounts";
+import { activeModel, jobBody } from "../helpers/models";
 import { authHeaders, headerValue, pathSegment, queryString } from "./arbitraries";
 import { RUNS, fuzzSurface, pathSeen, requests, timeoutFor, uploadReference, type FuzzAnswer, type FuzzRequest } from "./harness";
 import { expectOutside, expectProblem } from "./shapes";
@@ -26,7 +27,7 @@ beforeAll(async () => {
   account = await mintAccount({ credits: 10_000 });
   const own = await runToEnd(await createJob({ prompt: "fuzz: files", model: "gpt-image-2", gptImage2Params: { quality: "low" } }, account.key));
   const shared = await runToEnd(await createJob({ prompt: "fuzz: public files", model: "gpt-image-2", public: true, gptImage2Params: { quality: "low" } }, account.key));
-  const foreign = await runToEnd(await createJob({ prompt: "fuzz: foreign files", model: "gpt-image-1.5", gptImageParams: { quality: "low" } }));
+  const foreign = await runToEnd(await createJob(jobBody(activeModel(), { prompt: "fuzz: foreign files" }, { quality: "low" })));
   const uploadKey = new URL((await uploadReference(account.key)).url).pathname.slice("/v2/files/".length);
   keys.push(own.files[0]!.key, shared.files[0]!.key, foreign.files[0]!.key, uploadKey);
   for (const key of keys) {

@@ -10,6 +10,7 @@ import { authHeaders, headerValue, jsonRequestBody, pathSegment, queryString } f
 import { nativeBody, vocabulary, type References } from "./bodies";
 import { RUNS, fuzzSurface, pathSeen, requests, timeoutFor, uploadReference, type FuzzAnswer, type FuzzRequest } from "./harness";
 import { SUCCESS, expectJobEvents, expectJson, expectOutside, expectProblem, expectStatus } from "./shapes";
+import { activeModel, jobBody } from "../helpers/models";
 
 // Fuzzing the native API (/v2): generate (also with Prefer: wait), a job, its events, its webhook deliveries and its
 // cancel, the job list, models, provider status, me and the webhook-secret rotation, plus stray paths and methods.
@@ -35,7 +36,7 @@ beforeAll(async () => {
   foreignJob = await createJob({ prompt: "fuzz: someone else's job", model: "gpt-image-2", gptImage2Params: { quality: "low" } });
   await addFaults({ provider: "leonardo", fault: "latency", latencyMs: 3_600_000, match: slow, count: null });
   for (let i = 0; i < 4; i++) {
-    running.push(await createJob({ prompt: `fuzz: running ${slow} ${i}`, model: "gpt-image-1.5", provider: ["leonardo"], gptImageParams: { quality: "low" } }, account.key));
+    running.push(await createJob(jobBody(activeModel(["leonardo"]), { prompt: `fuzz: running ${slow} ${i}`, provider: ["leonardo"] }, { quality: "low" }), account.key));
   }
   refs.uploads.push((await uploadReference(account.key)).id, (await uploadReference(DEV_KEY)).id);
 });

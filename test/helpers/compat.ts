@@ -1,12 +1,11 @@
 import { SELF, env, listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import OpenAI from "openai";
-import { CATALOGUE, type Lifecycle, type ModelId } from "../../src/catalogue";
 import type { JobRecord } from "../../src/jobs/record";
 import { encodePng } from "../../src/lib/png";
 import { pngInfo, pngScanlines } from "../sim/testing";
 import { BASE, DEV_KEY, runToEnd } from "./api";
 
-// Helpers for the drop-in surfaces' tests: the official openai SDK wired to the Worker, and catalogue injection.
+// Helpers for the drop-in surfaces' tests: the official openai SDK wired to the Worker, images and their bytes.
 
 /**
  * The openai SDK talking to the Worker. With `drive`, each answer's job (named by x-imagegate-job-id) is run to its
@@ -24,18 +23,6 @@ export function openaiClient(options: { drive?: boolean; apiKey?: string } = {})
       return res;
     },
   });
-}
-
-/** Runs `fn` with a model's lifecycle dates replaced (the test isolate shares the Worker's catalogue module). */
-export async function withLifecycle<T>(model: ModelId, lifecycle: Lifecycle, fn: () => Promise<T>): Promise<T> {
-  const entry = CATALOGUE[model] as { lifecycle: Lifecycle };
-  const saved = entry.lifecycle;
-  entry.lifecycle = lifecycle;
-  try {
-    return await fn();
-  } finally {
-    entry.lifecycle = saved;
-  }
 }
 
 /** The job whose prompt is `prompt`, once admission has stored it (for requests whose answer waits for the job). */

@@ -3,6 +3,7 @@ import { expect } from "vitest";
 import type { JobRecord } from "../../src/jobs/record";
 import { advance, postJson, sim, tag } from "../sim/testing";
 import { createJob, elapse, fireAlarm, jobStubOf, storedJob } from "./api";
+import { activeModel, jobBody } from "./models";
 import type { CallRecord } from "../sim/state";
 
 // Helpers for jobs that run on the simulated providers: driving them to their end through their own alarms while the
@@ -85,11 +86,11 @@ export async function resetCircuits(): Promise<void> {
 
 export type ProviderName = "leonardo" | "apiframe" | "openai";
 
-/** A gpt-image-1.5 job for `candidates`, after an optional fault scoped to its fresh tag. */
-export async function faultedJob(provider: ProviderName, candidates: string[], fault: Record<string, unknown> | null, extra: Record<string, unknown> = {}) {
+/** A job of a model every one of `candidates` serves, after an optional fault scoped to its fresh tag. */
+export async function faultedJob(provider: ProviderName, candidates: (ProviderName | "sandbox")[], fault: Record<string, unknown> | null) {
   const t = tag();
   if (fault) await addFaults({ provider, match: t, ...fault });
-  const jobId = await createJob({ prompt: `fault ${provider} ${t}`, model: "gpt-image-1.5", provider: candidates, gptImageParams: { quality: "low", ...extra } });
+  const jobId = await createJob(jobBody(activeModel(candidates), { prompt: `fault ${provider} ${t}`, provider: candidates }, { quality: "low" }));
   return { t, jobId };
 }
 
@@ -116,7 +117,7 @@ export async function simImageUrl(prompt: string): Promise<string> {
   const created = await fetch("https://api.apiframe.ai/v2/images/generate", {
     method: "POST",
     headers: { "x-api-key": "afk_simtest_0123456789abcdef", "content-type": "application/json" },
-    body: JSON.stringify({ prompt, model: "gpt-image-1.5" }),
+    body: JSON.stringify({ prompt, model: activeModel(["apiframe"]).id }),
   });
   const { jobId } = (await created.json()) as { jobId: string };
   await fetch("https://sim.test/_sim/advance", { method: "POST", body: JSON.stringify({ ms: 60_000, id: jobId }) });

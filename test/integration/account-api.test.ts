@@ -1,14 +1,15 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WEBHOOK_SECRET_OVERLAP_MS } from "../../src/accounts/webhook-secrets";
+import { modelEntries, type ModelEntry } from "../../src/catalogue";
 import { fromBase64 } from "../../src/lib/crypto";
 import { api, createJob, patchJob, fireAlarm, runToEnd } from "../helpers/api";
 import { accountOf, adminApi, mintAccount } from "../helpers/accounts";
+import { ALWAYS_ACTIVE, activeModel, jobBody, withLifecycle } from "../helpers/models";
 
 // GET /v2/me, the webhook secret and its rotation, GET /v2/jobs, and secrets kept out of responses and logs.
 
-const body = (prompt: string, model = "gpt-image-2") =>
-  model === "gpt-image-2" ? { prompt, model, gptImage2Params: { quality: "low" } } : { prompt, model, gptImageParams: { quality: "low" } };
+const body = (prompt: string, model: ModelEntry = activeModel()) => jobBody(model, { prompt }, { quality: "low" });
 
 interface Me {
   accountId: string;
@@ -94,13 +95,16 @@ describe("GET /v2/jobs", () => {
     const failed = await createJob(body("filter: failed"), key);
     await patchJob(failed, (r) => ({ ...r, deadlineAt: Date.now() - 1 }));
     await fireAlarm(failed);
-    const older = await createJob(body("filter: 1.5", "gpt-image-1.5"), key);
+    // A job of a second model, whatever the catalogue holds active today: any other model, kept active to create it.
+    const model = activeModel();
+    const other = modelEntries().find((e) => e.id !== model.id)!;
+    const otherJob = await withLifecycle(other.id, ALWAYS_ACTIVE, () => createJob(body("filter: other model", other), key));
     const list = async (q: string) =>
       ((await (await api(`/v2/jobs?${q}`, { key })).json()) as { data: { id: string }[] }).data.map((j) => j.id);
     expect(await list("status=COMPLETED")).toEqual([done]);
     expect(await list("status=FAILED")).toEqual([failed]);
-    expect(await list("model=gpt-image-1.5")).toEqual([older]);
-    expect(await list("model=gpt-image-2")).toEqual([failed, done]);
+    expect(await list(`model=${other.id}`)).toEqual([otherJob]);
+    expect(await list(`model=${model.id}`)).toEqual([failed, done]);
     expect(await list("status=CANCELLED")).toEqual([]);
   });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { JobRecord } from "../../src/jobs/record";
 import { advance, postJson, sim, tag, takeCallbacks, type Callback } from "../sim/testing";
 import { createJob, fireAlarm, jobStubOf, patchJob, storedJob } from "../helpers/api";
+import { activeModel } from "../helpers/models";
 import { addFaults, createsOf, driveToEnd, fireUntil, resetCircuits } from "../helpers/upstream";
 
 // Upstream callbacks (SPEC §4.5): a valid one brings the job's next poll forward (the poll, not the callback, decides);
@@ -29,7 +30,7 @@ const partOf = (rec: JobRecord) => (rec.step as Upstream).parts[0]!;
 async function acceptedAndWaiting(provider: "leonardo" | "apiframe", fault?: Record<string, unknown>) {
   const t = tag();
   if (fault) await addFaults({ provider, match: t, ...fault });
-  const jobId = await createJob({ prompt: `callback ${provider} ${t}`, model: "gpt-image-1.5", provider });
+  const jobId = await createJob({ prompt: `callback ${provider} ${t}`, model: activeModel([provider]).id, provider });
   await fireUntil(jobId, (r) => r.attempts.some((a) => a.outcome === "accepted"));
   const later = Date.now() + 3600_000;
   await patchJob(jobId, (r) => ({ ...r, wakeAt: later, step: { ...(r.step as Upstream), parts: (r.step as Upstream).parts.map((p) => ({ ...p, at: later })) } }));
@@ -89,7 +90,7 @@ describe("apiframe callbacks", () => {
   it("a lost callback is covered by polling", async () => {
     const t = tag();
     await addFaults({ provider: "apiframe", match: t, fault: "no_callback" });
-    const jobId = await createJob({ prompt: `lost callback ${t}`, model: "gpt-image-1.5", provider: "apiframe" });
+    const jobId = await createJob({ prompt: `lost callback ${t}`, model: activeModel(["apiframe"]).id, provider: "apiframe" });
     const rec = await driveToEnd(jobId, t);
     expect(rec.status).toBe("COMPLETED");
     expect(await takeCallbacks(t)).toEqual([]);
@@ -152,7 +153,7 @@ describe("leonardo callbacks", () => {
   it("a lost callback is covered by polling", async () => {
     const t = tag();
     await addFaults({ provider: "leonardo", match: t, fault: "no_callback" });
-    const jobId = await createJob({ prompt: `lost callback ${t}`, model: "gpt-image-1.5", provider: "leonardo" });
+    const jobId = await createJob({ prompt: `lost callback ${t}`, model: activeModel(["leonardo"]).id, provider: "leonardo" });
     const rec = await driveToEnd(jobId, t);
     expect(rec.status).toBe("COMPLETED");
     expect(await takeCallbacks(t)).toEqual([]);

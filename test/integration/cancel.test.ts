@@ -12,6 +12,7 @@ import { checkedLedger, mintAccount } from "../helpers/accounts";
 import { addFaults, clearFaults, fireUntil, simCalls } from "../helpers/upstream";
 import { tag } from "../sim/testing";
 import { deliverDue, hookUrl, openEvents, parseSse, readToEnd, received } from "../helpers/webhooks";
+import { activeModel, jobBody } from "../helpers/models";
 
 // POST /v2/jobs/:id/cancel (SPEC §2.1): a job that has not ended becomes CANCELLED, its credits are refunded, the
 // upstream job is cancelled where the provider can (recorded in attempts), job.cancelled goes out; 409 once ended.
@@ -162,7 +163,7 @@ describe("cancel", () => {
     const { key, accountId } = await mintAccount({ credits: 50 });
     const t = tag();
     await addFaults({ provider: "apiframe", match: t, fault: "latency", latencyMs: 600_000 });
-    const jobId = await createJob({ prompt: `cancel upstream ${t}`, model: "gpt-image-1.5", provider: "apiframe", gptImageParams: { quality: "low" } }, key);
+    const jobId = await createJob(jobBody(activeModel(["apiframe"]), { prompt: `cancel upstream ${t}`, provider: "apiframe" }, { quality: "low" }), key);
     const accepted = await fireUntil(jobId, (r) => r.attempts.some((a) => a.outcome === "accepted"));
     const upstreamId = accepted.attempts.find((a) => a.outcome === "accepted")!.upstreamId!;
     const job = await expectCancelled(await cancel(jobId, key), jobId);

@@ -4,6 +4,7 @@ import { COOLDOWN_MS } from "../../src/jobs/circuit";
 import { tag } from "../sim/testing";
 import { api, createJob } from "../helpers/api";
 import { addFaults, createsOf, driveToEnd, resetCircuits } from "../helpers/upstream";
+import { activeModel } from "../helpers/models";
 
 // The per-provider circuit breaker, shared by every JobDO through one UpstreamDO per provider: real failures open it,
 // an open circuit sends jobs to the other candidates first, a half-open one lets one probe through, and GET
@@ -26,7 +27,7 @@ describe("circuit breaker", () => {
     const t = tag();
     await addFaults({ provider: "leonardo", match: t, fault: "http500", count: null });
     for (let i = 0; i < 5; i++) {
-      const jobId = await createJob({ prompt: `breaker ${i} ${t}`, model: "gpt-image-1.5", provider: ["leonardo", "sandbox"] });
+      const jobId = await createJob({ prompt: `breaker ${i} ${t}`, model: activeModel(["leonardo", "sandbox"]).id, provider: ["leonardo", "sandbox"] });
       expect((await driveToEnd(jobId, t)).provider).toBe("sandbox");
     }
     const leonardo = (await status()).providers.find((p) => p.name === "leonardo")!;
@@ -38,7 +39,7 @@ describe("circuit breaker", () => {
   it("sends a job whose first choice is open to the next candidate first, and records the skip", async () => {
     await upstream("leonardo").report(failures(5, Date.now()), [], Date.now());
     const t = tag();
-    const jobId = await createJob({ prompt: `skip open ${t}`, model: "gpt-image-1.5", provider: ["leonardo", "apiframe"] });
+    const jobId = await createJob({ prompt: `skip open ${t}`, model: activeModel(["leonardo", "apiframe"]).id, provider: ["leonardo", "apiframe"] });
     const rec = await driveToEnd(jobId, t);
     expect(rec).toMatchObject({ status: "COMPLETED", provider: "apiframe", candidates: ["apiframe", "leonardo"] });
     expect(rec.attempts[0]).toMatchObject({ provider: "leonardo", outcome: "skipped" });
@@ -48,7 +49,7 @@ describe("circuit breaker", () => {
   it("still tries an open provider when it is the only candidate left", async () => {
     await upstream("leonardo").report(failures(5, Date.now()), [], Date.now());
     const t = tag();
-    const jobId = await createJob({ prompt: `only open ${t}`, model: "gpt-image-1.5", provider: "leonardo" });
+    const jobId = await createJob({ prompt: `only open ${t}`, model: activeModel(["leonardo"]).id, provider: "leonardo" });
     const rec = await driveToEnd(jobId, t);
     expect(rec).toMatchObject({ status: "COMPLETED", provider: "leonardo" });
   });
@@ -58,7 +59,7 @@ describe("circuit breaker", () => {
     await upstream("leonardo").report(failures(5, opened), [], opened);
     expect((await status()).providers.find((p) => p.name === "leonardo")!.circuit).toBe("half_open");
     const t = tag();
-    const jobId = await createJob({ prompt: `probe ${t}`, model: "gpt-image-1.5", provider: ["leonardo", "apiframe"] });
+    const jobId = await createJob({ prompt: `probe ${t}`, model: activeModel(["leonardo", "apiframe"]).id, provider: ["leonardo", "apiframe"] });
     const rec = await driveToEnd(jobId, t);
     expect(rec).toMatchObject({ status: "COMPLETED", provider: "leonardo" });
     expect(rec.attempts.map((a) => a.outcome)).toEqual(["accepted", "completed"]);
@@ -70,7 +71,7 @@ describe("circuit breaker", () => {
     await upstream("leonardo").report(failures(5, opened), [], opened);
     expect(await upstream("leonardo").claim(Date.now())).toBe(true);
     const t = tag();
-    const jobId = await createJob({ prompt: `probe busy ${t}`, model: "gpt-image-1.5", provider: ["leonardo", "apiframe"] });
+    const jobId = await createJob({ prompt: `probe busy ${t}`, model: activeModel(["leonardo", "apiframe"]).id, provider: ["leonardo", "apiframe"] });
     const rec = await driveToEnd(jobId, t);
     expect(rec.provider).toBe("apiframe");
     expect(rec.attempts[0]).toMatchObject({ provider: "leonardo", outcome: "skipped", detail: expect.stringMatching(/half_open/) });
@@ -81,7 +82,7 @@ describe("circuit breaker", () => {
     await upstream("openai").report(failures(5, opened), [], opened);
     const t = tag();
     await addFaults({ provider: "openai", match: t, fault: "http500" });
-    const jobId = await createJob({ prompt: `probe fails ${t}`, model: "gpt-image-1.5", provider: ["openai", "sandbox"] });
+    const jobId = await createJob({ prompt: `probe fails ${t}`, model: activeModel(["openai", "sandbox"]).id, provider: ["openai", "sandbox"] });
     const rec = await driveToEnd(jobId, t);
     expect(rec.provider).toBe("sandbox");
     expect(rec.attempts[0]).toMatchObject({ provider: "openai", outcome: "retryable" });

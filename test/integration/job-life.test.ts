@@ -4,6 +4,7 @@ import { jobStub } from "../../src/jobs/admit";
 import { pngSize } from "../../src/lib/png";
 import { renderSandboxImage } from "../../src/providers/sandbox/render";
 import { api, createJob, elapse, fireAlarm, patchJob, runToEnd, sha256Hex, storedJob } from "../helpers/api";
+import { activeModel, jobBody } from "../helpers/models";
 
 const readJob = async (id: string) => (await api(`/v2/jobs/${id}`)).json() as Promise<Record<string, any>>;
 
@@ -91,10 +92,11 @@ describe("a job's life on the sandbox", () => {
   });
 
   it("renders a transparent background as an RGBA PNG", async () => {
-    const jobId = await createJob({ prompt: "cut-out", model: "gpt-image-1.5", gptImageParams: { background: "transparent", output_format: "png", aspect_ratio: "2:3" } });
+    const model = activeModel(["sandbox"]);
+    const jobId = await createJob(jobBody(model, { prompt: "cut-out", provider: "sandbox" }, { background: "transparent", output_format: "png", aspect_ratio: "2:3" }));
     const rec = await runToEnd(jobId);
     const bytes = new Uint8Array(await (await env.FILES.get(rec.files[0]!.key))!.arrayBuffer());
-    expect(pngSize(bytes)).toEqual({ width: 1024, height: 1536 });
+    expect(pngSize(bytes)).toEqual(model.presets["2:3"]);
     expect(bytes[25]).toBe(6); // IHDR colour type 6: RGBA
   });
 });

@@ -4,11 +4,16 @@ import { pngSize } from "../../src/lib/png";
 import { uploadFields } from "../../src/surfaces/leonardo/upload-policy";
 import { api, BASE, elapse, fireAlarm, patchJob, sha256Hex, storedJob } from "../helpers/api";
 import { pngBytes } from "../helpers/compat";
+import { pinLifecycle } from "../helpers/models";
 
 // The Leonardo-compatible surface: the seeds' own sample bodies, every seed rule broken once, the two-step upload,
 // GENERATED references, and polling as a Leonardo client does.
 
 type Json = Record<string, any>;
+
+// Seed 000 is gpt-image-1.5's (its three sizes, seed, reference strength): it stays active in this file whatever the
+// date (its retirement: lifecycle.test.ts).
+pinLifecycle("gpt-image-1.5");
 
 // Seed 000's sample, made valid JSON (its missing and trailing commas fixed).
 const SEED_000 = {

@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Lifecycle } from "../../src/catalogue";
 import { KEEP_ALIVE } from "../../src/surfaces/openai/answer";
 import { api, BASE, DEV_KEY } from "../helpers/api";
-import { openaiClient, pngBytes, withLifecycle } from "../helpers/compat";
+import { openaiClient, pngBytes } from "../helpers/compat";
+import { withLifecycle } from "../helpers/models";
 
-// SPEC §3.3 on every surface: Deprecation and Sunset headers while a model is deprecated, 410 naming its successor
+// SPEC §3.4 on every surface: Deprecation and Sunset headers while a model is deprecated, 410 naming its successor
 // after its sunset. The catalogue entry's dates are injected (the test isolate shares the Worker's catalogue module).
 
 const DEPRECATED: Lifecycle = { deprecatedOn: "2020-01-01", sunsetOn: "2099-01-01", successor: "gpt-image-2", note: "test: deprecated" };
@@ -48,6 +49,19 @@ describe("a deprecated model", () => {
       expect(res.headers.get("deprecation")).toBeNull();
       expect(res.headers.get("sunset")).toBeNull();
     }));
+});
+
+describe("GET /v2/models", () => {
+  const statusOf = async (id: string) => {
+    const { data } = (await (await api("/v2/models", { key: null })).json()) as { data: { id: string; status: string }[] };
+    return data.find((m) => m.id === id)?.status;
+  };
+
+  it("shows each model's status on the day: active, deprecated, then retired", async () => {
+    expect(await withLifecycle("gpt-image-1.5", { ...DEPRECATED, deprecatedOn: "2098-01-01" }, () => statusOf("gpt-image-1.5"))).toBe("active");
+    expect(await withLifecycle("gpt-image-1.5", DEPRECATED, () => statusOf("gpt-image-1.5"))).toBe("deprecated");
+    expect(await withLifecycle("gpt-image-1.5", RETIRED, () => statusOf("gpt-image-1.5"))).toBe("retired");
+  });
 });
 
 describe("a model past its sunset", () => {

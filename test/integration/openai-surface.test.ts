@@ -5,6 +5,7 @@ import { pngSize } from "../../src/lib/png";
 import { KEEP_ALIVE } from "../../src/surfaces/openai/answer";
 import { BASE, DEV_KEY, fireAlarm, patchJob, runToEnd, sha256Hex, storedJob } from "../helpers/api";
 import { b64ToBytes, bytesToB64, jobWithPrompt, openaiClient, pngBytes, rowChanges } from "../helpers/compat";
+import { pinLifecycle } from "../helpers/models";
 import { simImageUrl } from "../helpers/upstream";
 
 // The OpenAI-compatible surface, driven by the official openai SDK. Answers start at once (grace 0) so the test can
@@ -13,6 +14,10 @@ import { simImageUrl } from "../helpers/upstream";
 const saved = { ...KEEP_ALIVE };
 beforeAll(() => Object.assign(KEEP_ALIVE, { graceMs: 0, intervalMs: 20 }));
 afterAll(() => Object.assign(KEEP_ALIVE, saved));
+
+// gpt-image-1.5's own rules are tested here (its three sizes, input_fidelity on edits), and GET /v1/models lists it
+// beside gpt-image-2: it stays active in this file whatever the date (its retirement: lifecycle.test.ts).
+pinLifecycle("gpt-image-1.5");
 
 const client = openaiClient({ drive: true });
 const fresh = (label: string) => `${label} ${crypto.randomUUID()}`;

@@ -7,11 +7,15 @@ import { renderPng } from "../sim/images";
 import { tag } from "../sim/testing";
 import { api, createJob, sha256Hex } from "../helpers/api";
 import { createsOf, driveToEnd, r2Bytes, resetCircuits, simCalls } from "../helpers/upstream";
+import { activeModel, pinLifecycle } from "../helpers/models";
 
 // A job's whole life on apiframe through the simulator: create with an Idempotency-Key, poll /v2/jobs/:id, references
 // as signed imagegate URLs, the legacy bare-string result, and fan-out above the per-call limit (4 in the tests).
 
 beforeEach(resetCircuits);
+// Seed 002 is gpt-image-1.5's: its sample (2:3 at 1024x1536, 9 credits per medium image) and input_fidelity are
+// tested here, so that model stays active in this file whatever the date.
+pinLifecycle("gpt-image-1.5");
 
 const KEY = { "x-api-key": "afk_simtest_0123456789abcdef" };
 
@@ -56,7 +60,7 @@ describe("apiframe", () => {
 
   it("reads the legacy result shape (a bare URL string)", async () => {
     const t = tag();
-    const jobId = await createJob({ prompt: `apiframe [legacy-result] ${t}`, model: "gpt-image-1.5", provider: "apiframe" });
+    const jobId = await createJob({ prompt: `apiframe [legacy-result] ${t}`, model: activeModel(["apiframe"]).id, provider: "apiframe" });
     const rec = await driveToEnd(jobId, t);
     expect(rec.status).toBe("COMPLETED");
     expect(rec.files).toHaveLength(1);
@@ -70,7 +74,7 @@ describe("apiframe", () => {
       await fetch("https://cloud.leonardo.ai/api/rest/v2/generations", {
         method: "POST",
         headers: { authorization: `Bearer ${env.LEONARDO_API_KEY}`, "content-type": "application/json" },
-        body: JSON.stringify({ model: "gpt-image-1.5", parameters: { prompt: `source ${t}`, quantity: 1 } }),
+        body: JSON.stringify({ model: activeModel(["leonardo"]).id, parameters: { prompt: `source ${t}`, quantity: 1 } }),
       })
     ).json()) as { generate: { generationId: string } };
     await fetch("https://sim.test/_sim/advance", { method: "POST", body: JSON.stringify({ ms: 60_000, id: source.generate.generationId }) });

@@ -12,6 +12,7 @@ import type { Provider } from "../../src/providers/types";
 import { advance, tag } from "../sim/testing";
 import { createJob, fireAlarm, patchJob, storedJob } from "../helpers/api";
 import { addFaults, createsOf, fireUntil, hasAlarm, resetCircuits, simCalls } from "../helpers/upstream";
+import { activeModel } from "../helpers/models";
 
 // What the adapters make of the providers' error answers (auth, validation, credits), and how the machine ends a job
 // on them — driven directly, step by step, with the environment a test chooses (here: bad keys).
@@ -19,8 +20,8 @@ import { addFaults, createsOf, fireUntil, hasAlarm, resetCircuits, simCalls } fr
 beforeEach(resetCircuits);
 
 const spec = (over: Partial<JobSpec> = {}): JobSpec => ({
-  model: "gpt-image-1.5", prompt: `errors ${tag()}`, quality: "low", width: 1024, height: 1024, aspectRatio: "1:1", outputFormat: "png",
-  background: "auto", quantity: 1, references: [], referenceStrength: null, inputFidelity: "low", seed: null, promptEnhance: false, moderation: "auto",
+  model: activeModel().id, prompt: `errors ${tag()}`, quality: "low", width: 1024, height: 1024, aspectRatio: "1:1", outputFormat: "png",
+  background: "auto", quantity: 1, references: [], referenceStrength: null, inputFidelity: null, seed: null, promptEnhance: false, moderation: "auto",
   ...over,
 });
 
@@ -78,7 +79,7 @@ describe("adapters classify the providers' error answers", () => {
     const ratio = await submitError(apiframe, spec({ model: "gpt-image-2", aspectRatio: "16:9", width: 1376, height: 768, inputFidelity: null }));
     expect(ratio).toMatchObject({ class: "invalid", message: expect.stringMatching(/aspect_ratio/) });
     const size = await submitError(openai, spec({ width: 1000, height: 1000 }));
-    expect(size).toMatchObject({ class: "invalid", message: expect.stringMatching(/Invalid value/) });
+    expect(size).toMatchObject({ class: "invalid", message: expect.stringMatching(/^openai refused the request: Invalid .*'1000x1000'/) });
   });
 
   it("a moderated prompt is moderated on each provider's create", async () => {
@@ -139,7 +140,7 @@ describe("deadline", () => {
   it("a job past its deadline fails with timeout, and its apiframe job is cancelled upstream", async () => {
     const t = tag();
     await addFaults({ provider: "apiframe", match: t, fault: "latency", latencyMs: 600_000 });
-    const jobId = await createJob({ prompt: `deadline ${t}`, model: "gpt-image-1.5", provider: "apiframe" });
+    const jobId = await createJob({ prompt: `deadline ${t}`, model: activeModel(["apiframe"]).id, provider: "apiframe" });
     const accepted = await fireUntil(jobId, (r) => r.attempts.some((a) => a.outcome === "accepted"));
     await patchJob(jobId, (r) => ({ ...r, deadlineAt: Date.now() - 1 }));
     await fireAlarm(jobId);

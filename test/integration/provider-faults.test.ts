@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { JobRecord } from "../../src/jobs/record";
 import { tag } from "../sim/testing";
 import { createJob } from "../helpers/api";
+import { activeModel, jobBody } from "../helpers/models";
 import {
   addFaults,
   createsOf,
@@ -107,11 +108,13 @@ describe.each(ALL)("%s: faults on the create", (provider) => {
 });
 
 describe("fan-out with a partial failure", () => {
+  const fanOut: ("apiframe" | "sandbox")[] = ["apiframe", "sandbox"];
+
   it("retries only the missing part on the same provider and never completes with fewer files", async () => {
     const t = tag();
     // The first of the two parts fails upstream; its sibling is under way, so only that part is created again.
     await addFaults({ provider: "apiframe", match: t, fault: "job_failed", count: 1 });
-    const jobId = await createJob({ prompt: `fan-out partial ${t}`, model: "gpt-image-1.5", provider: ["apiframe", "sandbox"], gptImageParams: { number_of_images: 6, quality: "low" } });
+    const jobId = await createJob(jobBody(activeModel(fanOut), { prompt: `fan-out partial ${t}`, provider: fanOut }, { number_of_images: 6, quality: "low" }));
     const rec = await driveToEnd(jobId, t);
     expect(rec).toMatchObject({ status: "COMPLETED", provider: "apiframe" });
     expect(rec.files).toHaveLength(6);
@@ -126,7 +129,7 @@ describe("fan-out with a partial failure", () => {
     // Of the two parallel creates, one meets a 429 beyond the job's patience: the provider is given up, and the
     // part already accepted is cancelled (apiframe can cancel) before the job falls back.
     await addFaults({ provider: "apiframe", match: t, fault: "http429", retryAfter: 3600 });
-    const jobId = await createJob({ prompt: `fan-out abandon ${t}`, model: "gpt-image-1.5", provider: ["apiframe", "sandbox"], gptImageParams: { number_of_images: 6 } });
+    const jobId = await createJob(jobBody(activeModel(fanOut), { prompt: `fan-out abandon ${t}`, provider: fanOut }, { number_of_images: 6 }));
     const rec = await driveToEnd(jobId, t);
     expect(rec).toMatchObject({ status: "COMPLETED", provider: "sandbox" });
     expect(rec.files).toHaveLength(6);

@@ -6,12 +6,15 @@ import { pngSize } from "../../src/lib/png";
 import { renderPng } from "../sim/images";
 import { tag } from "../sim/testing";
 import { api, createJob, sha256Hex } from "../helpers/api";
+import { pinLifecycle } from "../helpers/models";
 import { createsOf, driveToEnd, r2Bytes, resetCircuits, simCalls, simImageUrl } from "../helpers/upstream";
 
 // A job's whole life on Leonardo through the simulator: create v2, poll v1, the presigned reference upload, fan-out
 // above 8 images per call, and the images copied byte for byte into R2.
 
 beforeEach(resetCircuits);
+// The first two tests send seed 000's seed and reference strength, rules of gpt-image-1.5 alone: it stays active here.
+pinLifecycle("gpt-image-1.5");
 
 /** The bytes Leonardo serves for a generation's images, in order (as the simulator renders them, in Node). */
 async function upstreamImages(generationId: string): Promise<string[]> {

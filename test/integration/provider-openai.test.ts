@@ -6,6 +6,7 @@ import { pngSize } from "../../src/lib/png";
 import { renderPng } from "../sim/images";
 import { fromBase64, tag } from "../sim/testing";
 import { createJob, sha256Hex } from "../helpers/api";
+import { activeModel, jobBody } from "../helpers/models";
 import { createsOf, driveToEnd, r2Bytes, resetCircuits } from "../helpers/upstream";
 
 // A job's whole life on OpenAI through the simulator: one synchronous call whose base64 images are decoded as a stream
@@ -28,12 +29,11 @@ describe("openai", () => {
   it("generates synchronously and stores the decoded images, with the token usage on the attempt", async () => {
     const t = tag();
     const prompt = `openai life ${t}`;
-    const jobId = await createJob({
-      prompt,
-      model: "gpt-image-1.5",
-      provider: "openai",
-      gptImageParams: { quality: "low", aspect_ratio: "2:3", number_of_images: 2, output_format: "png", background: "transparent" },
-    });
+    const model = activeModel(["openai"]);
+    const size = model.presets["2:3"]!;
+    const jobId = await createJob(
+      jobBody(model, { prompt, provider: "openai" }, { quality: "low", aspect_ratio: "2:3", number_of_images: 2, output_format: "png", background: "transparent" }),
+    );
     const rec = await driveToEnd(jobId, t);
     expect(rec).toMatchObject({ status: "COMPLETED", provider: "openai", errorCode: null });
     const creates = await createsOf(t, "openai");
@@ -48,12 +48,12 @@ describe("openai", () => {
         cost: { usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number), totalTokens: expect.any(Number) } },
       }),
     ]);
-    const served = await upstreamShas({ model: "gpt-image-1.5", prompt, n: 2, size: "1024x1536", quality: "low", background: "transparent", output_format: "png" });
+    const served = await upstreamShas({ model: model.id, prompt, n: 2, size: `${size.width}x${size.height}`, quality: "low", background: "transparent", output_format: "png" });
     expect(rec.files.map((f) => f.sha256)).toEqual(served);
     for (const [i, file] of rec.files.entries()) {
       const bytes = await r2Bytes(file.key);
       expect(file.key).toBe(`jobs/${jobId}/${i}.png`);
-      expect(pngSize(bytes)).toEqual({ width: 1024, height: 1536 });
+      expect(pngSize(bytes)).toEqual(size);
       expect(bytes[25]).toBe(6); // RGBA: the transparent background reached OpenAI
       expect(await sha256Hex(bytes)).toBe(file.sha256);
     }

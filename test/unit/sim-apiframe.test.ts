@@ -23,8 +23,11 @@ import {
   tag,
   takeCallbacks,
 } from "../sim/testing.ts";
+import { activeModel } from "../helpers/models";
 
 const API = "https://api.apiframe.ai";
+// Where the model does not matter: one apiframe serves today. Seed 002's gpt-image-1.5 stays where its rules are tested.
+const MODEL = activeModel(["apiframe"]).id;
 const HOOK = "https://gateway.test/hooks/apiframe";
 
 const create = (body: Record<string, unknown>, headers: Record<string, string> = {}, key = APIFRAME_KEY) =>
@@ -124,10 +127,10 @@ describe("apiframe simulator", () => {
 
   it("replays an Idempotency-Key with the same job, and answers 409 to a different body", async () => {
     const t = tag();
-    const body = { prompt: `idem ${t}`, model: "gpt-image-1.5" };
+    const body = { prompt: `idem ${t}`, model: MODEL };
     const key = `idem-${t}`;
     const first = await createId(body, { "idempotency-key": key });
-    const again = await create({ model: "gpt-image-1.5", prompt: `idem ${t}` }, { "idempotency-key": key });
+    const again = await create({ model: MODEL, prompt: `idem ${t}` }, { "idempotency-key": key });
     expect(again.status).toBe(202);
     expect(apiframeCreateResponseSchema.parse(await again.json()).jobId).toBe(first);
     const conflict = await create({ ...body, gptImageParams: { quality: "low" } }, { "idempotency-key": key });
@@ -140,7 +143,7 @@ describe("apiframe simulator", () => {
   it("signs progress and completed webhooks with HMAC-SHA256 keyed by SHA-256 of the API key", async () => {
     const t = tag();
     await pinLatency(t);
-    const id = await createId({ prompt: `hook ${t}`, model: "gpt-image-1.5", webhookUrl: HOOK, webhookEvents: ["progress", "completed"] });
+    const id = await createId({ prompt: `hook ${t}`, model: MODEL, webhookUrl: HOOK, webhookEvents: ["progress", "completed"] });
     expect((await poll(id)).webhookStatus).toBe("pending");
     await advance({ match: t, ms: 6000 });
     const [progress] = await takeCallbacks(t, 2000);
@@ -174,7 +177,7 @@ describe("apiframe simulator", () => {
 
   it("returns result as a bare URL string for a [legacy-result] job", async () => {
     const t = tag();
-    const id = await createId({ prompt: `old [legacy-result] ${t}`, model: "gpt-image-1.5" });
+    const id = await createId({ prompt: `old [legacy-result] ${t}`, model: MODEL });
     await advance({ match: t, ms: 60_000 });
     expect((await poll(id)).result).toBe(`https://cdn2.apiframe.ai/images/${id}-1.png`);
   });
@@ -182,7 +185,7 @@ describe("apiframe simulator", () => {
   it("cancels a running job (assumed endpoint), refuses to cancel twice, 404s unknown and foreign jobs", async () => {
     const t = tag();
     await pinLatency(t);
-    const id = await createId({ prompt: `cancel ${t}`, model: "gpt-image-1.5" });
+    const id = await createId({ prompt: `cancel ${t}`, model: MODEL });
     const cancel = () => fetch(`${API}/v2/jobs/${id}/cancel`, { method: "POST", headers: { "x-api-key": APIFRAME_KEY } });
     const res = await cancel();
     expect(res.status).toBe(200);
@@ -199,7 +202,7 @@ describe("apiframe simulator", () => {
 
   it("marks a result expired after 24 hours and stops serving its files", async () => {
     const t = tag();
-    const id = await createId({ prompt: `old ${t}`, model: "gpt-image-1.5" });
+    const id = await createId({ prompt: `old ${t}`, model: MODEL });
     await advance({ match: t, ms: 60_000 });
     const url = `https://cdn2.apiframe.ai/images/${id}-1.png`;
     expect((await fetch(url)).status).toBe(200);

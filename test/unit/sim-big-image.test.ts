@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { apiframeCreateResponseSchema, apiframeJobSchema } from "../sim/schemas.ts";
 import { addFault, advance, APIFRAME_KEY, bytesOf, pngInfo, pngIsComplete, postJson, tag } from "../sim/testing.ts";
+import { activeModel } from "../helpers/models";
 
 const API = "https://api.apiframe.ai";
 
@@ -41,7 +42,7 @@ function chunksOf(bytes: Uint8Array): Chunk[] {
 async function bigImage(bytes: number): Promise<Response> {
   const t = tag();
   await addFault({ provider: "apiframe", fault: "big_image", bytes, match: t });
-  const created = await fetch(`${API}/v2/images/generate`, postJson({ prompt: `big ${t}`, model: "gpt-image-1.5" }, { "x-api-key": APIFRAME_KEY }));
+  const created = await fetch(`${API}/v2/images/generate`, postJson({ prompt: `big ${t}`, model: activeModel(["apiframe"]).id }, { "x-api-key": APIFRAME_KEY }));
   expect(created.status).toBe(202);
   const { jobId } = apiframeCreateResponseSchema.parse(await created.json());
   await advance({ match: t, ms: 60_000 });

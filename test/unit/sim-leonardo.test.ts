@@ -11,10 +11,13 @@ import {
 } from "../sim/schemas.ts";
 import { LEONARDO_UPLOAD_HOST } from "../sim/index.ts";
 import { addFault, advance, bytesOf, LEONARDO_KEY, pngInfo, pngIsComplete, postJson, sim, sleep, tag, takeCallbacks } from "../sim/testing.ts";
+import { activeModel } from "../helpers/models";
 
 const API = "https://cloud.leonardo.ai/api/rest";
 const auth = (key = LEONARDO_KEY) => ({ authorization: `Bearer ${key}`, accept: "application/json" });
 
+// Seed 000's model by default, for the tests of its wire rules; where the model does not matter, one Leonardo serves today.
+const MODEL = activeModel(["leonardo"]).id;
 const create = (parameters: Record<string, unknown>, model = "gpt-image-1.5", key = LEONARDO_KEY) =>
   fetch(`${API}/v2/generations`, postJson({ public: false, model, parameters }, auth(key)));
 
@@ -49,7 +52,7 @@ const PNG = new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 
 describe("Leonardo simulator", () => {
   it("refuses a missing or non-UUID key with 401 access-denied", async () => {
     for (const headers of [{}, { authorization: "Bearer not-a-uuid" }] as Record<string, string>[]) {
-      const res = await fetch(`${API}/v2/generations`, postJson({ model: "gpt-image-1.5", parameters: { prompt: "x" } }, headers));
+      const res = await fetch(`${API}/v2/generations`, postJson({ model: MODEL, parameters: { prompt: "x" } }, headers));
       expect(res.status).toBe(401);
       expect(leonardoErrorEnvelopeSchema.parse(await res.json())).toMatchObject({ code: "access-denied", path: "$" });
     }
@@ -193,7 +196,7 @@ describe("Leonardo simulator", () => {
     const token = `cb-token-${t}`;
     const config = await sim("/config", postJson({ leonardo: { apiKey: key, callbackUrl: "https://gateway.test/hooks/leonardo", callbackToken: token } }));
     expect(config.status).toBe(200);
-    const id = await createId({ prompt: `callback ${t}`, quantity: 2 }, "gpt-image-1.5", key);
+    const id = await createId({ prompt: `callback ${t}`, quantity: 2 }, MODEL, key);
     expect(await takeCallbacks(t)).toEqual([]);
     await advance({ match: t, ms: 60_000 });
     const [callback, ...rest] = await takeCallbacks(t, 2000);
@@ -211,7 +214,7 @@ describe("Leonardo simulator", () => {
 
   it("hands out URLs that point back at the simulator in prefix mode", async () => {
     const t = tag();
-    const res = await fetch("https://sim.test/leonardo/api/rest/v2/generations", postJson({ model: "gpt-image-1.5", parameters: { prompt: `prefix ${t}`, quantity: 1 } }, auth()));
+    const res = await fetch("https://sim.test/leonardo/api/rest/v2/generations", postJson({ model: MODEL, parameters: { prompt: `prefix ${t}`, quantity: 1 } }, auth()));
     const { generationId } = leonardoCreateResponseSchema.parse(await res.json()).generate;
     await advance({ match: t, ms: 60_000 });
     const polled = await fetch(`https://sim.test/leonardo/api/rest/v1/generations/${generationId}`, { headers: auth() });

@@ -2,8 +2,11 @@
 import { describe, expect, it } from "vitest";
 import { openaiErrorSchema, openaiImagesResponseSchema, openaiStreamEventSchema } from "../sim/schemas.ts";
 import { addFault, bytesOf, fromBase64, OPENAI_KEY, parseSse, pngInfo, pngIsComplete, postJson, tag } from "../sim/testing.ts";
+import { activeModel } from "../helpers/models";
 
 const API = "https://api.openai.com/v1";
+// Where the model does not matter: one OpenAI serves today. gpt-image-1.5 stays where its own rules are tested.
+const MODEL = activeModel(["openai"]).id;
 const auth = { authorization: `Bearer ${OPENAI_KEY}` };
 const generate = (body: Record<string, unknown>) => fetch(`${API}/images/generations`, postJson(body, auth));
 
@@ -16,19 +19,19 @@ async function expectError(res: Response, status: number, param: string | null, 
 
 /** A real PNG to send as an edit input. */
 async function samplePng(): Promise<Uint8Array> {
-  const res = await generate({ model: "gpt-image-1.5", prompt: `sample ${tag()}`, quality: "low" });
+  const res = await generate({ model: MODEL, prompt: `sample ${tag()}`, quality: "low" });
   return fromBase64(openaiImagesResponseSchema.parse(await res.json()).data[0]!.b64_json);
 }
 
 describe("OpenAI simulator", () => {
   it("answers 401 without a key and invalid_api_key for a wrong one", async () => {
-    await expectError(await fetch(`${API}/images/generations`, postJson({ model: "gpt-image-1.5", prompt: "x" })), 401, null, null);
-    const wrong = await fetch(`${API}/images/generations`, postJson({ model: "gpt-image-1.5", prompt: "x" }, { authorization: "Bearer nope" }));
+    await expectError(await fetch(`${API}/images/generations`, postJson({ model: MODEL, prompt: "x" })), 401, null, null);
+    const wrong = await fetch(`${API}/images/generations`, postJson({ model: MODEL, prompt: "x" }, { authorization: "Bearer nope" }));
     await expectError(wrong, 401, null, "invalid_api_key");
   });
 
   it("generates base64 PNGs of the requested size with usage", async () => {
-    const res = await generate({ model: "gpt-image-1.5", prompt: `otter ${tag()}`, n: 2, size: "1536x1024", quality: "low" });
+    const res = await generate({ model: MODEL, prompt: `otter ${tag()}`, n: 2, size: "1536x1024", quality: "low" });
     expect(res.status).toBe(200);
     expect(res.headers.get("x-request-id")).toMatch(/^req_/);
     const body = openaiImagesResponseSchema.parse(await res.clone().json());
@@ -54,22 +57,22 @@ describe("OpenAI simulator", () => {
 
   it.each([
     ["no model", { prompt: "x" }, "model", "missing_required_parameter"],
-    ["response_format", { model: "gpt-image-1.5", prompt: "x", response_format: "b64_json" }, "response_format", "unknown_parameter"],
-    ["n = 11", { model: "gpt-image-1.5", prompt: "x", n: 11 }, "n", "integer_above_max_value"],
-    ["n = 0", { model: "gpt-image-1.5", prompt: "x", n: 0 }, "n", "integer_below_min_value"],
+    ["response_format", { model: MODEL, prompt: "x", response_format: "b64_json" }, "response_format", "unknown_parameter"],
+    ["n = 11", { model: MODEL, prompt: "x", n: 11 }, "n", "integer_above_max_value"],
+    ["n = 0", { model: MODEL, prompt: "x", n: 0 }, "n", "integer_below_min_value"],
     ["a gpt-image-2 size on gpt-image-1.5", { model: "gpt-image-1.5", prompt: "x", size: "1376x768" }, "size", "invalid_value"],
     ["auto on gpt-image-2", { model: "gpt-image-2", prompt: "x", size: "auto" }, "size", "invalid_value"],
     ["a side not a multiple of 16", { model: "gpt-image-2", prompt: "x", size: "1000x1000" }, "size", "invalid_value"],
     ["more than 3840x2160", { model: "gpt-image-2", prompt: "x", size: "3840x2176" }, "size", "invalid_value"],
     ["input_fidelity on generations", { model: "gpt-image-1.5", prompt: "x", input_fidelity: "high" }, "input_fidelity", "unknown_parameter"],
-    ["transparent jpeg", { model: "gpt-image-1.5", prompt: "x", background: "transparent", output_format: "jpeg" }, "background", "invalid_value"],
-    ["partial_images = 4", { model: "gpt-image-1.5", prompt: "x", partial_images: 4 }, "partial_images", "integer_above_max_value"],
+    ["transparent jpeg", { model: MODEL, prompt: "x", background: "transparent", output_format: "jpeg" }, "background", "invalid_value"],
+    ["partial_images = 4", { model: MODEL, prompt: "x", partial_images: 4 }, "partial_images", "integer_above_max_value"],
   ])("refuses %s", async (_, body, param, code) => {
     await expectError(await generate(body), 400, param, code);
   });
 
   it("streams partial images then the completed image as SSE", async () => {
-    const res = await generate({ model: "gpt-image-1.5", prompt: `stream ${tag()}`, stream: true, partial_images: 2, size: "1024x1536" });
+    const res = await generate({ model: MODEL, prompt: `stream ${tag()}`, stream: true, partial_images: 2, size: "1024x1536" });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     const events = parseSse(await res.text());
@@ -108,7 +111,7 @@ describe("OpenAI simulator", () => {
       for (const [k, bytes] of files) f.append(k, new Blob([bytes]), "file.bin");
       return fetch(`${API}/images/edits`, { method: "POST", headers: auth, body: f });
     };
-    const base: [string, string][] = [["model", "gpt-image-1.5"], ["prompt", "x"]];
+    const base: [string, string][] = [["model", MODEL], ["prompt", "x"]];
     await expectError(await form(base, []), 400, "image", "missing_required_parameter");
     await expectError(await form(base, [["image", new TextEncoder().encode("<svg/>")]]), 400, "image", "invalid_image_format");
     await expectError(await form([["model", "gpt-image-2"], ["prompt", "x"], ["input_fidelity", "high"]], [["image", png]]), 400, "input_fidelity", "unsupported_parameter");
@@ -132,22 +135,22 @@ describe("OpenAI simulator", () => {
     await addFault({ provider: "openai", fault: "moderated", match: `mod ${t}` });
     await addFault({ provider: "openai", fault: "job_failed", match: `fail ${t}` });
     await addFault({ provider: "openai", fault: "http429", retryAfter: 3, match: `slow ${t}` });
-    await expectError(await generate({ model: "gpt-image-1.5", prompt: `mod ${t}` }), 400, null, "moderation_blocked");
-    const failed = await expectError(await generate({ model: "gpt-image-1.5", prompt: `fail ${t}` }), 500, null, null);
+    await expectError(await generate({ model: MODEL, prompt: `mod ${t}` }), 400, null, "moderation_blocked");
+    const failed = await expectError(await generate({ model: MODEL, prompt: `fail ${t}` }), 500, null, null);
     expect(failed.type).toBe("server_error");
-    const limited = await generate({ model: "gpt-image-1.5", prompt: `slow ${t}` });
+    const limited = await generate({ model: MODEL, prompt: `slow ${t}` });
     expect(limited.headers.get("retry-after")).toBe("3");
     expect(limited.headers.get("x-ratelimit-remaining-requests")).toBe("0");
     expect(limited.headers.get("x-ratelimit-reset-requests")).toBe("3s");
     await expectError(limited, 429, null, "rate_limit_exceeded");
-    expect((await generate({ model: "gpt-image-1.5", prompt: `mod ${t}` })).status).toBe(200);
+    expect((await generate({ model: MODEL, prompt: `mod ${t}` })).status).toBe(200);
   });
 
   it("trickles the response body for slow_image", async () => {
     const t = tag();
     await addFault({ provider: "openai", fault: "slow_image", latencyMs: 600, match: t });
     const started = Date.now();
-    const res = await generate({ model: "gpt-image-1.5", prompt: `trickle ${t}` });
+    const res = await generate({ model: MODEL, prompt: `trickle ${t}` });
     const bytes = await bytesOf(res);
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
     const body = openaiImagesResponseSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));

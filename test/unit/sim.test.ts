@@ -21,10 +21,11 @@ import {
   tag,
   takeCallbacks,
 } from "../sim/testing.ts";
+import { activeModel } from "../helpers/models";
 
 const LEO = "https://cloud.leonardo.ai/api/rest";
 const leoAuth = { authorization: `Bearer ${LEONARDO_KEY}` };
-const leoCreate = (prompt: string) => fetch(`${LEO}/v2/generations`, postJson({ model: "gpt-image-1.5", parameters: { prompt, quantity: 1 } }, leoAuth));
+const leoCreate = (prompt: string) => fetch(`${LEO}/v2/generations`, postJson({ model: activeModel(["leonardo"]).id, parameters: { prompt, quantity: 1 } }, leoAuth));
 const leoPoll = (id: string) => fetch(`${LEO}/v1/generations/${id}`, { headers: leoAuth });
 async function leoJob(prompt: string): Promise<string> {
   const res = await leoCreate(prompt);
@@ -33,7 +34,7 @@ async function leoJob(prompt: string): Promise<string> {
 }
 
 const afCreate = (prompt: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}) =>
-  fetch("https://api.apiframe.ai/v2/images/generate", postJson({ prompt, model: "gpt-image-1.5", ...extra }, { "x-api-key": APIFRAME_KEY, ...headers }));
+  fetch("https://api.apiframe.ai/v2/images/generate", postJson({ prompt, model: activeModel(["apiframe"]).id, ...extra }, { "x-api-key": APIFRAME_KEY, ...headers }));
 const afPoll = async (id: string) =>
   apiframeJobSchema.parse(await (await fetch(`https://api.apiframe.ai/v2/jobs/${id}`, { headers: { "x-api-key": APIFRAME_KEY } })).json());
 async function afJob(prompt: string, extra?: Record<string, unknown>): Promise<string> {
@@ -43,7 +44,7 @@ async function afJob(prompt: string, extra?: Record<string, unknown>): Promise<s
 }
 
 const openaiGenerate = (prompt: string, signal?: AbortSignal) =>
-  fetch("https://api.openai.com/v1/images/generations", { ...postJson({ model: "gpt-image-1.5", prompt }, { authorization: `Bearer ${OPENAI_KEY}` }), signal });
+  fetch("https://api.openai.com/v1/images/generations", { ...postJson({ model: activeModel(["openai"]).id, prompt }, { authorization: `Bearer ${OPENAI_KEY}` }), signal });
 
 type Call = { provider: string; kind: string; method: string; path: string; status: number | null; fault: string | null; jobId: string | null; idempotencyKey: string | null };
 const calls = async (query: string): Promise<Call[]> => (await sim(`/calls?${query}`)).json();
@@ -149,7 +150,7 @@ describe("simulator faults", () => {
     const t = tag();
     await addFault({ provider: "apiframe", fault: "hang_after_create", match: t, latencyMs: 2000 });
     const headers = { "idempotency-key": `retry-${t}` };
-    await expect(fetch("https://api.apiframe.ai/v2/images/generate", { ...postJson({ prompt: `lost ${t}`, model: "gpt-image-1.5" }, { "x-api-key": APIFRAME_KEY, ...headers }), signal: AbortSignal.timeout(300) })).rejects.toThrow();
+    await expect(fetch("https://api.apiframe.ai/v2/images/generate", { ...postJson({ prompt: `lost ${t}`, model: activeModel(["apiframe"]).id }, { "x-api-key": APIFRAME_KEY, ...headers }), signal: AbortSignal.timeout(300) })).rejects.toThrow();
     const retry = await afCreate(`lost ${t}`, headers);
     expect(retry.status).toBe(202);
     const { jobId } = apiframeCreateResponseSchema.parse(await retry.json());
