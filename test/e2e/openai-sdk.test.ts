@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
 import { pngSize } from "../../src/lib/png.ts";
 import { startGateway, type Gateway } from "./gateway.ts";
+import { chooseModel, takesSize } from "./models.ts";
 
 // The OpenAI SDK, unchanged but for its base URL and key, against a real `wrangler dev` gateway with the sandbox: real
 // alarms and real time (the sandbox takes 1.5 s), nothing driven by the test.
@@ -27,15 +28,17 @@ function sizeOf(b64: string): { width: number; height: number } {
 
 describe("the openai SDK against npm start's gateway", () => {
   it("generates a decodable image of the requested size", async () => {
-    const result = await client.images.generate({ model: "gpt-image-2", prompt: "A fox reading a book", size: "1536x1024", quality: "low" });
+    const model = await chooseModel(gw.origin, "that takes 1536x1024", (m) => takesSize(m, 1536, 1024));
+    const result = await client.images.generate({ model: model.id, prompt: "A fox reading a book", size: "1536x1024", quality: "low" });
     assert.equal(result.data?.length, 1);
     assert.deepEqual(sizeOf(result.data![0]!.b64_json!), { width: 1536, height: 1024 });
     assert.equal(result.size, "1536x1024");
   });
 
   it("streams partial images while the job runs, and ends with image_generation.completed", async () => {
+    const model = await chooseModel(gw.origin, "that takes 1024x1024", (m) => takesSize(m, 1024, 1024));
     const started = Date.now();
-    const stream = await client.images.generate({ model: "gpt-image-2", prompt: "A fox, streamed", size: "1024x1024", stream: true, partial_images: 2 });
+    const stream = await client.images.generate({ model: model.id, prompt: "A fox, streamed", size: "1024x1024", stream: true, partial_images: 2 });
     const seen: { type: string; index: number | null; at: number }[] = [];
     for await (const event of stream) {
       sizeOf(event.b64_json);
@@ -50,7 +53,8 @@ describe("the openai SDK against npm start's gateway", () => {
   });
 
   it("answers bad input with the SDK's BadRequestError naming the parameter", async () => {
-    const err = await client.images.generate({ model: "gpt-image-2", prompt: "p", size: "999x999" }).catch((e: unknown) => e);
+    const model = await chooseModel(gw.origin, "that refuses 999x999", (m) => !takesSize(m, 999, 999));
+    const err = await client.images.generate({ model: model.id, prompt: "p", size: "999x999" }).catch((e: unknown) => e);
     assert.ok(err instanceof OpenAI.BadRequestError);
     assert.equal(err.param, "size");
   });

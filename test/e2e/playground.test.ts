@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
+import type { LiveModel } from "../harness/catalogue.ts";
 import { launch, watchedPage, type Watched } from "./browser.ts";
 import { startGateway, type Gateway } from "./gateway.ts";
+import { chooseModel, takesSize } from "./models.ts";
 
 // The playground in Debian's Chromium against a real `wrangler dev`: a person fills the form, generates on the
 // sandbox and sees the images at the size they asked for. Screenshots go to test-results/ (CI artifacts).
@@ -45,6 +47,15 @@ async function open(viewport?: { width: number; height: number }): Promise<Watch
   return w;
 }
 
+/** The models GET /v2/models lists as not retired (active or deprecated): the ones the page offers. */
+async function listedModels(): Promise<LiveModel[]> {
+  const res = await fetch(`${gw.origin}/v2/models`);
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { data: LiveModel[] }).data.filter((m) => m.status !== "retired");
+}
+
+const statusText = async (page: Page) => (await page.textContent("#status")) ?? "";
+
 function assertClean(w: Watched, allowedConsole: RegExp[] = []): void {
   assert.deepEqual(w.pageErrors, [], "page errors");
   assert.deepEqual(w.consoleErrors.filter((m) => !allowedConsole.some((re) => re.test(m))), [], "console errors");
@@ -57,15 +68,17 @@ describe("playground", () => {
     const { page } = w;
     assert.equal(await page.inputValue("#key"), gw.devKey, "the development key is filled in");
 
-    // Only the chosen model's valid choices are offered.
-    const models = (await (await fetch(`${gw.origin}/v2/models`)).json()) as { data: { id: string; sizes: { presets: Record<string, unknown>; custom: unknown } }[] };
-    for (const m of models.data) {
+    // Every model that is not retired is offered, and for each only its valid choices.
+    const listed = await listedModels();
+    const values = (selector: string) => page.$$eval(selector, (os) => os.map((o) => (o as unknown as { value: string }).value));
+    assert.deepEqual(await values("#model option"), listed.map((m) => m.id), "the models offered");
+    for (const m of listed) {
       await page.selectOption("#model", m.id);
-      const sizes = await page.$$eval("#size option", (os) => os.map((o) => (o as unknown as { value: string }).value));
-      assert.deepEqual(sizes, [...Object.keys(m.sizes.presets), ...(m.sizes.custom ? ["custom"] : [])], `sizes of ${m.id}`);
+      assert.deepEqual(await values("#size option"), [...Object.keys(m.sizes.presets), ...(m.sizes.custom ? ["custom"] : [])], `sizes of ${m.id}`);
     }
 
-    await page.selectOption("#model", "gpt-image-2");
+    const model = await chooseModel(gw.origin, "with two custom 1280x720 images", (m) => m.sizes.custom !== null && takesSize(m, 1280, 720) && m.maxImages >= 2);
+    await page.selectOption("#model", model.id);
     await page.fill("#prompt", "A lighthouse at dusk, in the browser test");
     await page.selectOption("#quality", "low");
     await page.selectOption("#size", "custom");
@@ -78,7 +91,8 @@ describe("playground", () => {
     await until(page, imagesShown(2));
     const sizes = await page.$$eval("#images img", naturalSizes);
     assert.deepEqual(sizes, [[1280, 720], [1280, 720]]);
-    assert.match((await page.textContent("#status")) ?? "", /^COMPLETED · gpt-image-2 · sandbox · 100%/);
+    const status = await statusText(page);
+    assert.ok(status.startsWith(`COMPLETED · ${model.id} · sandbox · 100%`), status);
     const job = JSON.parse((await page.textContent("#json")) ?? "{}") as { id: string; status: string; result: { files: unknown[] } };
     assert.equal(job.status, "COMPLETED");
     assert.equal(job.result.files.length, 2);
@@ -103,15 +117,22 @@ describe("playground", () => {
   });
 
   it("shows the gateway's own words when a request is refused", async () => {
+    const model = await chooseModel(gw.origin, "with custom sizes", (m) => m.sizes.custom !== null);
+    const rule = model.sizes.custom!;
+    // The smallest width the rule calls too large; every check before that one (multiples) passes.
+    const width = Math.ceil(rule.maxEdgeExclusive / rule.multipleOf) * rule.multipleOf;
+    const height = Math.ceil(width / 2 / rule.multipleOf) * rule.multipleOf;
     const w = await open();
-    await w.page.selectOption("#model", "gpt-image-2");
+    await w.page.selectOption("#model", model.id);
     await w.page.selectOption("#size", "custom");
-    await w.page.fill("#width", "4000");
-    await w.page.fill("#height", "2000");
+    await w.page.fill("#width", String(width));
+    await w.page.fill("#height", String(height));
     await w.page.click("#generate");
     await w.page.waitForSelector("#error:not([hidden])");
-    assert.match((await w.page.textContent("#error")) ?? "", /width 4000 is too large: gpt-image-2 needs max\(width, height\) < 3840/);
-    assert.match((await w.page.textContent("#status")) ?? "", /^400/);
+    const expected = `width ${width} is too large: ${model.id} needs max(width, height) < ${rule.maxEdgeExclusive}`;
+    const error = (await w.page.textContent("#error")) ?? "";
+    assert.ok(error.includes(expected), `${JSON.stringify(error)} does not say ${JSON.stringify(expected)}`);
+    assert.match(await statusText(w.page), /^400/);
     // The browser itself reports the 400 in the console; nothing else may appear there.
     assertClean(w, [/status of 400/]);
   });
@@ -119,16 +140,17 @@ describe("playground", () => {
   it("follows a job over the real event stream (GET /v2/jobs/:id/events), without polling", async () => {
     const w = await open();
     const { page } = w;
+    const model = await chooseModel(gw.origin, "with a 16:9 preset", (m) => "16:9" in m.sizes.presets);
     await until(page, `document.getElementById("status").textContent === "Ready."`);
-    await page.selectOption("#model", "gpt-image-2");
+    await page.selectOption("#model", model.id);
     await page.selectOption("#quality", "low");
     await page.selectOption("#size", "16:9");
     await page.selectOption("#provider", "sandbox");
     await page.click("#generate");
     await until(page, imagesShown(1));
-    assert.match((await page.textContent("#status")) ?? "", /^COMPLETED .* \(live\)$/);
-    const sizes = await page.$$eval("#images img", naturalSizes);
-    assert.deepEqual(sizes, [[1376, 768]]);
+    assert.equal(await statusText(page), `COMPLETED · ${model.id} · sandbox · 100% (live)`);
+    const preset = model.sizes.presets["16:9"]!;
+    assert.deepEqual(await page.$$eval("#images img", naturalSizes), [[preset.width, preset.height]]);
     const polled = w.requests.filter((r) => /^GET .*\/v2\/jobs\/[0-9a-f-]{36}$/.test(r));
     assert.deepEqual(polled, [], "the page polled although it had the stream");
     assertClean(w);
