@@ -6,14 +6,13 @@ import { buildBundle, spawnGateway } from "../harness/gateway.ts";
 import { startSimulator } from "../harness/simulator.ts";
 import { cpuPerRequest, rotate, throughput, type Call } from "./measure.ts";
 import { cpuMs } from "./memory.ts";
-import { BENCH_KEY, benchVars, OPENAI_KEY, post } from "./setup.ts";
+import { auth, benchModel, benchVars, completedJobId, floorWrite, OPENAI_KEY, post, syncBody } from "./setup.ts";
 import { ratio, round } from "./stats.ts";
 
 const rev = process.argv[2];
 if (!rev) throw new Error("usage: node test/bench/ab.ts <git rev> [rounds] [figures, e.g. poll,throughput,create,sync]");
 const ROUNDS = Number(process.argv[3] ?? 300);
 const FIGURES = new Set((process.argv[4] ?? "poll,cpu,throughput,create,sync").split(","));
-const auth = { headers: { authorization: `Bearer ${BENCH_KEY}` } };
 
 const oldDir = buildBundle({ rev });
 const newDir = buildBundle();
@@ -28,16 +27,12 @@ function show(name: string, [o, n, f]: { p50: number }[]): void {
 }
 
 try {
+  // From the new build's catalogue: an old build that lacks the model refuses the first create, which ends the run.
+  const model = await benchModel(builds.new);
   if (FIGURES.has("poll") || FIGURES.has("throughput") || FIGURES.has("cpu")) {
     const jobs: Record<string, string> = {};
-    for (const [name, base] of Object.entries(builds)) {
-      const { jobId } = (await (await fetch(new URL("/v2/images/generate", base), post({ prompt: "poll me", model: "gpt-image-2" }))).json()) as { jobId: string };
-      for (let status = ""; status !== "COMPLETED"; await new Promise((r) => setTimeout(r, 50))) {
-        status = ((await (await fetch(new URL(`/v2/jobs/${jobId}`, base), auth)).json()) as { status: string }).status;
-      }
-      jobs[name] = jobId;
-    }
-    const { id } = (await (await fetch(new URL("/write", floor), post({ prompt: "poll me" }))).json()) as { id: string };
+    for (const [name, base] of Object.entries(builds)) jobs[name] = await completedJobId(base, model);
+    const id = await floorWrite(floor, { prompt: "poll me" });
     const get = (name: keyof typeof builds): Call => () => fetch(new URL(`/v2/jobs/${jobs[name]}`, builds[name]), auth);
     const readFloor: Call = () => fetch(new URL(`/read/${id}`, floor));
     const sides = [{ call: get("old"), expect: [200] }, { call: get("new"), expect: [200] }, { call: readFloor, expect: [200] }];
@@ -59,11 +54,11 @@ try {
   if (FIGURES.has("create")) {
     const hold = `bench-create-${crypto.randomUUID()}`;
     await sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "openai", fault: "latency", latencyMs: 3_600_000, match: hold, count: null }) });
-    const create = (base: URL): Call => () => fetch(new URL("/v2/images/generate", base), post({ prompt: hold, model: "gpt-image-2" }));
-    show("create", await rotate([{ call: create(builds.old), expect: [202] }, { call: create(builds.new), expect: [202] }, { call: () => fetch(new URL("/write", floor), post({ prompt: hold, model: "gpt-image-2" })), expect: [202] }], ROUNDS, { gapMs: 10 }));
+    const create = (base: URL): Call => () => fetch(new URL("/v2/images/generate", base), post({ prompt: hold, model: model.id }));
+    show("create", await rotate([{ call: create(builds.old), expect: [202] }, { call: create(builds.new), expect: [202] }, { call: () => fetch(new URL("/write", floor), post({ prompt: hold, model: model.id })), expect: [202] }], ROUNDS, { gapMs: 10 }));
   }
   if (FIGURES.has("sync")) {
-    const body = { model: "gpt-image-2", prompt: "sync bench", size: "1024x1024", quality: "low" };
+    const body = syncBody(model);
     const sync = (base: URL): Call => () => fetch(new URL("/v1/images/generations", base), post(body));
     const direct: Call = () => fetch(`${sim.url}/openai/v1/images/generations`, post(body, { authorization: `Bearer ${OPENAI_KEY}` }));
     show("sync", await rotate([{ call: sync(builds.old), expect: [200] }, { call: sync(builds.new), expect: [200] }, { call: direct, expect: [200] }], Math.max(20, Math.floor(ROUNDS / 5)), { warmup: 5 }));

@@ -7,9 +7,9 @@ export type Call = () => Promise<Response>;
 export async function timed(call: Call, expect: number[]): Promise<number> {
   const started = performance.now();
   const res = await call();
-  await res.arrayBuffer();
+  const body = await res.arrayBuffer();
   const ms = performance.now() - started;
-  if (!expect.includes(res.status)) throw new Error(`unexpected status ${res.status}`);
+  if (!expect.includes(res.status)) throw new Error(`unexpected status ${res.status} (${expect.join(" or ")} expected): ${new TextDecoder().decode(body).slice(0, 500)}`);
   return ms;
 }
 

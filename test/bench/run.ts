@@ -10,12 +10,13 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { activeModels, qualitiesByPrice, servedBy, type LiveModel } from "../harness/catalogue.ts";
 import { buildBundle, spawnGateway, startGateway } from "../harness/gateway.ts";
 import { startSimulator, type RunningSimulator } from "../harness/simulator.ts";
 import { alternate, cpuPerRequest, rotate, throughput } from "./measure.ts";
 import { inspectorSession, isolateBytes } from "./inspector.ts";
 import { cpuMs, rssBytes, sampleWhile } from "./memory.ts";
-import { APIFRAME_KEY, BENCH_KEY, benchVars, OPENAI_KEY, post } from "./setup.ts";
+import { APIFRAME_KEY, auth, benchModel, benchVars, completedJob, completedJobId, createJob, floorWrite, OPENAI_KEY, post, syncBody } from "./setup.ts";
 import { ratio, round } from "./stats.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
@@ -25,49 +26,51 @@ const SIM_LATENCY_MS = Number(process.env.BENCH_SIM_LATENCY_MS ?? 50);
 /** Quiet after each create, so that the job's dispatch (an alarm right after admission) is not timed as the next call. */
 const CREATE_GAP_MS = Number(process.env.BENCH_CREATE_GAP_MS ?? 10);
 const INGEST_BYTES = 64 * 1024 * 1024;
+/** How long one ingest job may take before the run gives up on it: far above the seconds it takes. */
+const INGEST_TIMEOUT_MS = 120_000;
 const ONLY = new Set((process.env.BENCH_ONLY ?? "create,poll,throughput,sync,ingest,startup").split(","));
 
-const auth = { headers: { authorization: `Bearer ${BENCH_KEY}` } };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (n: number) => round(n / 1024 / 1024, 1);
 
 type Ingest = (bytes: number) => Promise<number>;
 
-/** An apiframe job on the simulator whose image is padded to `bytes`; returns the image's URL. */
-async function bigImageUrl(sim: RunningSimulator, bytes: number): Promise<string> {
+/**
+ * A job of `model` made straight on the simulator's apiframe, whose image is padded to `bytes` and which is aged
+ * until it has completed there; returns the image's URL.
+ */
+async function bigImageUrl(sim: RunningSimulator, bytes: number, model: string): Promise<string> {
   const match = `floor-ingest-${crypto.randomUUID()}`;
+  const key = { "x-api-key": APIFRAME_KEY };
   await sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "apiframe", fault: "big_image", bytes, match, count: 1 }) });
-  const created = await fetch(`${sim.url}/apiframe/v2/images/generate`, post({ prompt: match, model: "gpt-image-1.5" }, { "x-api-key": APIFRAME_KEY }));
+  const created = await fetch(`${sim.url}/apiframe/v2/images/generate`, post({ prompt: match, model }, key));
+  if (created.status !== 202) throw new Error(`the simulator's apiframe answered ${created.status} to a ${model} create: ${await created.text()}`);
   const { jobId } = (await created.json()) as { jobId: string };
   await sim.control("/_sim/advance", { method: "POST", body: JSON.stringify({ ms: 60_000, match }) });
-  const job = (await (await fetch(`${sim.url}/apiframe/v2/jobs/${jobId}`, { headers: { "x-api-key": APIFRAME_KEY } })).json()) as { result: { images: string[] } };
+  const res = await fetch(`${sim.url}/apiframe/v2/jobs/${jobId}`, { headers: key });
+  const job = (await res.json()) as { status: string; result: { images: string[] } | null };
+  if (res.status !== 200 || !job.result) throw new Error(`the simulator's apiframe job ${jobId} answered ${res.status}: ${JSON.stringify(job)}`);
   return job.result.images[0]!;
 }
 
-/** imagegate: a job on apiframe whose image is `bytes` long, followed until it is stored; returns the stored size. */
-const imagegateIngest = (gateway: URL, sim: RunningSimulator): Ingest => async (bytes) => {
+/** imagegate: a job of `model` on apiframe whose image is `bytes` long, followed until it is stored; returns the stored size. */
+const imagegateIngest = (gateway: URL, sim: RunningSimulator, model: LiveModel): Ingest => async (bytes) => {
   const match = `ingest-${crypto.randomUUID()}`;
   await sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "apiframe", fault: "big_image", bytes, match, count: 1 }) });
-  const created = await fetch(
-    new URL("/v2/images/generate", gateway),
-    post({ prompt: `${match} a very large image`, model: "gpt-image-1.5", provider: "apiframe", gptImageParams: { quality: "low", output_format: "png" } }),
-  );
-  const { jobId } = (await created.json()) as { jobId: string };
-  for (;;) {
-    const job = (await (await fetch(new URL(`/v2/jobs/${jobId}`, gateway), auth)).json()) as {
-      status: string;
-      result: { files: { byteSize: number }[] } | null;
-      error: string | null;
-    };
-    if (job.status === "COMPLETED") return job.result!.files[0]!.byteSize;
-    if (job.status === "FAILED" || job.status === "CANCELLED") throw new Error(`ingest job ${job.status}: ${job.error}`);
-    await sleep(100);
-  }
+  const jobId = await createJob(gateway, {
+    prompt: `${match} a very large image`,
+    model: model.id,
+    provider: "apiframe",
+    // png: the format of the simulator's padded image.
+    [model.paramsKey]: { quality: qualitiesByPrice(model)[0], output_format: "png" },
+  });
+  const job = await completedJob(gateway, jobId, { timeoutMs: INGEST_TIMEOUT_MS, everyMs: 100 });
+  return job.result!.files[0]!.byteSize;
 };
 
 /** The floor: a bare Worker streams the same image from the simulator straight into R2. */
-const floorIngest = (floor: URL, sim: RunningSimulator): Ingest => async (bytes) => {
-  const res = await fetch(new URL("/ingest", floor), post({ from: await bigImageUrl(sim, bytes) }));
+const floorIngest = (floor: URL, sim: RunningSimulator, model: string): Ingest => async (bytes) => {
+  const res = await fetch(new URL("/ingest", floor), post({ from: await bigImageUrl(sim, bytes, model) }));
   if (!res.ok) throw new Error(`floor ingest: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { byteSize: number }).byteSize;
 };
@@ -77,13 +80,21 @@ const floorIngest = (floor: URL, sim: RunningSimulator): Ingest => async (bytes)
  * has warmed the same path up (code compiled, R2 and Durable Objects started). Beside the process's RSS, the V8 heap
  * plus ArrayBuffer backing stores of two isolates, through the inspector: the Worker's own (what its code holds) and
  * the local R2 implementation's (Miniflare's R2 bucket runs as JavaScript in the same workerd, writing files to disk).
+ * imagegate's jobs use the first active model apiframe serves there; the floor, which runs without imagegate, is
+ * given that model (`floorModel`) for its jobs on the simulator.
  */
-async function measureIngest(kind: "imagegate" | "floor", sim: RunningSimulator, bundleDir: string): Promise<Record<string, number>> {
+async function measureIngest(
+  kind: "imagegate" | "floor",
+  sim: RunningSimulator,
+  bundleDir: string,
+  floorModel = "",
+): Promise<{ model: string; figures: Record<string, number> }> {
   const gw = await spawnGateway({ vars: benchVars(sim.url), floorOnly: kind === "floor", inspect: true }, bundleDir);
   const worker = await inspectorSession(gw.inspectorUrl!, `core:user:${kind}`);
   const r2 = await inspectorSession(gw.inspectorUrl!, "r2:bucket");
   try {
-    const ingest = kind === "floor" ? floorIngest(gw.floorUrl!, sim) : imagegateIngest(gw.url, sim);
+    const model = kind === "floor" ? null : servedBy(await activeModels(gw.url), "apiframe");
+    const ingest = model ? imagegateIngest(gw.url, sim, model) : floorIngest(gw.floorUrl!, sim, floorModel);
     await ingest(1024 * 1024);
     const pid = gw.workerdPid;
     await sleep(500);
@@ -96,7 +107,7 @@ async function measureIngest(kind: "imagegate" | "floor", sim: RunningSimulator,
     ]);
     if (byteSize !== INGEST_BYTES) throw new Error(`${kind} ingested ${byteSize} bytes, not ${INGEST_BYTES}`);
     const peak = Math.max(...samples);
-    return {
+    const figures = {
       imageMiB: mib(byteSize),
       baselineRssMiB: mib(baseline),
       peakRssMiB: mib(peak),
@@ -105,6 +116,7 @@ async function measureIngest(kind: "imagegate" | "floor", sim: RunningSimulator,
       r2IsolateGrowthMiB: mib(Math.max(...heapSamples.map((h) => h[1])) - r2Base),
       samples: samples.length,
     };
+    return { model: model?.id ?? floorModel, figures };
   } finally {
     worker.close();
     r2.close();
@@ -157,29 +169,25 @@ async function main(): Promise<void> {
       const at = (base: URL, path: string): string => new URL(path, base).href;
       const floor = gw.floorUrl!;
       try {
+        const model = await benchModel(gw.url);
+        report.model = model.id;
         if (ONLY.has("create")) {
           // The jobs these creates admit wait on an upstream call that does not answer during the run: after its
           // dispatch (inside the gap) a job costs nothing, so no create's job runs on while a later call is timed.
           const hold = `bench-create-${crypto.randomUUID()}`;
           await sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "openai", fault: "latency", latencyMs: 3_600_000, match: hold, count: null }) });
           const create = await alternate(
-            { call: () => fetch(at(gw.url, "/v2/images/generate"), post({ prompt: hold, model: "gpt-image-2" })), expect: [202] },
-            { call: () => fetch(at(floor, "/write"), post({ prompt: hold, model: "gpt-image-2" })), expect: [202] },
+            { call: () => fetch(at(gw.url, "/v2/images/generate"), post({ prompt: hold, model: model.id })), expect: [202] },
+            { call: () => fetch(at(floor, "/write"), post({ prompt: hold, model: model.id })), expect: [202] },
             ROUNDS,
             { gapMs: CREATE_GAP_MS },
           );
           report.create = { ...sides(create.a, create.b, ["imagegate", "floor"]), gapMs: CREATE_GAP_MS };
         }
         if (ONLY.has("poll") || ONLY.has("throughput")) {
-          const made = (await (await fetch(at(gw.url, "/v2/images/generate"), post({ prompt: "poll me", model: "gpt-image-2" }))).json()) as { jobId: string };
-          const floorId = ((await (await fetch(at(floor, "/write"), post({ prompt: "poll me" }))).json()) as { id: string }).id;
-          const getJob = () => fetch(at(gw.url, `/v2/jobs/${made.jobId}`), auth);
-          for (let i = 0; ; i++) {
-            const job = (await (await getJob()).json()) as { status: string };
-            if (job.status === "COMPLETED") break;
-            if (i === 199) throw new Error(`job did not complete: ${job.status}`);
-            await sleep(50);
-          }
+          const jobId = await completedJobId(gw.url, model);
+          const floorId = await floorWrite(floor, { prompt: "poll me" });
+          const getJob = () => fetch(at(gw.url, `/v2/jobs/${jobId}`), auth);
           const readFloor = () => fetch(at(floor, `/read/${floorId}`));
           if (ONLY.has("poll")) {
             const poll = await alternate({ call: getJob, expect: [200] }, { call: readFloor, expect: [200] }, ROUNDS);
@@ -206,7 +214,7 @@ async function main(): Promise<void> {
         if (ONLY.has("sync")) {
           // The OpenAI surface through imagegate vs the same call straight to the simulator; beside them, the same call
           // through a bare Worker that only passes it on (what any Worker in front of the provider adds).
-          const body = { model: "gpt-image-2", prompt: "sync bench", size: "1024x1024", quality: "low" };
+          const body = syncBody(model);
           const openaiAuth = { authorization: `Bearer ${OPENAI_KEY}` };
           const [viaImagegate, direct, viaProxy] = await rotate(
             [
@@ -230,8 +238,13 @@ async function main(): Promise<void> {
     }
     if (ONLY.has("ingest")) {
       const imagegate = await measureIngest("imagegate", sim, bundleDir);
-      const floor = await measureIngest("floor", sim, bundleDir);
-      report.ingest = { imagegate, floor, overFloorMiB: round(imagegate.growthMiB! - floor.growthMiB!, 1) };
+      const floor = await measureIngest("floor", sim, bundleDir, imagegate.model);
+      report.ingest = {
+        model: imagegate.model,
+        imagegate: imagegate.figures,
+        floor: floor.figures,
+        overFloorMiB: round(imagegate.figures.growthMiB! - floor.figures.growthMiB!, 1),
+      };
     }
   } finally {
     sim.stop();
@@ -246,6 +259,7 @@ function print(r: Record<string, any>): void {
   const line = (name: string, x: { p50Ratio: number; p99Ratio: number } & Record<string, any>, a: string, b: string, what: string) =>
     console.log(`${name.padEnd(10)} p50 ${x.p50Ratio}x (${x[a].p50} ms vs ${x[b].p50} ms ${what})  p99 ${x.p99Ratio}x (${x[a].p99} vs ${x[b].p99})`);
   console.log(`bench: ${r.revision}; ${r.runtime}; ${r.rounds} rounds each, alternating`);
+  if (r.model || r.ingest) console.log(`models     from GET /v2/models: ${[r.model && `${r.model} (create, poll, sync)`, r.ingest && `${r.ingest.model} (ingest)`].filter(Boolean).join(", ")}`);
   if (r.create) line("create", r.create, "imagegate", "floor", `floor write; ${r.create.gapMs} ms gap after each call`);
   if (r.poll) line("poll", r.poll, "imagegate", "floor", "floor read");
   if (r.sync) {

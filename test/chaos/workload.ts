@@ -1,6 +1,8 @@
 // The chaos run's job mix: models, sizes, quantities, provider choices, references, webhooks, idempotency keys and
-// cancels, drawn at random. Every job's prompt carries a unique tag, so its upstream calls can be found in the
-// simulator's call log.
+// cancels, drawn at random from what GET /v2/models lists as active, so a retirement changes what runs, not whether it
+// passes. Every job's prompt carries a unique tag, so its upstream calls can be found in the simulator's call log.
+import type { APIFRAME_ASPECT_RATIOS } from "../../src/providers/apiframe/wire.ts";
+import { qualitiesByPrice, takesSize, type LiveModel } from "../harness/catalogue.ts";
 
 export interface PlannedJob {
   tag: string;
@@ -12,39 +14,55 @@ export interface PlannedJob {
   webhook: boolean;
 }
 
+/** "auto", one provider, or an ordered list to try. */
+type ProviderChoice = string | string[];
+
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
 const chance = (p: number): boolean => Math.random() < p;
+const shuffled = <T>(xs: readonly T[]): T[] => [...xs].sort(() => Math.random() - 0.5);
 
-const PROVIDER_CHOICES = [
-  "leonardo",
-  "apiframe",
-  "openai",
-  ["leonardo", "apiframe"],
-  ["openai", "leonardo"],
-  ["apiframe", "openai", "leonardo"],
-  "auto",
-] as const;
+/**
+ * What routing knows and GET /v2/models does not show: apiframe takes only these aspect ratios, and no exact size.
+ * Typed as the adapter's own list, so the typecheck fails if the two drift apart.
+ */
+const APIFRAME_RATIOS: readonly string[] = ["1:1", "3:2", "2:3"] satisfies typeof APIFRAME_ASPECT_RATIOS;
 
-export function planJob(index: number, run: string, options: { receiverUrl: string; uploadIds: string[] }): PlannedJob {
+const EXACT_SIZES = [{ width: 1536, height: 1024 }, { width: 1024, height: 1536 }, { width: 1280, height: 720 }];
+
+/** auto (1 in 7), one provider (3 in 7), or an ordered list of two or more (3 in 7), from the providers serving the model. */
+function providerChoice(providers: string[]): ProviderChoice {
+  const roll = Math.random();
+  if (roll < 1 / 7 || providers.length === 0) return "auto";
+  if (roll < 4 / 7 || providers.length === 1) return pick(providers);
+  return shuffled(providers).slice(0, 2 + Math.floor(Math.random() * (providers.length - 1)));
+}
+
+/** An exact size about 30% of the time where the model and the choice allow one; else one of the model's presets. */
+function sizeOf(model: LiveModel, provider: ProviderChoice): Record<string, unknown> {
+  const apiframeOnly = provider === "apiframe";
+  const exact = model.sizes.custom && !apiframeOnly ? EXACT_SIZES.filter((s) => takesSize(model, s.width, s.height)) : [];
+  // An exact size rules apiframe out of a list or auto: routing must still find a provider.
+  if (exact.length > 0 && chance(0.3)) return pick(exact);
+  const ratios = Object.keys(model.sizes.presets).filter((r) => !apiframeOnly || APIFRAME_RATIOS.includes(r));
+  return { aspect_ratio: pick(ratios) };
+}
+
+export function planJob(index: number, run: string, options: { receiverUrl: string; uploadIds: string[]; models: LiveModel[] }): PlannedJob {
   const tag = `chaos-${run}-${index}`;
-  const provider = pick(PROVIDER_CHOICES);
-  const onlyApiframe = provider === "apiframe";
-  const model = chance(0.5) ? "gpt-image-2" : "gpt-image-1.5";
-  const quantity = chance(0.7) ? 1 : chance(0.85) ? 2 + Math.floor(Math.random() * 2) : 9;
-  const params: Record<string, unknown> = { quality: pick(["low", "low", "medium"]), number_of_images: quantity, output_format: "png" };
-  if (model === "gpt-image-2" && !onlyApiframe && chance(0.3)) {
-    // An exact size rules apiframe out (aspect ratios only); routing must still find a provider.
-    Object.assign(params, pick([{ width: 1536, height: 1024 }, { width: 1024, height: 1536 }, { width: 1280, height: 720 }]));
-  } else {
-    params.aspect_ratio = pick(["1:1", "3:2", "2:3"]);
-  }
-  if (options.uploadIds.length > 0 && chance(0.1)) params.input_images = [pick(options.uploadIds)];
+  const model = pick(options.models);
+  const provider = providerChoice(model.providers);
+  const [cheapest, next = cheapest] = qualitiesByPrice(model);
+  // 9 needs more than one upstream call on some providers (Leonardo takes at most 8).
+  const quantity = Math.min(model.maxImages, chance(0.7) ? 1 : chance(0.85) ? 2 + Math.floor(Math.random() * 2) : 9);
+  // png: what the simulator draws, whatever is asked.
+  const params: Record<string, unknown> = { quality: pick([cheapest, cheapest, next]), number_of_images: quantity, output_format: "png", ...sizeOf(model, provider) };
+  if (options.uploadIds.length > 0 && model.references.max > 0 && chance(0.1)) params.input_images = [pick(options.uploadIds)];
   const webhook = chance(0.3);
   const idempotencyKey = chance(0.2) ? `idem-${tag}` : null;
   const body: Record<string, unknown> = {
     prompt: `${tag} a lighthouse in a storm, number ${index}`,
-    model,
-    [model === "gpt-image-2" ? "gptImage2Params" : "gptImageParams"]: params,
+    model: model.id,
+    [model.paramsKey]: params,
     provider,
     metadata: { chaos: run, index: String(index) },
   };
