@@ -1,5 +1,6 @@
 // What `npm run bench`, `bench:ab` and `bench:profile` share: the key, the vars, the request shapes, and the creates and
 // waits that set a figure up, each checked and bounded, so a refused create or a stuck job fails the run at once.
+import { expectStatus } from "../harness/answers.ts";
 import { activeModels, qualitiesByPrice, servedBy, type LiveModel } from "../harness/catalogue.ts";
 
 export const BENCH_KEY = "ig_test_benchbenchbenchbenchbenchbench12";
@@ -30,17 +31,10 @@ export const post = (body: unknown, headers: Record<string, string> = { authoriz
 /** The bench key on a GET. */
 export const auth = { headers: { authorization: `Bearer ${BENCH_KEY}` } };
 
-/** The answer's text when its status is one of `expect`; else throws with the status and the body. */
-async function answerOf(what: string, res: Response, expect: number[]): Promise<string> {
-  const text = await res.text();
-  if (!expect.includes(res.status)) throw new Error(`${what} answered ${res.status}: ${text.slice(0, 500)}`);
-  return text;
-}
-
 /** POST /v2/images/generate; the new job's id. */
 export async function createJob(base: URL, body: Record<string, unknown>): Promise<string> {
   const res = await fetch(new URL("/v2/images/generate", base), post(body));
-  return (JSON.parse(await answerOf(`POST /v2/images/generate ${JSON.stringify(body)}`, res, [202])) as { jobId: string }).jobId;
+  return (await expectStatus<{ jobId: string }>(`POST /v2/images/generate ${JSON.stringify(body)}`, res, [202])).jobId;
 }
 
 export interface CompletedJob {
@@ -53,7 +47,7 @@ export interface CompletedJob {
 export async function completedJob(base: URL, jobId: string, { timeoutMs = 30_000, everyMs = 50 } = {}): Promise<CompletedJob> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const job = JSON.parse(await answerOf(`GET /v2/jobs/${jobId}`, await fetch(new URL(`/v2/jobs/${jobId}`, base), auth), [200])) as CompletedJob;
+    const job = await expectStatus<CompletedJob>(`GET /v2/jobs/${jobId}`, await fetch(new URL(`/v2/jobs/${jobId}`, base), auth), [200]);
     if (job.status === "COMPLETED") return job;
     if (job.status === "FAILED" || job.status === "CANCELLED") throw new Error(`job ${jobId} ${job.status}: ${job.error}`);
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status} after ${timeoutMs / 1000} s`);
@@ -63,7 +57,7 @@ export async function completedJob(base: URL, jobId: string, { timeoutMs = 30_00
 
 /** POST /write on the floor (one Durable Object row); the row's id. */
 export async function floorWrite(floor: URL, body: Record<string, unknown>): Promise<string> {
-  return (JSON.parse(await answerOf("the floor's POST /write", await fetch(new URL("/write", floor), post(body)), [202])) as { id: string }).id;
+  return (await expectStatus<{ id: string }>("the floor's POST /write", await fetch(new URL("/write", floor), post(body)), [202])).id;
 }
 
 /** The model the figures use: an active one that OpenAI serves, since held creates and the sync figure go to OpenAI. */

@@ -3,6 +3,7 @@
 // chaos: submitted=N terminal=N lost=0 completed=N failed=N cancelled=N doubleCharged=0 ledgerBalanced=true filesVerified=N webhooksVerified=N
 import { randomBytes, randomUUID } from "node:crypto";
 import { encodePng } from "../../src/lib/png.ts";
+import { expectStatus } from "../harness/answers.ts";
 import { activeModels } from "../harness/catalogue.ts";
 import { buildBundle, startGateway } from "../harness/gateway.ts";
 import { startSimulator } from "../harness/simulator.ts";
@@ -17,13 +18,6 @@ const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
 /** No request waits longer: a gateway that stops answering ends the run instead of holding it past its deadline. */
 const REQUEST_TIMEOUT_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The answer's body as JSON when its status is one of `expect`; else throws with the status and body, ending the run. */
-async function expectStatus<T>(what: string, res: Response, expect: number[]): Promise<T> {
-  const text = await res.text();
-  if (!expect.includes(res.status)) throw new Error(`${what} answered ${res.status}: ${text.slice(0, 500)}`);
-  return (text === "" ? null : JSON.parse(text)) as T;
-}
 
 /** Runs `fn` over `items` with at most `n` in flight. */
 async function pool<T>(items: T[], n: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {

@@ -3,7 +3,7 @@
 // its own process's Date (the simulator's clock) and hands the same offset to each workerd test isolate, whose setup
 // (test/clock/setup.ts) moves the Worker's, its Durable Objects' and the tests' Date and their alarms with it.
 
-// The machine's Date, kept across installs so that a second one (a config loaded twice) moves from it, not from the first.
+// The machine's Date, kept when it is replaced: offsets are always measured from the machine's clock.
 const REAL = Symbol.for("imagegate.test.realDate");
 const realDate = (): DateConstructor => ((globalThis as Record<symbol, unknown>)[REAL] as DateConstructor | undefined) ?? Date;
 

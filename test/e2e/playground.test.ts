@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
-import type { LiveModel } from "../harness/catalogue.ts";
+import { listedModels, type LiveModel } from "../harness/catalogue.ts";
 import { launch, watchedPage, type Watched } from "./browser.ts";
 import { startGateway, type Gateway } from "./gateway.ts";
 import { chooseModel, takesSize } from "./models.ts";
@@ -48,11 +48,7 @@ async function open(viewport?: { width: number; height: number }): Promise<Watch
 }
 
 /** The models GET /v2/models lists as not retired (active or deprecated): the ones the page offers. */
-async function listedModels(): Promise<LiveModel[]> {
-  const res = await fetch(`${gw.origin}/v2/models`);
-  assert.equal(res.status, 200);
-  return ((await res.json()) as { data: LiveModel[] }).data.filter((m) => m.status !== "retired");
-}
+const offeredModels = async (): Promise<LiveModel[]> => (await listedModels(gw.origin)).filter((m) => m.status !== "retired");
 
 const statusText = async (page: Page) => (await page.textContent("#status")) ?? "";
 
@@ -69,7 +65,7 @@ describe("playground", () => {
     assert.equal(await page.inputValue("#key"), gw.devKey, "the development key is filled in");
 
     // Every model that is not retired is offered, and for each only its valid choices.
-    const listed = await listedModels();
+    const listed = await offeredModels();
     const values = (selector: string) => page.$$eval(selector, (os) => os.map((o) => (o as unknown as { value: string }).value));
     assert.deepEqual(await values("#model option"), listed.map((m) => m.id), "the models offered");
     for (const m of listed) {

@@ -2,16 +2,21 @@
 // their models from it at run time, so a model's retirement changes what they exercise, never whether they pass.
 import type * as z from "zod";
 import type { ModelView } from "../../src/surfaces/native/models.ts";
+import { expectStatus } from "./answers.ts";
 
 export type LiveModel = z.infer<typeof ModelView>;
 
-/** The models the gateway lists as active now; throws with the answer when it cannot be read or none is active. */
-export async function activeModels(origin: string | URL, timeoutMs = 10_000): Promise<LiveModel[]> {
+/** Every model the gateway lists, whatever its status; throws with the answer when it cannot be read. */
+export async function listedModels(origin: string | URL, timeoutMs = 10_000): Promise<LiveModel[]> {
   const res = await fetch(new URL("/v2/models", origin), { signal: AbortSignal.timeout(timeoutMs) });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`GET /v2/models answered ${res.status}: ${text.slice(0, 500)}`);
-  const active = (JSON.parse(text) as { data: LiveModel[] }).data.filter((m) => m.status === "active");
-  if (active.length === 0) throw new Error(`GET /v2/models lists no active model: ${text.slice(0, 500)}`);
+  return (await expectStatus<{ data: LiveModel[] }>("GET /v2/models", res, [200])).data;
+}
+
+/** The models the gateway lists as active now; throws when none is. */
+export async function activeModels(origin: string | URL): Promise<LiveModel[]> {
+  const listed = await listedModels(origin);
+  const active = listed.filter((m) => m.status === "active");
+  if (active.length === 0) throw new Error(`GET /v2/models lists no active model: ${listed.map((m) => `${m.id} ${m.status}`).join(", ")}`);
   return active;
 }
 
