@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { buildAssets } from "./scripts/assets.mjs";
 import { clockOffsetMs, moveDate } from "./test/clock/move.ts";
 import { createSimulator } from "./test/sim/index.ts";
 
@@ -7,6 +8,10 @@ import { createSimulator } from "./test/sim/index.ts";
 // test isolate's by the same offset in its setup.
 const clockOffset = clockOffsetMs(process.env.TEST_CLOCK);
 moveDate(clockOffset);
+
+// The playground page, GET /openapi.json and GET /docs are static assets (public/), which the Worker answers from
+// when SELF.fetch reaches it: built here from the code under test, so that no run reads files left by an older build.
+buildAssets();
 
 // One simulator for the whole run: every outbound fetch from the Worker goes to it, routed by hostname.
 const sim = createSimulator();

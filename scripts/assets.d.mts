@@ -1,2 +1,2 @@
-/** Fills public/ (the Worker's static assets) from src/ui/client/ and node_modules. */
+/** Fills public/ (the Worker's static assets) from src/ui/ (the playground page and client), node_modules and the app's routes (public/openapi.json). */
 export function buildAssets(): void;

@@ -27,10 +27,29 @@ writeFileSync(".dev.vars", Object.entries(vars).map(([k, v]) => `${k}=${v}`).joi
 
 buildAssets();
 
+// Opt-in settings, said at start: retired-model upgrades are off unless RETIRED_MODEL_UPGRADES names a pair.
+const setting = (name) => (vars[name] ?? "").trim();
+const upgrades = setting("RETIRED_MODEL_UPGRADES");
+const upgradesLine = upgrades
+  ? `on: ${upgrades} (RETIRED_MODEL_UPGRADES; a pair that cannot apply is ignored, the log says why)`
+  : "off (set RETIRED_MODEL_UPGRADES in .dev.vars, e.g. gpt-image-1.5=gpt-image-2.6-sunburst)";
+const prices = setting("CREDIT_PRICES");
+let pricesLine = "the catalogue's (set CREDIT_PRICES in .dev.vars for your own)";
+if (prices) {
+  try {
+    JSON.parse(prices);
+    pricesLine = `CREDIT_PRICES over the catalogue's: ${prices}`;
+  } catch {
+    pricesLine = "CREDIT_PRICES is not JSON: creates will answer 503 until it is fixed";
+  }
+}
+
 console.log(`
   imagegate (development) — http://localhost:${port}
   development key: ${vars.DEV_API_KEY}  (seeded with credits on first use)
   admin token:     ADMIN_TOKEN in .dev.vars
+  retired-model upgrades: ${upgradesLine}
+  credit prices:   ${pricesLine}
 
   export IMAGEGATE_KEY=${vars.DEV_API_KEY}
 `);

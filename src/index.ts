@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import * as z from "zod";
 import { admin } from "./accounts/admin";
+import { refreshOpenAIDates } from "./providers/openai/shutdown-dates";
 import { doc } from "./docs/registry";
 import { reference } from "./docs/routes";
 import type { AppEnv, Env } from "./env";
@@ -33,14 +33,7 @@ app.use(async (c, next) => {
 
 app.use(requestLog());
 
-const healthDoc = doc({
-  operationId: "health",
-  summary: "Liveness",
-  tag: "Operations",
-  auth: "none",
-  responses: { 200: { description: "The Worker answers.", schema: z.object({ ok: z.literal(true) }), example: { ok: true } } },
-});
-app.get("/healthz", healthDoc, (c) => c.json({ ok: true }));
+app.get("/healthz", doc("health"), (c) => c.json({ ok: true }));
 app.route("/v2/files", files);
 app.route("/v2/uploads", uploads);
 app.route("/v2", account);
@@ -49,16 +42,17 @@ app.route("/v2", jobs);
 app.route("/admin", admin);
 app.route("/v1", openai);
 app.route("/api/rest", leonardo);
-app.route("/", reference(app));
+app.route("/", reference);
 app.route("/", playground);
 app.route("/hooks", hooks);
 
 app.notFound((c) => renderProblem(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 app.onError(renderProblem);
 
-/** The cron trigger (wrangler.toml): expired uploads are deleted. */
+/** The cron trigger (wrangler.toml): expired uploads are deleted; OpenAI's shutdown dates are read (once a day). */
 const scheduled: ExportedHandlerScheduledHandler<Env> = async (_controller, env) => {
-  const removed = await sweepUploads(env.FILES, now());
+  const at = now();
+  const [removed] = await Promise.all([sweepUploads(env.FILES, at), refreshOpenAIDates(env, at)]);
   console.log(JSON.stringify({ msg: "uploads swept", removed }));
 };
 

@@ -5,20 +5,21 @@ import { timingSafeEqual } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { jsonBody } from "../lib/json-body";
 import { validate } from "../lib/validation";
-import { invalidField } from "../docs/errors";
 import { doc } from "../docs/registry";
-import { problems, renderProblem } from "../surfaces/native/problem";
+import { renderProblem } from "../surfaces/native/problem";
+import type { Granted, MintedKey } from "./admin.docs";
 import { accountStub } from "./account-stub";
-import { Ledger } from "./ledger";
+import type { Ledger } from "./ledger";
 import { mintKey, revokeKey } from "./keys";
 
 // /admin: keys and credits, for the operator. Guarded by the ADMIN_TOKEN secret; with no token set, refused outright.
+// Documented in admin.docs.ts, with the schemas of its answers.
 
 export const admin = new Hono<AppEnv>();
 admin.onError(renderProblem);
 
-const disabled = (): ApiError => new ApiError("forbidden", "The admin API is disabled: ADMIN_TOKEN is not set.");
-const refused = (): ApiError => new ApiError("unauthorized", "Send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`.");
+export const disabled = (): ApiError => new ApiError("forbidden", "The admin API is disabled: ADMIN_TOKEN is not set.");
+export const refused = (): ApiError => new ApiError("unauthorized", "Send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`.");
 
 const requireAdmin = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const expected = c.env.ADMIN_TOKEN;
@@ -43,14 +44,6 @@ const NewKey = z
   })
   .meta({ id: "NewKey", examples: [{ name: "billing-service", rateLimit: { requestsPerMinute: 120 } }] });
 
-const MintedKey = z
-  .object({
-    id: z.string().meta({ description: "The key's id, to revoke it by." }),
-    key: z.string().meta({ description: "The key itself. Shown this once: only its hash is stored." }),
-    accountId: z.string(),
-  })
-  .meta({ id: "MintedKey", examples: [{ id: "key_R4t8Wn2Zc6Yb", key: "ig_live_3kq9ZxV2mB7nW4pR8tY1cL6dF0hJ5sA2", accountId: "acct_7Hq2mX9vK3pL" }] });
-
 const Credits = z
   .strictObject({
     amount: z
@@ -62,66 +55,24 @@ const Credits = z
   })
   .meta({ id: "CreditGrant", examples: [{ amount: 10_000 }] });
 
-const Granted = z
-  .object({ accountId: z.string(), credits: Ledger })
-  .meta({ examples: [{ accountId: "acct_7Hq2mX9vK3pL", credits: { granted: 20_000, balance: 19_960, reserved: 16, spent: 24 } }] });
-
 /** A grant that would take the balance below zero. */
-const overdrawn = (amount: number, ledger: z.infer<typeof Ledger>): ApiError =>
+export const overdrawn = (amount: number, ledger: z.infer<typeof Ledger>): ApiError =>
   new ApiError("unprocessable", `Removing ${amount} credits would take the balance (${ledger.balance}) below zero.`, { extra: { credits: ledger } });
 
-const TAG = "Admin";
-const ADMIN_ERRORS = [refused(), disabled()];
-
-const mintKeyDoc = doc({
-  operationId: "adminCreateKey",
-  summary: "Create an API key",
-  description: "Mints a key for a new account, or for an existing one with `accountId`. The key is in this answer only.",
-  tag: TAG,
-  auth: "admin",
-  responses: {
-    201: { description: "The key.", schema: MintedKey, headers: { "Cache-Control": "`no-store`: the body holds the key." } },
-    ...problems(invalidField("name", "Too small: expected string to have >=1 characters"), ...ADMIN_ERRORS, 413, 415),
-  },
-});
-
-admin.post("/keys", mintKeyDoc, jsonBody(), validate("json", NewKey), async (c) => {
+admin.post("/keys", doc("adminCreateKey"), jsonBody(), validate("json", NewKey), async (c) => {
   const minted: z.infer<typeof MintedKey> = await mintKey(c.env, c.req.valid("json"));
   return c.json(minted, 201, { "Cache-Control": "no-store" });
 });
 
-const revokeKeyDoc = doc({
-  operationId: "adminRevokeKey",
-  summary: "Revoke an API key",
-  description: "Its account refuses the key at once, and every Worker within seconds. The account, its credits and its jobs stay.",
-  tag: TAG,
-  auth: "admin",
-  responses: {
-    204: { description: "Revoked." },
-    ...problems(invalidField("id", "Too big: expected string to have <=64 characters"), ...ADMIN_ERRORS, new ApiError("not_found", "No active key key_R4t8Wn2Zc6Yb.")),
-  },
-});
-
-admin.delete("/keys/:id", revokeKeyDoc, validate("param", z.object({ id: z.string().max(64).meta({ description: "The key's id (`key_…`)." }) })), async (c) => {
+admin.delete("/keys/:id", doc("adminRevokeKey"), validate("param", z.object({ id: z.string().max(64).meta({ description: "The key's id (`key_…`)." }) })), async (c) => {
   const { id } = c.req.valid("param");
   if (!(await revokeKey(c.env, id))) throw new ApiError("not_found", `No active key ${id}.`);
   return c.body(null, 204);
 });
 
-const grantDoc = doc({
-  operationId: "adminGrantCredits",
-  summary: "Grant or remove credits",
-  tag: TAG,
-  auth: "admin",
-  responses: {
-    200: { description: "The account's credits after the grant.", schema: Granted },
-    ...problems(invalidField("amount", "must not be 0"), ...ADMIN_ERRORS, 413, 415, overdrawn(500, { granted: 1_000, balance: 120, reserved: 0, spent: 880 })),
-  },
-});
-
 const AccountParams = z.object({ id: ACCOUNT_ID.meta({ description: "The account's id." }) });
 
-admin.post("/accounts/:id/credits", grantDoc, validate("param", AccountParams), jsonBody(), validate("json", Credits), async (c) => {
+admin.post("/accounts/:id/credits", doc("adminGrantCredits"), validate("param", AccountParams), jsonBody(), validate("json", Credits), async (c) => {
   const accountId = c.req.valid("param").id;
   const { amount } = c.req.valid("json");
   const { ok, ledger } = await accountStub(c.env, accountId).grant(amount);

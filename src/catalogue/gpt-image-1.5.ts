@@ -3,6 +3,8 @@ import type { ModelEntry } from "./types";
 // Seeds 000 (Leonardo) and 002 (apiframe).
 export const gptImage15: ModelEntry = {
   id: "gpt-image-1.5",
+  aliases: ["gpt-image-1.5-2025-12-16"],
+  leonardoId: "gpt-image-1.5",
   name: "GPT Image 1.5",
   description: "OpenAI's GPT Image 1.5: text-to-image and editing with tiered quality.",
   releasedOn: "2025-12-16", // the openai SDK added it that day (v6.14.0)
@@ -16,7 +18,10 @@ export const gptImage15: ModelEntry = {
   customSize: null,
   qualities: ["low", "medium", "high", "auto"],
   defaultQuality: "auto",
+  complexity: null,
   outputFormats: ["webp", "png", "jpeg"],
+  gif: null,
+  svg: null,
   defaultOutputFormat: "webp",
   backgrounds: ["auto", "transparent", "opaque"],
   transparentFormats: ["png", "webp"],
@@ -25,10 +30,11 @@ export const gptImage15: ModelEntry = {
   leonardoSeed: true,
   maxPromptLength: 32000,
   credits: { low: 4, medium: 9, high: 24, auto: 24 },
+  // OpenAI's deprecations page: notice 2026-06-02, shut down 2026-12-01, "gpt-image-2.6-sunburst or gpt-image-2.6-flare".
   lifecycle: {
-    deprecatedOn: "2026-11-01",
+    deprecatedOn: "2026-06-02",
     sunsetOn: "2026-12-01",
-    successor: "gpt-image-2",
-    note: "OpenAI shuts gpt-image-1.5 down on 2026-12-01; imagegate retires it on every provider that day.",
+    successors: ["gpt-image-2.6-sunburst", "gpt-image-2.6-flare"],
+    note: "OpenAI shut gpt-image-1.5 down on 2026-12-01; imagegate retired it on every provider that day.",
   },
 };

@@ -3,6 +3,8 @@ import type { ModelEntry } from "./types";
 // Seed 001 (Leonardo) and the apiframe/OpenAI references in PROVIDERS.md.
 export const gptImage2: ModelEntry = {
   id: "gpt-image-2",
+  aliases: ["gpt-image-2-2026-04-21"],
+  leonardoId: "gpt-image-2",
   name: "GPT Image 2",
   description: "OpenAI's GPT Image 2: flexible custom resolutions up to 3824 pixels on the long edge.",
   releasedOn: "2026-04-21", // its first snapshot is gpt-image-2-2026-04-21
@@ -18,7 +20,10 @@ export const gptImage2: ModelEntry = {
   customSize: { maxEdgeExclusive: 3840, multipleOf: 16, maxRatio: 3, minPixels: 655_360, maxPixels: 8_294_400 },
   qualities: ["low", "medium", "high", "auto"],
   defaultQuality: "auto",
+  complexity: null,
   outputFormats: ["webp", "png", "jpeg"],
+  gif: null,
+  svg: null,
   defaultOutputFormat: "webp",
   backgrounds: ["auto", "transparent", "opaque"],
   transparentFormats: ["png", "webp"],
@@ -27,5 +32,5 @@ export const gptImage2: ModelEntry = {
   leonardoSeed: false,
   maxPromptLength: 32000,
   credits: { low: 4, medium: 9, high: 23, auto: 23 },
-  lifecycle: { deprecatedOn: null, sunsetOn: null, successor: null, note: "Current model." },
+  lifecycle: { deprecatedOn: null, sunsetOn: null, successors: [], note: "No shutdown announced." },
 };

@@ -1,13 +1,24 @@
 // The catalogue's vocabulary and the request-neutral JobSpec that every surface produces and every provider consumes.
 
-export const MODEL_IDS = ["gpt-image-1.5", "gpt-image-2"] as const;
+export const MODEL_IDS = [
+  "gpt-image-1.5",
+  "gpt-image-2",
+  "gpt-image-2.5-flare",
+  "gpt-image-2.5-sunburst",
+  "gpt-image-2.6-flare",
+  "gpt-image-2.6-sunburst",
+] as const;
 export type ModelId = (typeof MODEL_IDS)[number];
 
-export const QUALITIES = ["low", "medium", "high", "auto"] as const;
+export const QUALITIES = ["low", "medium", "high", "xhigh", "max", "auto"] as const;
 export type Quality = (typeof QUALITIES)[number];
 
-export const OUTPUT_FORMATS = ["webp", "png", "jpeg"] as const;
+export const OUTPUT_FORMATS = ["webp", "png", "jpeg", "gif", "svg"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** How much the model plans the layout before drawing (GPT Image 2.6). */
+export const COMPLEXITIES = ["low", "medium", "high"] as const;
+export type Complexity = (typeof COMPLEXITIES)[number];
 
 export const BACKGROUNDS = ["auto", "transparent", "opaque"] as const;
 export type Background = (typeof BACKGROUNDS)[number];
@@ -39,12 +50,38 @@ export interface Lifecycle {
   /** ISO dates; null when not announced. */
   deprecatedOn: string | null;
   sunsetOn: string | null;
-  successor: ModelId | null;
+  /** The models to move to, the provider's recommendation first; empty when there is none. */
+  successors: readonly ModelId[];
   note: string;
+}
+
+/** An integer setting's bounds and default. */
+export interface IntRange {
+  min: number;
+  max: number;
+  default: number;
+}
+
+/** Animated GIF output (GPT Image 2.6): the model renders its frames on one sheet, which must fit the size rules. */
+export interface GifRule {
+  frameCount: IntRange;
+  /** Delay per frame; the model rounds it to `step` milliseconds. */
+  frameDurationMs: IntRange & { step: number };
+  /** The sheet's grid for up to `frames` frames (ascending): `columns` x `rows` frames of the asked size. */
+  sheets: readonly { frames: number; columns: number; rows: number }[];
+}
+
+/** Vector output (GPT Image 2.6): one image per request, generation only, priced `creditFactor` times the raster. */
+export interface SvgRule {
+  creditFactor: number;
 }
 
 export interface ModelEntry {
   id: ModelId;
+  /** Other ids that name this same entry (OpenAI's dated snapshots); a request may use any of them. */
+  aliases: readonly string[];
+  /** The id Leonardo's API (and so its dialect) uses; 2.5 and 2.6 carry an `openai/` prefix there. */
+  leonardoId: string;
   name: string;
   description: string;
   /** ISO date OpenAI released the model (GET /v1/models reports it as `created`). */
@@ -56,7 +93,12 @@ export interface ModelEntry {
   customSize: CustomSizeRule | null;
   qualities: readonly Quality[];
   defaultQuality: Quality;
+  /** null: the model takes no complexity. */
+  complexity: { values: readonly Complexity[]; default: Complexity } | null;
   outputFormats: readonly OutputFormat[];
+  /** Rules of the gif and svg formats, where outputFormats lists them; null elsewhere. */
+  gif: GifRule | null;
+  svg: SvgRule | null;
   defaultOutputFormat: OutputFormat;
   backgrounds: readonly Background[];
   /** Backgrounds that need an output format with alpha. */
@@ -66,8 +108,8 @@ export interface ModelEntry {
   /** Whether the Leonardo dialect accepts `seed` for this model (seed 000 lists it, seed 001 does not). */
   leonardoSeed: boolean;
   maxPromptLength: number;
-  /** Credits per image, by quality (seed 002). */
-  credits: Readonly<Record<Quality, number>>;
+  /** Credits per image, by quality (seed 002), for each of the model's qualities; an operator's CREDIT_PRICES go over them. */
+  credits: Readonly<Partial<Record<Quality, number>>>;
   lifecycle: Lifecycle;
 }
 
@@ -101,4 +143,8 @@ export interface JobSpec {
   partialImages?: number;
   /** Compression of jpeg and webp output, 0–100 (OpenAI's `output_compression`); absent: the provider's default. */
   outputCompression?: number;
+  /** The model's layout planning, for a model that takes it (always set there, to its default if not asked). */
+  complexity?: Complexity;
+  /** The animation of gif output (always set when outputFormat is gif). */
+  gif?: { frameCount: number; frameDurationMs: number };
 }

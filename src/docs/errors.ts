@@ -2,9 +2,9 @@ import type * as z from "zod";
 import { ApiError, REASONS, type Reason } from "../lib/errors";
 import type { ResponseDoc } from "./registry";
 
-// Error responses for doc(...), in the envelope of the surface that answers them. Each surface wraps this in a small
-// helper beside its renderer (problems(), openaiErrors(), leonardoErrors()), so every example is made by the very
-// function that renders that surface's errors.
+// Error responses for the docs modules, in the envelope of the surface that answers them. Each surface wraps this
+// in a small helper beside its renderer (problems() in native/problem.docs.ts, openaiErrors() and leonardoErrors() in
+// their errors.docs.ts), so every example is made by the very function that renders that surface's errors.
 
 /** A surface's error envelope: its schema, its content type, and the body its renderer makes of an ApiError. */
 export interface Envelope {

@@ -2,10 +2,12 @@ import type { RouterRoute } from "hono/types";
 import type * as z from "zod";
 import { validatorOf, type Validated } from "../lib/validation";
 import { SchemaSet, examplesOf, type JsonSchema } from "./json-schema";
-import { docOf, type Auth, type ParamDoc, type RouteDoc } from "./registry";
+import { operationIdOf, type Auth, type ParamDoc, type RouteDoc, type RouteDocs } from "./registry";
 
 // OpenAPI 3.1 for every route registered on the app, built from the routes themselves: the path and method from
-// the router, the summary and responses from the route's doc(...), the parameters and body from its validate(...).
+// the router, the summary and responses from the docs filed under the route's doc("operationId") marker, the
+// parameters and body from its validate(...). Built at build time under Node (scripts/reference.mjs writes
+// public/openapi.json, with src/docs/all-docs.ts): the Worker imports neither this nor the docs.
 
 export const API_VERSION = "0.1.0";
 
@@ -35,7 +37,8 @@ export interface Operation {
   method: string;
   /** The router's pattern, e.g. /v2/jobs/:id */
   path: string;
-  doc: RouteDoc | undefined;
+  /** From the route's doc(...) marker. */
+  operationId: string | undefined;
   validators: Validated[];
 }
 
@@ -46,20 +49,38 @@ const unwrap = (handler: object): object => {
   return h;
 };
 
-/** The app's endpoints (method + pattern), each with its doc and validators. Middleware (`use`, method ALL) is not one. */
+/** The app's endpoints (method + pattern), each with its marker and validators. Middleware (`use`, method ALL) is not one. */
 export function operations(routes: readonly RouterRoute[]): Operation[] {
   const byKey = new Map<string, Operation>();
   for (const route of routes) {
     if (route.method === "ALL") continue;
     const key = `${route.method} ${route.path}`;
-    const op = byKey.get(key) ?? { method: route.method, path: route.path, doc: undefined, validators: [] };
+    const op = byKey.get(key) ?? { method: route.method, path: route.path, operationId: undefined, validators: [] };
     byKey.set(key, op);
     const handler = unwrap(route.handler);
-    op.doc ??= docOf(handler);
+    op.operationId ??= operationIdOf(handler);
     const validator = validatorOf(handler);
     if (validator) op.validators.push(validator);
   }
   return [...byKey.values()];
+}
+
+/**
+ * What does not match between the routes' markers and the docs: a marker with no docs, an id marking two routes,
+ * docs that no route is marked with. Empty when they match (a route with no marker at all is the coverage test's).
+ */
+export function docMismatches(ops: readonly Operation[], docs: RouteDocs): string[] {
+  const wrong: string[] = [];
+  const routesOf = new Map<string, string[]>();
+  for (const { operationId, method, path } of ops) {
+    if (operationId !== undefined) routesOf.set(operationId, [...(routesOf.get(operationId) ?? []), `${method} ${path}`]);
+  }
+  for (const [id, routes] of routesOf) {
+    if (!Object.hasOwn(docs, id)) wrong.push(`${routes.join(", ")}: marked doc("${id}"), but no docs module documents "${id}".`);
+    if (routes.length > 1) wrong.push(`doc("${id}") marks ${routes.length} routes (${routes.join(", ")}); an operationId is one route's.`);
+  }
+  for (const id of Object.keys(docs)) if (!routesOf.has(id)) wrong.push(`"${id}" is documented, but no route is marked doc("${id}").`);
+  return wrong;
 }
 
 /** /v2/jobs/:id → /v2/jobs/{id}; a trailing * takes the name of the doc's one unnamed path parameter. */
@@ -79,7 +100,10 @@ const IN_OF: Partial<Record<Validated["target"], "path" | "query" | "header" | "
   cookie: "cookie",
 };
 
-function parametersOf(op: Operation, path: string, schemas: SchemaSet): JsonSchema[] {
+/** An operation with its documentation found. */
+type Documented = Operation & { operationId: string; doc: RouteDoc };
+
+function parametersOf(op: Documented, path: string, schemas: SchemaSet): JsonSchema[] {
   const params: JsonSchema[] = [];
   for (const { target, schema } of op.validators) {
     const where = IN_OF[target];
@@ -91,7 +115,7 @@ function parametersOf(op: Operation, path: string, schemas: SchemaSet): JsonSche
       params.push({ name, in: where, required: where === "path" || required.has(name), ...(description ? { description } : {}), schema: rest });
     }
   }
-  for (const [name, p] of Object.entries(op.doc?.params ?? {}) as [string, ParamDoc][]) {
+  for (const [name, p] of Object.entries(op.doc.params ?? {}) as [string, ParamDoc][]) {
     if (params.some((q) => q.name === name && q.in === p.in)) continue;
     params.push({
       name,
@@ -115,14 +139,14 @@ function mediaOf(schema: z.ZodType | undefined, given: unknown, io: "input" | "o
   return { ...(schema ? { schema: schemas.convert(schema, io) } : {}), ...(example === undefined ? {} : { example }) };
 }
 
-function requestBodyOf(op: Operation, schemas: SchemaSet): JsonSchema | undefined {
-  const content: Record<string, z.ZodType> = { ...op.doc?.body?.content };
+function requestBodyOf(op: Documented, schemas: SchemaSet): JsonSchema | undefined {
+  const content: Record<string, z.ZodType> = { ...op.doc.body?.content };
   for (const { target, schema } of op.validators) {
     const type = BODY_TYPES[target];
     if (type) content[type] = schema;
   }
   if (Object.keys(content).length === 0) return undefined;
-  const description = op.doc?.body?.description;
+  const description = op.doc.body?.description;
   return {
     required: true,
     ...(description ? { description } : {}),
@@ -147,34 +171,42 @@ function responsesOf(doc: RouteDoc, schemas: SchemaSet): JsonSchema {
 export interface OpenApiDocument {
   openapi: string;
   info: JsonSchema;
-  servers?: { url: string; description?: string }[];
+  servers: { url: string; description?: string }[];
   tags: { name: string; description?: string }[];
   paths: Record<string, Record<string, JsonSchema>>;
   components: JsonSchema & { schemas: Record<string, JsonSchema> };
 }
 
-// What a route without doc(...) shows, so the document still lists it; the coverage test refuses such a route.
+// What a route without a doc(...) marker shows, so the document still lists it; the coverage test refuses such a route.
 const UNDOCUMENTED: RouteDoc = {
-  operationId: "",
   summary: "Undocumented",
   tag: "Undocumented",
   auth: "none",
   responses: { 200: { description: "Undocumented." } },
 };
 
-/** The document for these routes: every route is public, so every route is in it. */
-export function buildOpenApi(routes: readonly RouterRoute[]): OpenApiDocument {
+/**
+ * The document for these routes, each documented by the entry of `docs` (src/docs/all-docs.ts for the app) under its
+ * marker's id: every route is public, so every route is in it. Throws when markers and docs do not match.
+ */
+export function buildOpenApi(routes: readonly RouterRoute[], docs: RouteDocs): OpenApiDocument {
+  const found = operations(routes);
+  const wrong = docMismatches(found, docs);
+  if (wrong.length > 0) throw new Error(`The routes and their docs do not match:\n${wrong.join("\n")}`);
   const schemas = new SchemaSet();
   const paths: OpenApiDocument["paths"] = {};
   const tags = new Set(Object.keys(TAGS));
-  for (const found of operations(routes)) {
-    const op = { ...found, doc: found.doc ?? { ...UNDOCUMENTED, operationId: `undocumented_${found.method}_${found.path.replace(/\W+/g, "_")}` } };
+  for (const route of found) {
+    const op: Documented =
+      route.operationId === undefined
+        ? { ...route, operationId: `undocumented_${route.method}_${route.path.replace(/\W+/g, "_")}`, doc: UNDOCUMENTED }
+        : { ...route, operationId: route.operationId, doc: docs[route.operationId]! };
     const path = openApiPath(op.path, op.doc);
     const parameters = parametersOf(op, path, schemas);
     const requestBody = requestBodyOf(op, schemas);
     tags.add(op.doc.tag);
     (paths[path] ??= {})[op.method.toLowerCase()] = {
-      operationId: op.doc.operationId,
+      operationId: op.operationId,
       summary: op.doc.summary,
       ...(op.doc.description ? { description: op.doc.description } : {}),
       tags: [op.doc.tag],
@@ -190,9 +222,11 @@ export function buildOpenApi(routes: readonly RouterRoute[]): OpenApiDocument {
       title: "imagegate",
       version: API_VERSION,
       description:
-        "An edge gateway for OpenAI's GPT Image models (gpt-image-1.5, gpt-image-2): one API over Leonardo.AI, " +
+        "An edge gateway for OpenAI's GPT Image models (`GET /v2/models` lists them): one API over Leonardo.AI, " +
         "apiframe.ai, OpenAI and a built-in sandbox. Jobs are tracked until they end; images are kept in R2.",
     },
+    // Relative, so that the one document (a static asset) names whichever origin serves it.
+    servers: [{ url: "/", description: "The origin that serves this document." }],
     tags: [...tags].map((name) => (TAGS[name] ? { name, description: TAGS[name] } : { name })),
     paths,
     components: {

@@ -1,10 +1,13 @@
 import type { MiddlewareHandler } from "hono";
 import type * as z from "zod";
 
-// Route documentation lives on the route itself: `app.get(path, doc({...}), ...handlers)`. `doc(...)` is a
-// pass-through middleware that carries the route's summary and responses; the OpenAPI builder walks the app's
-// routes, finds it, and reads the request's parameters and body from the route's own `validate(...)` middleware.
-// A route without `doc(...)` fails the coverage test (test/integration/openapi.test.ts).
+// A route is marked with its operationId, `app.get(path, doc("getThing"), ...handlers)`, and documented in the
+// sibling docs module (routes.ts → routes.docs.ts), under that id. The marker is all the Worker carries: the docs
+// modules are imported only by src/docs/all-docs.ts, which only the OpenAPI build (scripts/reference.mjs) and the
+// tests import, so the descriptions, examples and documentation-only schemas stay out of the Worker bundle. The
+// builder walks the app's routes, finds each marker, and reads the request's parameters and body from the route's
+// own `validate(...)` middleware. A route without a marker fails the coverage test (test/integration/openapi.test.ts);
+// a marker without docs, or docs without a route, fail the build (buildOpenApi).
 
 /** Who may call a route: an account's API key, the operator's ADMIN_TOKEN, an upstream provider's callback, or anyone. */
 export type Auth = "key" | "admin" | "callback" | "none";
@@ -36,9 +39,8 @@ export interface ParamDoc {
   required?: boolean;
 }
 
+/** A route's documentation; its operationId is the key it is filed under in a docs module. */
 export interface RouteDoc {
-  /** Stable and unique: clients generate method names from it. */
-  operationId: string;
   summary: string;
   description?: string;
   /** The surface the route belongs to (a heading in /docs). */
@@ -55,16 +57,19 @@ export interface RouteDoc {
   responses: Record<number, ResponseDoc>;
 }
 
+/** A docs module's routes, operationId → documentation. The operationId is stable and unique: clients name methods by it. */
+export type RouteDocs = Record<string, RouteDoc>;
+
 /** Metadata for a multipart form's File field, so the document shows it as a file: `z.instanceof(File).meta({ ...FILE_FIELD })`. */
 export const FILE_FIELD = { type: "string", format: "binary" } as const;
 
-const documented = new WeakMap<object, RouteDoc>();
+const marked = new WeakMap<object, string>();
 
-/** Documents the route it is registered on; put it first in the route's handlers. */
-export function doc(route: RouteDoc): MiddlewareHandler {
+/** Marks the route it is registered on as the operation documented under this id; put it first in the route's handlers. */
+export function doc(operationId: string): MiddlewareHandler {
   const middleware: MiddlewareHandler = (_c, next) => next();
-  documented.set(middleware, route);
+  marked.set(middleware, operationId);
   return middleware;
 }
 
-export const docOf = (handler: object): RouteDoc | undefined => documented.get(handler);
+export const operationIdOf = (handler: object): string | undefined => marked.get(handler);

@@ -1,6 +1,7 @@
 import type { Reference } from "../catalogue";
 import { isDevelopment, type Env } from "../env";
 import { fetchReferenceImage } from "../lib/safe-fetch";
+import { INPUT_IMAGES } from "../lib/sniff";
 import { findUpload } from "./uploads";
 
 // Turns a reference image, however a surface named it, into bytes (for providers that take uploads) or into the
@@ -18,7 +19,10 @@ export interface OpenedReference {
   key: string | null;
 }
 
+/** A reference the caller cannot use: missing, expired, another account's, or of a type no reference may be. */
 export class ReferenceNotFound extends Error {}
+
+const usableAsReference = (key: string): boolean => (INPUT_IMAGES as readonly string[]).includes(key.slice(key.lastIndexOf(".") + 1));
 
 /** The R2 key of an upload or generated image the account owns; null for URL references. */
 export async function referenceKey(env: Env, accountId: string, ref: Reference, now: number): Promise<string | null> {
@@ -36,6 +40,8 @@ export async function referenceKey(env: Env, accountId: string, ref: Reference, 
   if (!object || (object.customMetadata?.accountId && object.customMetadata.accountId !== accountId)) {
     throw new ReferenceNotFound(`generated image ${ref.id} does not exist or is not yours`);
   }
+  // A model's gif or svg cannot be handed back as a reference: those are png, jpeg or webp only (SPEC §8).
+  if (!usableAsReference(object.key)) throw new ReferenceNotFound(`generated image ${ref.id} is not a png, jpeg or webp image`);
   return object.key;
 }
 

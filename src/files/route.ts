@@ -1,9 +1,7 @@
 import { Hono, type Context } from "hono";
-import * as z from "zod";
 import { presentedKey, resolveKey } from "../accounts/auth";
-import { doc, type ParamDoc, type ResponseDoc } from "../docs/registry";
+import { doc } from "../docs/registry";
 import type { AppEnv } from "../env";
-import { Problem } from "../surfaces/native/problem";
 import { ApiError } from "../lib/errors";
 import { now } from "../lib/clock";
 import { checkSignature } from "./signing";
@@ -11,7 +9,12 @@ import { checkSignature } from "./signing";
 // GET/HEAD /v2/files/<key>: bytes from R2 with ETag, conditional requests, ranges and immutable caching.
 // Private files need a valid signature (capability URL); public ones are served to anyone.
 
-const KEY_PATTERN = /^(jobs\/[0-9a-f-]{36}\/\d{1,2}|uploads\/[A-Za-z0-9_]{1,64})\.(png|jpg|webp)$/;
+const KEY_PATTERN = /^(jobs\/[0-9a-f-]{36}\/\d{1,2}|uploads\/[A-Za-z0-9_]{1,64})\.(png|jpg|webp|gif|svg)$/;
+/**
+ * An SVG is a document that could run script on imagegate's origin if opened directly: it may fetch nothing, run
+ * nothing and is sandboxed (a unique origin), keeping only its inline styles (SPEC §8).
+ */
+export const SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 const IMMUTABLE = "max-age=31536000, immutable";
 
 export const files = new Hono<AppEnv>();
@@ -38,6 +41,7 @@ function baseHeaders(object: R2Object, visibility: "public" | "private"): Header
   headers.set("Accept-Ranges", "bytes");
   headers.set("Cache-Control", `${visibility}, ${IMMUTABLE}`);
   headers.set("X-Content-Type-Options", "nosniff");
+  if (object.key.endsWith(".svg") || object.httpMetadata?.contentType === "image/svg+xml") headers.set("Content-Security-Policy", SVG_POLICY);
   if (object.customMetadata?.sha256) headers.set("x-sha256", object.customMetadata.sha256);
   return headers;
 }
@@ -66,28 +70,6 @@ function keyOf(c: Context<AppEnv>): string {
   }
 }
 
-const FILE_PARAMS: Record<string, ParamDoc> = {
-  key: { in: "path", description: "The file's key: `jobs/<jobId>/<n>.<ext>` or `uploads/<id>.<ext>` (the path of the URL on the job)." },
-  exp: { in: "query", description: "Expiry of a signed URL (unix seconds); private files only.", schema: z.string().regex(/^\d+$/) },
-  sig: { in: "query", description: "Signature of a signed URL; private files only." },
-};
-const FILE_HEADERS = { ETag: "The object's ETag.", "Cache-Control": "`public|private, max-age=31536000, immutable`", "x-sha256": "SHA-256 of the bytes." };
-const IMAGE: ResponseDoc = { description: "The image bytes.", contentType: "image/*", headers: { ...FILE_HEADERS, "Content-Length": "Bytes in the body." } };
-const problem = (description: string): ResponseDoc => ({ description, schema: Problem, contentType: "application/problem+json" });
-const ERRORS: Record<number, ResponseDoc> = {
-  403: problem("A private file without a valid, unexpired signature."),
-  404: problem("No such file."),
-};
-
-const headFileDoc = doc({
-  operationId: "headFile",
-  summary: "Get a file's headers",
-  tag: "Files",
-  auth: "none",
-  params: FILE_PARAMS,
-  responses: { 200: { description: "The headers of the image, without its bytes.", headers: { ...FILE_HEADERS, "Content-Length": "Bytes in the file." } }, ...ERRORS },
-});
-
 /** HEAD: the object's headers from R2's metadata, without opening its body. */
 async function headFile(c: Context<AppEnv>): Promise<Response> {
   const key = keyOf(c);
@@ -100,29 +82,9 @@ async function headFile(c: Context<AppEnv>): Promise<Response> {
 }
 
 // Hono dispatches HEAD through the GET route (which hands it to headFile); this registration documents it.
-files.on("HEAD", "/*", headFileDoc, headFile);
+files.on("HEAD", "/*", doc("headFile"), headFile);
 
-const getFileDoc = doc({
-  operationId: "getFile",
-  summary: "Download a file",
-  description:
-    "Streams an image from R2. Public files are served to anyone; private ones (the default) need the signed URL " +
-    "that the job gives. Honours `If-None-Match` (304) and `Range` (206).",
-  tag: "Files",
-  auth: "none",
-  params: FILE_PARAMS,
-  responses: {
-    200: IMAGE,
-    206: { ...IMAGE, description: "The requested byte range.", headers: { ...IMAGE.headers, "Content-Range": "`bytes <first>-<last>/<size>`" } },
-    304: { description: "Not modified (If-None-Match matched)." },
-    400: problem("If-Match or If-None-Match is not `*` or a list of entity tags."),
-    ...ERRORS,
-    412: { ...problem("A precondition (If-Match, If-Unmodified-Since) failed."), headers: { ETag: "The object's ETag." } },
-    416: { ...problem("The range is outside the file."), headers: { "Content-Range": "`bytes */<size>`" } },
-  },
-});
-
-files.get("/*", getFileDoc, async (c) => {
+files.get("/*", doc("getFile"), async (c) => {
   if (c.req.method === "HEAD") return headFile(c);
   const key = keyOf(c);
   const visibility = await authorise(c, key);

@@ -1,18 +1,21 @@
-import { SNIFF_BYTES, imageDimensions, sniffImage, type SniffedImage } from "../lib/sniff";
+import { INPUT_IMAGES, SNIFF_BYTES, couldBeSvg, imageDimensions, sniffImage, type ImageExt, type SniffedImage } from "../lib/sniff";
 import { toHex } from "../lib/crypto";
 import type { StoredFile } from "../jobs/record";
 
-// Streams an image (png, jpeg or webp, sniffed) into R2 with its sha256, size, type and dimensions as custom metadata.
-// The image is read into one buffer of at most a part: an image that fits is written in one put (the usual case). A
-// larger one goes part by part, the buffer reused, into a multipart staging object and is then copied (streamed by the
-// runtime) into place, because R2 metadata is fixed when an object is written and the sha256 is known only at the
-// end. Memory stays at one part whatever the image size; a byte stream (a fetch body) is read straight into the
-// buffer (BYOB), so not even its chunks are allocated.
+// Streams an image (sniffed: png, jpeg or webp; gif and svg too where a model made it) into R2 with its sha256, size,
+// type and dimensions as custom metadata. The image is read into one buffer of at most a part: an image that fits is
+// written in one put (the usual case). A larger one goes part by part, the buffer reused, into a multipart staging
+// object and is then copied (streamed by the runtime) into place, because R2 metadata is fixed when an object is
+// written and the sha256 is known only at the end. Memory stays at one part whatever the image size; a byte stream (a
+// fetch body) is read straight into the buffer (BYOB), so not even its chunks are allocated.
 
 const PART_BYTES = 8 * 1024 * 1024;
 /** The buffer starts at this and grows fourfold up to a part: most images are far smaller than a part. */
 const FIRST_BYTES = 128 * 1024;
-/** Enough of the start of an image to find its type and dimensions (a JPEG's frame header can follow EXIF data). */
+/**
+ * Enough of the start of an image to find its type and dimensions (a JPEG's frame header can follow EXIF data, an
+ * SVG's root element its XML prolog).
+ */
 const HEAD_BYTES = 64 * 1024;
 
 export const jobFileKey = (jobId: string, index: number, ext: string): string => `jobs/${jobId}/${index}.${ext}`;
@@ -22,6 +25,8 @@ export interface StoreOptions {
   keyFor: (ext: string) => string;
   /** Custom metadata besides sha256, width and height. */
   metadata: Record<string, string>;
+  /** The image types to take; by default what a client may send (png, jpeg, webp). */
+  accept?: readonly ImageExt[];
 }
 
 export class UnsupportedImage extends Error {}
@@ -91,13 +96,18 @@ export async function storeImage(bucket: R2Bucket, source: ReadableStream<Uint8A
   const hasher = digest.getWriter();
   const head = new Uint8Array(HEAD_BYTES);
   let total = 0;
+  const accept = opts.accept ?? INPUT_IMAGES;
+  const unsupported = () => new UnsupportedImage(`image is empty or not ${accept.join(", ").replace("jpg", "jpeg")}`);
   const sniffed: { kind: SniffedImage | null } = { kind: null };
   const reader = new PartReader(source, async (bytes) => {
     await hasher.write(bytes);
     if (total < HEAD_BYTES) head.set(bytes.subarray(0, HEAD_BYTES - total), total);
     total += bytes.length;
-    // Refused as soon as its first bytes are in, not after a whole part has been read.
-    if (!sniffed.kind && total >= SNIFF_BYTES && !(sniffed.kind = sniffImage(head))) throw new UnsupportedImage("upstream image is not png, jpeg or webp");
+    // Refused as soon as its first bytes are in, not after a whole part has been read; an SVG's prolog may take more.
+    if (sniffed.kind || total < SNIFF_BYTES) return;
+    const start = head.subarray(0, Math.min(total, HEAD_BYTES));
+    sniffed.kind = sniffImage(start, accept);
+    if (!sniffed.kind && !(accept.includes("svg") && total < HEAD_BYTES && couldBeSvg(start))) throw unsupported();
   });
   let upload: R2MultipartUpload | null = null;
 
@@ -108,8 +118,9 @@ export async function storeImage(bucket: R2Bucket, source: ReadableStream<Uint8A
       bigger.set(part);
       part = await reader.fill(bigger, part.length);
     }
-    const kind = sniffed.kind;
-    if (!kind) throw new UnsupportedImage("upstream image is empty or not png, jpeg or webp");
+    // An SVG whose prolog outlasted the stream's first chunks is decided on all of its start.
+    const kind = sniffed.kind ?? (total >= SNIFF_BYTES ? sniffImage(head.subarray(0, Math.min(total, HEAD_BYTES)), accept) : null);
+    if (!kind) throw unsupported();
     const key = opts.keyFor(kind.ext);
     const parts: R2UploadedPart[] = [];
     if (part.length === PART_BYTES) {

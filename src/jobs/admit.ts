@@ -1,5 +1,8 @@
-import { CATALOGUE, creditCost, type JobSpec } from "../catalogue";
-import { lifecycleStatus } from "../catalogue/lifecycle";
+import { CATALOGUE, creditCost, type JobSpec, type ModelEntry } from "../catalogue";
+import { lifecycleInForce, lifecycleStatus, successorsInWords, type OpenAIDates } from "../catalogue/lifecycle";
+import { readOpenAIDates } from "../providers/openai/shutdown-dates";
+import { priceList, pricesInForce } from "../catalogue/prices";
+import { carryOver, upgradesInForce, type ModelUpgrade } from "../catalogue/upgrades";
 import type { AdmitResult } from "../accounts/account-do";
 import { accountStub, type AccountClient } from "../accounts/account-stub";
 import { rateHeaders } from "../accounts/rate-limit";
@@ -103,21 +106,39 @@ async function createJob(env: Env, account: AccountClient, init: JobInit): Promi
   }
 }
 
+function retired(entry: ModelEntry, dates: OpenAIDates | null): ApiError {
+  const { sunsetOn, successors } = lifecycleInForce(entry, dates);
+  const use = successors.length > 0 ? `; use ${successorsInWords(successors)} instead` : "";
+  return new ApiError("model_retired", `${entry.id} was retired on ${sunsetOn}${use}.`, { extra: { successors: [...successors] } });
+}
+
 /**
- * Admission (SPEC §5): lifecycle, routing and references; then the AccountDO (rate limit, idempotency, credit
- * reservation); then the JobDO. The upstream call runs later, from the JobDO's alarm.
+ * The spec as it will be served: as asked, or, for a retired model that RETIRED_MODEL_UPGRADES upgrades, carried over
+ * to its successor (SPEC §3.4). Any other retired model is a 410 naming its successors.
+ */
+function servedSpec(env: Env, spec: JobSpec, at: number, dates: OpenAIDates | null): { spec: JobSpec; upgrade?: ModelUpgrade } {
+  const entry = CATALOGUE[spec.model];
+  if (lifecycleStatus(entry, at, dates) !== "retired") return { spec };
+  const successor = upgradesInForce(env.RETIRED_MODEL_UPGRADES, at, dates).get(entry.id);
+  if (!successor) throw retired(entry, dates);
+  const carried = carryOver(spec, CATALOGUE[successor]);
+  if ("problem" in carried) throw new ApiError("invalid_request", `${entry.id} is retired and its requests are served by ${successor}: ${carried.problem}`);
+  return carried;
+}
+
+/**
+ * Admission (SPEC §5): lifecycle (and a retired model's upgrade), prices, routing and references; then the AccountDO
+ * (rate limit, idempotency, credit reservation); then the JobDO. The upstream call runs later, from the JobDO's alarm.
  */
 export async function admit(env: Env, principal: Principal, request: JobRequest, origin: string, options: AdmitOptions = {}): Promise<Admission> {
-  const entry = CATALOGUE[request.spec.model];
-  if (lifecycleStatus(entry, now()) === "retired") {
-    throw new ApiError("model_retired", `${entry.id} was retired on ${entry.lifecycle.sunsetOn}; use ${entry.lifecycle.successor} instead.`, {
-      extra: { successor: entry.lifecycle.successor },
-    });
-  }
-  const candidates = chooseCandidates(env, request.spec, request.providers);
-  await checkReferences(env, principal, request.spec);
+  const at = now();
+  const { spec, upgrade } = servedSpec(env, request.spec, at, await readOpenAIDates(env));
+  const entry = CATALOGUE[spec.model];
+  const prices = priceList(entry, pricesInForce(env.CREDIT_PRICES));
+  const candidates = chooseCandidates(env, spec, request.providers);
+  await checkReferences(env, principal, spec);
   const id = newJobId();
-  const cost = creditCost(entry, request.spec.quality, request.spec.quantity);
+  const cost = creditCost(entry, spec, prices);
   const account = accountStub(env, principal.accountId);
   const gate = await account.admit({
     keyId: principal.keyId,
@@ -137,7 +158,8 @@ export async function admit(env: Env, principal: Principal, request: JobRequest,
     id,
     accountId: principal.accountId,
     origin,
-    spec: request.spec,
+    spec,
+    ...(upgrade ? { upgrade } : {}),
     candidates,
     creditCost: cost,
     public: request.public,

@@ -1,5 +1,6 @@
 import { backoffMs } from "../lib/retry";
 import { jobFileKey, storeImage } from "../files/store";
+import { OUTPUT_IMAGES } from "../lib/sniff";
 import { providerByName } from "../providers/registry";
 import { reportOutcomes } from "./health";
 import type { Attempt, JobRecord, Step } from "./record";
@@ -28,6 +29,7 @@ async function ingest(rec: JobRecord, step: Extract<Step, { kind: "ingest" }>, d
       const file = await storeImage(deps.env.FILES, opened.body, {
         keyFor: (ext) => jobFileKey(rec.id, index, ext),
         metadata: { jobId: rec.id, accountId: rec.accountId, visibility: rec.public ? "public" : "private" },
+        accept: OUTPUT_IMAGES,
       });
       current = { ...current, files: [...current.files, file] };
       await deps.save(current);

@@ -1,4 +1,5 @@
 import type { JobSpec } from "../catalogue";
+import type { ModelUpgrade } from "../catalogue/upgrades";
 import type { ProviderName } from "../providers/names";
 import type { ErrorClass, ImageRef, UpstreamCost } from "../providers/types";
 import type { Json } from "../lib/json";
@@ -78,7 +79,10 @@ export interface JobRecord {
   /** The origin the job was created through; file URLs are minted against it. */
   origin: string;
   status: JobStatus;
+  /** What is made; `spec.model` is the model that serves the job. */
   spec: JobSpec;
+  /** Set when a retired model was asked for and its successor serves the job (RETIRED_MODEL_UPGRADES). */
+  upgrade?: ModelUpgrade;
   candidates: ProviderName[];
   provider: ProviderName | null;
   progress: number | null;
@@ -107,7 +111,9 @@ export interface JobInit {
   accountId: string;
   origin: string;
   spec: JobSpec;
+  upgrade?: ModelUpgrade;
   candidates: ProviderName[];
+  /** Credits reserved: the price per image in force at admission times the images asked for. */
   creditCost: number;
   public: boolean;
   metadata: Record<string, string>;

@@ -17,6 +17,9 @@ export function capabilityProblem(caps: Capabilities | null, spec: JobSpec): str
       return `takes only the aspect ratios ${caps.aspectRatios.join(", ")} for ${spec.model}, not ${spec.aspectRatio}`;
     }
   }
+  if (caps.centsPerImage[spec.quality] === undefined) return `has no quality ${spec.quality} for ${spec.model}`;
+  if (!caps.outputFormats.includes(spec.outputFormat)) return `makes no ${spec.outputFormat} for ${spec.model}`;
+  if (spec.complexity !== undefined && !caps.complexity) return `takes no complexity for ${spec.model}`;
   if (spec.background === "transparent" && !caps.transparentBackground) return `has no transparent background for ${spec.model}`;
   if (spec.references.length > caps.maxReferences) return `takes at most ${caps.maxReferences} reference images, not ${spec.references.length}`;
   if (spec.references.length > 0 && spec.referenceStrength && !caps.referenceStrength) return `has no reference strength for ${spec.model}`;

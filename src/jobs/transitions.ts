@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import { jobFileKey, storeImage } from "../files/store";
+import { OUTPUT_IMAGES } from "../lib/sniff";
 import type { ClassifiedError, ErrorClass, ProviderContext } from "../providers/types";
 import type { JobErrorCode, JobRecord, Step } from "./record";
 
@@ -52,6 +53,7 @@ export function providerContext(deps: MachineDeps, rec: JobRecord, place: PartPl
       storeImage(deps.env.FILES, body, {
         keyFor: (ext) => jobFileKey(rec.id, place.firstIndex + n, ext),
         metadata: { jobId: rec.id, accountId: rec.accountId, visibility: rec.public ? "public" : "private" },
+        accept: OUTPUT_IMAGES,
       }),
     partial: (n, partialIndex, body) => deps.partial(rec, place.firstIndex + n, partialIndex, body),
   };

@@ -18,7 +18,16 @@ export const JobView = z
   .object({
     id: z.string(),
     status: z.enum(JOB_STATUSES),
-    model: z.string(),
+    model: z.string().meta({ description: "The model that serves the job." }),
+    requestedModel: z.string().meta({ description: "The model the request named; another than `model` when a retired model was upgraded." }),
+    modelUpgrade: z
+      .object({
+        from: z.string(),
+        to: z.string(),
+        dropped: z.array(z.string()).meta({ description: "Settings of the request the serving model does not take (e.g. `referenceStrength`, `inputFidelity`), left out." }),
+      })
+      .nullable()
+      .meta({ description: "Set when the operator's RETIRED_MODEL_UPGRADES served a retired model's request with its successor." }),
     provider: z.string().nullable(),
     progress: z.number().nullable(),
     result: z.object({ images: z.array(z.string()), files: z.array(JobFile) }).nullable(),
@@ -54,6 +63,8 @@ export async function jobView(env: Env, rec: JobRecord, origin: string, now: num
     id: rec.id,
     status: rec.status,
     model: rec.spec.model,
+    requestedModel: rec.upgrade?.from ?? rec.spec.model,
+    modelUpgrade: rec.upgrade ? { from: rec.upgrade.from, to: rec.upgrade.to, dropped: [...rec.upgrade.dropped] } : null,
     provider: rec.provider,
     progress: rec.progress,
     result: rec.status === "COMPLETED" ? { images: urls, files } : null,

@@ -1,14 +1,26 @@
-// Image type and size from magic bytes. The declared Content-Type is never trusted: only png, jpeg and webp pass
-// (SVG in particular is refused, since it is a script-capable document, not an image).
+import { svgRoot, svgSize } from "./svg";
+
+// Image type and size from magic bytes; the declared Content-Type is never trusted. What clients send (uploads,
+// reference images) is png, jpeg or webp only; models may also return gif and svg. SVG is refused from clients since
+// it is a script-capable document, not just an image; imagegate serves the SVG a model made under a sandboxing CSP.
 
 export type SniffedImage =
   | { contentType: "image/png"; ext: "png" }
   | { contentType: "image/jpeg"; ext: "jpg" }
-  | { contentType: "image/webp"; ext: "webp" };
+  | { contentType: "image/webp"; ext: "webp" }
+  | { contentType: "image/gif"; ext: "gif" }
+  | { contentType: "image/svg+xml"; ext: "svg" };
+
+export type ImageExt = SniffedImage["ext"];
+
+/** What a client may send, as an upload or a reference image. */
+export const INPUT_IMAGES = ["png", "jpg", "webp"] as const satisfies readonly ImageExt[];
+/** What a model may make. */
+export const OUTPUT_IMAGES = ["png", "jpg", "webp", "gif", "svg"] as const satisfies readonly ImageExt[];
 
 export type Dimensions = { width: number; height: number };
 
-/** Bytes enough for `sniffImage` to decide. */
+/** Bytes enough for `sniffImage` to decide on a raster image; an SVG needs its prolog and root tag (`couldBeSvg`). */
 export const SNIFF_BYTES = 12;
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -21,13 +33,37 @@ const ascii = (s: string): number[] => Array.from(s, (ch) => ch.charCodeAt(0));
 const isPng = (b: Uint8Array): boolean => startsWith(b, PNG_SIGNATURE);
 const isJpeg = (b: Uint8Array): boolean => startsWith(b, [0xff, 0xd8, 0xff]);
 const isWebp = (b: Uint8Array): boolean => startsWith(b, ascii("RIFF")) && startsWith(b, ascii("WEBP"), 8);
+const isGif = (b: Uint8Array): boolean => startsWith(b, ascii("GIF87a")) || startsWith(b, ascii("GIF89a"));
 
-export function sniffImage(bytes: Uint8Array): SniffedImage | null {
+// Markup is read as UTF-8 (XML's default; a cut multi-byte character at the end only becomes U+FFFD).
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+const svgAttributes = (b: Uint8Array): Record<string, string> | null => {
+  const root = svgRoot(text(b));
+  return typeof root === "object" ? root : null;
+};
+
+function sniffAny(bytes: Uint8Array, svg: boolean): SniffedImage | null {
   if (isPng(bytes)) return { contentType: "image/png", ext: "png" };
   if (isJpeg(bytes)) return { contentType: "image/jpeg", ext: "jpg" };
   if (isWebp(bytes)) return { contentType: "image/webp", ext: "webp" };
+  if (isGif(bytes)) return { contentType: "image/gif", ext: "gif" };
+  if (svg && svgAttributes(bytes)) return { contentType: "image/svg+xml", ext: "svg" };
   return null;
 }
+
+/** An image as clients may send it. */
+export type InputImage = Extract<SniffedImage, { ext: (typeof INPUT_IMAGES)[number] }>;
+
+/** The image type of the bytes (the start of a file) if it is one of `accept`: by default what a client may send. */
+export function sniffImage(bytes: Uint8Array): InputImage | null;
+export function sniffImage(bytes: Uint8Array, accept: readonly ImageExt[]): SniffedImage | null;
+export function sniffImage(bytes: Uint8Array, accept: readonly ImageExt[] = INPUT_IMAGES): SniffedImage | null {
+  const kind = sniffAny(bytes, accept.includes("svg"));
+  return kind && accept.includes(kind.ext) ? kind : null;
+}
+
+/** Whether the bytes, the start of a file, end before deciding whether it is an SVG: more of it could make it one. */
+export const couldBeSvg = (bytes: Uint8Array): boolean => svgRoot(text(bytes)) === "more";
 
 const u16be = (b: Uint8Array, i: number): number => ((b[i] ?? 0) << 8) | (b[i + 1] ?? 0);
 const u16le = (b: Uint8Array, i: number): number => (b[i] ?? 0) | ((b[i + 1] ?? 0) << 8);
@@ -38,12 +74,15 @@ const u32le = (b: Uint8Array, i: number): number => (u16le(b, i) | (u16le(b, i +
 const sized = (width: number, height: number): Dimensions | null =>
   width > 0 && height > 0 ? { width, height } : null;
 
-/** Width and height from the header of a png, jpeg or webp; null when unknown or truncated. */
+/** Width and height from the header of a png, jpeg, webp, gif or svg; null when unknown or truncated. */
 export function imageDimensions(bytes: Uint8Array): Dimensions | null {
   if (isPng(bytes)) return pngDimensions(bytes);
   if (isJpeg(bytes)) return jpegDimensions(bytes);
   if (isWebp(bytes)) return webpDimensions(bytes);
-  return null;
+  // GIF's logical screen: width and height (2 bytes each, LE) after the 6-byte signature.
+  if (isGif(bytes)) return bytes.length < 10 ? null : sized(u16le(bytes, 6), u16le(bytes, 8));
+  const svg = svgAttributes(bytes);
+  return svg ? svgSize(svg) : null;
 }
 
 function pngDimensions(b: Uint8Array): Dimensions | null {

@@ -1,4 +1,4 @@
-import type { JobSpec, ModelId } from "../catalogue";
+import type { JobSpec, ModelId, OutputFormat, Quality } from "../catalogue";
 import type { Env } from "../env";
 import type { StoredFile } from "../jobs/record";
 import type { ProviderName } from "./names";
@@ -22,8 +22,15 @@ export interface Capabilities {
   inputFidelity: boolean;
   /** Whether it applies an edit mask (absent: it does not). */
   mask?: boolean;
-  /** What this provider charges us per image, in its own currency scaled to USD cents (for "cheapest first"). */
-  centsPerImage: Readonly<Record<JobSpec["quality"], number>>;
+  /** The output formats it makes for this model. */
+  outputFormats: readonly OutputFormat[];
+  /** Whether it passes the model's complexity on (a job of a model that takes one always carries it). */
+  complexity: boolean;
+  /**
+   * What this provider charges us per image, in its own currency scaled to USD cents (for "cheapest first"), for each
+   * quality it takes: a quality missing here is one it cannot ask for.
+   */
+  centsPerImage: Readonly<Partial<Record<Quality, number>>>;
 }
 
 /** How an upstream failure is treated (SPEC §4.3). */

@@ -9,7 +9,7 @@ import { buildBundle, startGateway } from "../harness/gateway.ts";
 import { startSimulator } from "../harness/simulator.ts";
 import { duplicatedCreates, terminalEvent, verifyFiles, type JobView, type SimCall } from "./checks.ts";
 import { startReceiver } from "./receiver.ts";
-import { faultMix, planJob, type PlannedJob } from "./workload.ts";
+import { faultMix, mixOf, planJob, type PlannedJob } from "./workload.ts";
 
 const JOBS = Number(process.env.CHAOS_JOBS ?? 1000);
 const CONCURRENCY = Number(process.env.CHAOS_CONCURRENCY ?? 12);
@@ -92,6 +92,7 @@ async function main(): Promise<void> {
     const models = await activeModels(base);
     console.log(`chaos: active models ${models.map((m) => `${m.id} [${m.providers.join(", ")}]`).join("; ")}`);
     const plans = Array.from({ length: JOBS }, (_, i) => planJob(i, run, { receiverUrl: receiver.url, uploadIds, models }));
+    console.log(`chaos: the mix ${JSON.stringify(mixOf(plans))}`);
     const jobs = new Map<string, PlannedJob>();
     let idempotencyMismatches = 0;
     const create = async (plan: PlannedJob): Promise<string> => {

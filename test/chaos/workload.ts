@@ -47,16 +47,42 @@ function sizeOf(model: LiveModel, provider: ProviderChoice): Record<string, unkn
   return { aspect_ratio: pick(ratios) };
 }
 
+/** A gif frame small enough that a sheet of up to 9 frames fits every published limit, and a valid size on its own. */
+const GIF_FRAME = { width: 832, height: 832 };
+
+/**
+ * About one job in six, where the model makes them, asks for what only some providers make (an animated gif, an svg,
+ * the top quality): those go to whoever routing finds (auto), since GET /v2/models does not say which provider makes
+ * which format.
+ */
+function specialOf(model: LiveModel): Record<string, unknown> | null {
+  const formats = model.outputFormats.filter((f) => f === "gif" || f === "svg");
+  const top = model.qualities.filter((q) => q === "xhigh" || q === "max");
+  if ((formats.length === 0 && top.length === 0) || !chance(1 / 6)) return null;
+  const format = formats.length > 0 && (top.length === 0 || chance(0.7)) ? pick(formats) : null;
+  if (format === "gif") return { output_format: "gif", frame_count: 2 + Math.floor(Math.random() * 3), frame_duration_ms: 100, number_of_images: 1, ...GIF_FRAME };
+  if (format === "svg") return { output_format: "svg", number_of_images: 1 };
+  return { quality: pick(top), output_format: "png" };
+}
+
 export function planJob(index: number, run: string, options: { receiverUrl: string; uploadIds: string[]; models: LiveModel[] }): PlannedJob {
   const tag = `chaos-${run}-${index}`;
   const model = pick(options.models);
-  const provider = providerChoice(model.providers);
+  const special = specialOf(model);
+  const provider = special ? "auto" : providerChoice(model.providers);
   const [cheapest, next = cheapest] = qualitiesByPrice(model);
   // 9 needs more than one upstream call on some providers (Leonardo takes at most 8).
   const quantity = Math.min(model.maxImages, chance(0.7) ? 1 : chance(0.85) ? 2 + Math.floor(Math.random() * 2) : 9);
-  // png: what the simulator draws, whatever is asked.
-  const params: Record<string, unknown> = { quality: pick([cheapest, cheapest, next]), number_of_images: quantity, output_format: "png", ...sizeOf(model, provider) };
-  if (options.uploadIds.length > 0 && model.references.max > 0 && chance(0.1)) params.input_images = [pick(options.uploadIds)];
+  const params: Record<string, unknown> = {
+    quality: pick([cheapest, cheapest, next]),
+    number_of_images: quantity,
+    output_format: "png",
+    // A gif brings its own frame size.
+    ...(special?.width ? {} : sizeOf(model, provider)),
+    ...special,
+  };
+  const svg = params.output_format === "svg";
+  if (!svg && options.uploadIds.length > 0 && model.references.max > 0 && chance(0.1)) params.input_images = [pick(options.uploadIds)];
   const webhook = chance(0.3);
   const idempotencyKey = chance(0.2) ? `idem-${tag}` : null;
   const body: Record<string, unknown> = {
@@ -68,6 +94,19 @@ export function planJob(index: number, run: string, options: { receiverUrl: stri
   };
   if (webhook) Object.assign(body, { webhookUrl: options.receiverUrl, webhookEvents: ["completed", "failed", "cancelled"] });
   return { tag, body, idempotencyKey, replay: idempotencyKey !== null && chance(0.35), cancel: chance(0.05), webhook };
+}
+
+/** How many planned jobs ask for each model, output format and quality: the run prints it, so a run shows what it covered. */
+export function mixOf(plans: PlannedJob[]): Record<"models" | "formats" | "qualities", Record<string, number>> {
+  const mix = { models: {} as Record<string, number>, formats: {} as Record<string, number>, qualities: {} as Record<string, number> };
+  const count = (into: Record<string, number>, key: unknown) => (into[String(key)] = (into[String(key)] ?? 0) + 1);
+  for (const { body } of plans) {
+    const params = Object.values(body).find((v): v is Record<string, unknown> => typeof v === "object" && v !== null && "number_of_images" in v) ?? {};
+    count(mix.models, body.model);
+    count(mix.formats, params.output_format);
+    count(mix.qualities, params.quality);
+  }
+  return mix;
 }
 
 /** About 30% of upstream calls get a fault, spread over every fault class, on every provider. */

@@ -22,6 +22,16 @@ after(async () => {
 });
 
 describe("API reference", () => {
+  it("is a static page with its Content-Security-Policy", async () => {
+    const res = await fetch(`${gw.origin}/docs`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/html/);
+    assert.match(res.headers.get("content-security-policy") ?? "", /^default-src 'self'; script-src 'self';/);
+    // The Worker adds x-request-id to every answer it makes; this one it never saw.
+    assert.equal(res.headers.get("x-request-id"), null);
+    assert.match(await res.text(), /^<!doctype html>/);
+  });
+
   it("renders the operations offline", async () => {
     const w = await watchedPage(browser, gw.origin);
     await w.page.goto(`${gw.origin}/docs`);

@@ -45,6 +45,20 @@ const backgroundAndFormat = (entry: ModelEntry, defaultFormat: string) =>
     .record({ background: fc.option(fc.constantFrom(...entry.backgrounds), { nil: undefined }), format: fc.option(fc.constantFrom(...entry.outputFormats), { nil: undefined }) })
     .filter(({ background, format }) => background !== "transparent" || (entry.transparentFormats as readonly string[]).includes(format ?? defaultFormat));
 
+/** A gif frame whose sheet fits every model's limits for up to 9 frames (and a valid size on its own). */
+const GIF_SIDE = 832;
+
+/** The gif fields of a model that makes gifs: frames within its bounds (at most 9, so the sheet fits GIF_SIDE). */
+const gifFields = (entry: ModelEntry) =>
+  entry.gif
+    ? fc.record({
+        frame_count: opt(fc.integer({ min: entry.gif.frameCount.min, max: Math.min(9, entry.gif.frameCount.max) })),
+        frame_duration_ms: opt(fc.integer({ min: entry.gif.frameDurationMs.min, max: 2000 })),
+      })
+    : fc.constant({});
+
+const complexityOf = (entry: ModelEntry) => (entry.complexity ? opt(fc.constantFrom(...entry.complexity.values)) : fc.constant(undefined));
+
 const drop = <T extends Record<string, unknown>>(o: T): Json =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Json;
 
@@ -73,15 +87,16 @@ function nativeParams(entry: ModelEntry, refs: References): fc.Arbitrary<Json> {
       moderation: opt(fc.constantFrom(...MODERATIONS)),
       input_fidelity: entry.references.inputFidelity ? opt(fc.constantFrom(...INPUT_FIDELITIES)) : fc.constant(undefined),
       reference_strength: entry.references.strength ? opt(fc.constantFrom(...STRENGTHS)) : fc.constant(undefined),
+      complexity: complexityOf(entry),
+      gif: gifFields(entry),
     })
-    .map(({ size, bf, ...rest }) =>
-      drop({
-        ...rest,
-        ...(typeof size === "string" ? { aspect_ratio: size } : size ?? {}),
-        background: bf.background,
-        output_format: bf.format,
-      }),
-    );
+    .map(({ size, bf, gif, ...rest }) => {
+      // The catalogue's format rules (SPEC §3.3): a gif brings its frames and a frame size whose sheet fits; an svg
+      // is one image and takes no references.
+      const sized = bf.format === "gif" ? { width: GIF_SIDE, height: GIF_SIDE, ...gif } : typeof size === "string" ? { aspect_ratio: size } : size ?? {};
+      const svg = bf.format === "svg" ? { number_of_images: undefined, input_images: undefined } : {};
+      return drop({ ...rest, ...sized, ...svg, background: bf.background, output_format: bf.format });
+    });
 }
 
 /** POST /v2/images/generate, naming the caller's own references when it names any. */
@@ -125,14 +140,21 @@ export const leonardoBody = (refs: References): fc.Arbitrary<Json> => entries.ch
       size: opt(sizeOf(entry)),
       seed: entry.leonardoSeed ? opt(fc.integer({ min: 0, max: 4_294_967_295 })) : fc.constant(undefined),
       prompt_enhance: opt(fc.constantFrom("ON", "OFF")),
+      complexity: entry.complexity ? opt(fc.constantFrom(...entry.complexity.values.map((c) => c.toUpperCase()))) : fc.constant(undefined),
+      // Leonardo's own id (openai/… for 2.5 and 2.6) or the bare one: the dialect takes both.
+      model: fc.constantFrom(...new Set([entry.leonardoId, entry.id])),
     })
-    .map(({ public: isPublic, size: s, ...parameters }) => drop({ public: isPublic, model: entry.id, parameters: drop({ ...parameters, ...(s ?? {}) }) }));
+    .map(({ public: isPublic, size: s, model, ...parameters }) => drop({ public: isPublic, model, parameters: drop({ ...parameters, ...(s ?? {}) }) }));
 });
 
 export const initImageBody: fc.Arbitrary<Json> = fc.record({ extension: fc.constantFrom(...INIT_IMAGE_EXTENSIONS) });
 
-/** Fields OpenAI's generations and edits share, for one model (absent `model` means the newest one). */
-function openaiFields(entry: ModelEntry): fc.Arbitrary<Record<string, Json | undefined>> {
+/**
+ * Fields OpenAI's generations and edits share, for one model (absent `model` means the newest one), within the
+ * catalogue's format rules: a gif has a frame size whose sheet fits, no stream, partials or compression; an svg is
+ * one image, and only generated (an edit never asks for one).
+ */
+function openaiFields(entry: ModelEntry, edit = false): fc.Arbitrary<Record<string, Json | undefined>> {
   const sizes = fc.oneof(fc.constant("auto"), sizeOf(entry).map((s) => `${s.width}x${s.height}`));
   return fc.record({
     model: entry.id === DEFAULT_MODEL ? opt(fc.constantFrom<Json>(entry.id, null)) : fc.constant(entry.id),
@@ -147,7 +169,19 @@ function openaiFields(entry: ModelEntry): fc.Arbitrary<Record<string, Json | und
     stream: opt(fc.boolean()),
     partial_images: opt(fc.integer({ min: 0, max: 3 })),
     response_format: opt(fc.constantFrom("b64_json", "url")),
-  }).map(({ bf, ...rest }) => ({ ...rest, background: bf.background, output_format: bf.format }));
+    complexity: complexityOf(entry),
+    gif: gifFields(entry),
+  }).map(({ bf, gif, ...rest }) => {
+    const format = edit && bf.format === "svg" ? "png" : bf.format;
+    const background = format === bf.format ? bf.background : undefined;
+    const rules =
+      format === "gif"
+        ? { ...gif, size: `${GIF_SIDE}x${GIF_SIDE}`, stream: undefined, partial_images: undefined, output_compression: undefined }
+        : format === "svg"
+          ? { n: undefined }
+          : {};
+    return { ...rest, ...rules, background, output_format: format };
+  });
 }
 
 /** POST /v1/images/generations. */
@@ -166,19 +200,20 @@ const imageUrl = fc.constantFrom(TINY_PNG_DATA_URL, "https://example.com/referen
 export const openaiEditJsonBody: fc.Arbitrary<Json> = entries.chain((entry) =>
   fc
     .record({
-      fields: openaiFields(entry),
+      fields: openaiFields(entry, true),
       images: fc.array(imageUrl.map((image_url) => ({ image_url })), { minLength: 1, maxLength: 2 }),
       mask: opt(fc.constant({ image_url: TINY_PNG_DATA_URL })),
       input_fidelity: entry.references.inputFidelity ? opt(fc.constantFrom(...INPUT_FIDELITIES)) : fc.constant(undefined),
     })
-    .map(({ fields, ...rest }) => drop({ ...fields, ...rest })),
+    // A gif takes no mask (SPEC §3.3).
+    .map(({ fields, ...rest }) => drop({ ...fields, ...rest, ...(fields.output_format === "gif" ? { mask: undefined } : {}) })),
 );
 
 /** POST /v1/images/edits as a form: text fields (every value as text) and the image files. */
 export const openaiEditFormFields: fc.Arbitrary<Record<string, string>> = entries.chain((entry) =>
   fc
     .record({
-      fields: openaiFields(entry),
+      fields: openaiFields(entry, true),
       input_fidelity: entry.references.inputFidelity ? opt(fc.constantFrom(...INPUT_FIDELITIES)) : fc.constant(undefined),
     })
     .map(({ fields, input_fidelity }) =>

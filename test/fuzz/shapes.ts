@@ -77,6 +77,15 @@ export function expectJson(answer: FuzzAnswer, schema: z.ZodType, what: string, 
 
 const Ledger = z.strictObject({ balance: z.number().int().min(0), reserved: z.number().int().min(0), spent: z.number().int().min(0), granted: z.number().int() });
 
+/** An entry of GET /v1/models, with OpenAI's `shutdown_date` (YYYY-MM-DD or null). */
+const OpenAIModelShape = z.strictObject({
+  id: z.string(),
+  object: z.literal("model"),
+  created: z.number().int(),
+  owned_by: z.string(),
+  shutdown_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+});
+
 export const SUCCESS = {
   created: z.strictObject({ jobId: z.string().regex(UUID), status: z.literal("QUEUED") }),
   job: JobView.strict(),
@@ -122,8 +131,8 @@ export const SUCCESS = {
     data: z.array(z.union([z.strictObject({ b64_json: z.base64().min(1) }), z.strictObject({ url: z.url() })])).min(1),
     size: z.string().regex(/^\d+x\d+$/),
   }),
-  openaiModels: z.strictObject({ object: z.literal("list"), data: z.array(z.strictObject({ id: z.string(), object: z.literal("model"), created: z.number().int(), owned_by: z.string() })) }),
-  openaiModel: z.strictObject({ id: z.string(), object: z.literal("model"), created: z.number().int(), owned_by: z.string() }),
+  openaiModels: z.strictObject({ object: z.literal("list"), data: z.array(OpenAIModelShape) }),
+  openaiModel: OpenAIModelShape,
   minted: z.strictObject({ id: z.string().startsWith("key_"), key: z.string().regex(/^ig_test_[0-9A-Za-z]{32}$/), accountId: z.string().min(1) }),
   credited: z.strictObject({ accountId: z.string().min(1), credits: Ledger }),
   deliveries: z.strictObject({
@@ -205,7 +214,7 @@ export function expectImageEvents(answer: FuzzAnswer, prefix: "image_generation"
 const OpenApi = z.looseObject({
   openapi: z.string().startsWith("3.1"),
   info: z.looseObject({ title: z.string().min(1), version: z.string().min(1) }),
-  servers: z.tuple([z.strictObject({ url: z.url() })]),
+  servers: z.tuple([z.strictObject({ url: z.literal("/"), description: z.string().min(1) })]),
   paths: z.record(z.string().startsWith("/"), z.record(z.string(), z.unknown())),
 });
 

@@ -26,7 +26,7 @@ export const jobBody = (entry: ModelEntry, fields: Record<string, unknown>, para
 });
 
 /** A lifecycle with no dates: active on any day. */
-export const ALWAYS_ACTIVE: Lifecycle = { deprecatedOn: null, sunsetOn: null, successor: null, note: "test: pinned active" };
+export const ALWAYS_ACTIVE: Lifecycle = { deprecatedOn: null, sunsetOn: null, successors: [], note: "test: pinned active" };
 
 /** Runs `fn` with a model's lifecycle replaced (the test isolate shares the Worker's catalogue module). */
 export async function withLifecycle<T>(model: ModelId, lifecycle: Lifecycle, fn: () => Promise<T>): Promise<T> {

@@ -75,7 +75,7 @@ afterAll(() => sandboxHarness.uninstall());
 
 const GRANT = 100;
 const IMAGES = 3;
-const COST = creditCost(CATALOGUE["gpt-image-2"], "low", IMAGES);
+const COST = creditCost(CATALOGUE["gpt-image-2"], { quality: "low", outputFormat: "png", quantity: IMAGES });
 
 const bodyFor = (prompt: string, provider: ProviderName) => ({
   prompt,

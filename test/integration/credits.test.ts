@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMISSION_GRACE_MS } from "../../src/accounts/account-do";
 import type { JobRecord } from "../../src/jobs/record";
@@ -89,13 +89,19 @@ describe("credits", () => {
   it("keeps retrying a settlement the account did not acknowledge", async () => {
     const { key, accountId } = await mintAccount({ credits: 10 });
     const jobId = await createJob(body("credits: retry"), key);
-    // A record the settlement cannot price (an unknown model) makes the call fail, as an unreachable account would.
-    await endUnsettled(jobId, (r) => ({ ...r, status: "COMPLETED", files: [], spec: { ...r.spec, model: "no-such-model" as never } }));
+    await endUnsettled(jobId, (r) => ({ ...r, status: "COMPLETED", files: [] }));
+    // The account refuses the settlement call, as an unreachable account would.
+    const account = env.ACCOUNTS.get(env.ACCOUNTS.idFromName(accountId));
+    await runInDurableObject(account, (instance) => {
+      Object.assign(instance, { settle: async () => Promise.reject(new Error("test: the account is unreachable")) });
+    });
     expect(await fireAlarm(jobId)).toBe(true);
     expect(await runInDurableObject(jobStubOf(jobId), (_i, state) => state.storage.get("settled"))).toBeUndefined();
     expect(await runInDurableObject(jobStubOf(jobId), (_i, state) => state.storage.getAlarm())).not.toBeNull();
     expect((await ledgerOf(accountId)).reserved).toBe(LOW);
-    await patchJob(jobId, (r) => ({ ...r, spec: { ...r.spec, model: "gpt-image-2" } }));
+    await runInDurableObject(account, (instance) => {
+      delete (instance as { settle?: unknown }).settle;
+    });
     expect(await fireAlarm(jobId)).toBe(true);
     expect(await checkedLedger(accountId)).toEqual({ granted: 10, balance: 10, reserved: 0, spent: 0 });
   });

@@ -1,5 +1,6 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { seed000Body } from "../helpers/seeds";
 import { pngSize } from "../../src/lib/png";
 import { uploadFields } from "../../src/surfaces/leonardo/upload-policy";
 import { api, BASE, elapse, fireAlarm, patchJob, sha256Hex, storedJob } from "../helpers/api";
@@ -15,21 +16,8 @@ type Json = Record<string, any>;
 // date (its retirement: lifecycle.test.ts).
 pinLifecycle("gpt-image-1.5");
 
-// Seed 000's sample, made valid JSON (its missing and trailing commas fixed).
-const SEED_000 = {
-  public: false,
-  model: "gpt-image-1.5",
-  parameters: {
-    quality: "MEDIUM",
-    prompt: "Koala with purple hat",
-    quantity: 2,
-    width: 1024,
-    height: 1024,
-    seed: 4294967295,
-    prompt_enhance: "OFF",
-    guidances: { image_reference: [{ image: { id: "00000000-0000-0000-0000-000000000001", type: "UPLOADED" }, strength: "MID" }] },
-  },
-};
+// Seed 000's sample, its reference a made-up id (the tests that run it replace the guidance).
+const SEED_000 = seed000Body("00000000-0000-0000-0000-000000000001");
 
 // Seed 001's sample.
 const SEED_001 = {

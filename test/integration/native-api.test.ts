@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, createJob } from "../helpers/api";
+import { modelEntries } from "../../src/catalogue";
 
 // The native surface's HTTP behaviour: auth, the problem+json envelope, body guards, models, health.
 
@@ -95,7 +96,7 @@ describe("native API", () => {
     const res = await api("/v2/models", { key: null });
     expect(res.status).toBe(200);
     const { data } = (await res.json()) as { data: Array<Record<string, any>> };
-    expect(data.map((m) => m.id)).toEqual(["gpt-image-1.5", "gpt-image-2"]);
+    expect(data.map((m) => m.id)).toEqual(modelEntries().map((e) => e.id));
     expect(data[1]).toMatchObject({
       status: "active",
       creditsPerImage: { low: 4, medium: 9, high: 23, auto: 23 },
@@ -103,7 +104,11 @@ describe("native API", () => {
       providers: ["sandbox", "leonardo", "apiframe", "openai"],
     });
     // Its status on a given day: lifecycle.test.ts, with the dates injected.
-    expect(data[0]).toMatchObject({ lifecycle: { deprecatedOn: "2026-11-01", sunsetOn: "2026-12-01", successor: "gpt-image-2" } });
+    expect(data[0]).toMatchObject({
+      lifecycle: { deprecatedOn: "2026-06-02", sunsetOn: "2026-12-01", successors: ["gpt-image-2.6-sunburst", "gpt-image-2.6-flare"] },
+    });
+    const flare26 = data.find((m) => m.id === "gpt-image-2.6-flare")!;
+    expect(flare26).toMatchObject({ providers: ["sandbox", "leonardo", "openai"], creditsPerImage: { xhigh: 35, max: 50 } });
   });
 
   it("answers /healthz and carries x-request-id everywhere", async () => {

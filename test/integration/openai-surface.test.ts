@@ -2,6 +2,7 @@ import { env, SELF } from "cloudflare:test";
 import OpenAI, { APIError, toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pngSize } from "../../src/lib/png";
+import { modelEntries } from "../../src/catalogue";
 import { KEEP_ALIVE } from "../../src/surfaces/openai/answer";
 import { BASE, DEV_KEY, fireAlarm, patchJob, runToEnd, sha256Hex, storedJob } from "../helpers/api";
 import { b64ToBytes, bytesToB64, jobWithPrompt, openaiClient, pngBytes, rowChanges } from "../helpers/compat";
@@ -67,7 +68,8 @@ describe("POST /v1/images/generations", () => {
 
   it("uses the newest model when none is given", async () => {
     const { response } = await client.images.generate({ prompt: fresh("no model") }).withResponse();
-    expect((await storedJob(response.headers.get("x-imagegate-job-id")!)).spec.model).toBe("gpt-image-2");
+    const newest = [...modelEntries()].sort((a, b) => b.releasedOn.localeCompare(a.releasedOn))[0]!;
+    expect((await storedJob(response.headers.get("x-imagegate-job-id")!)).spec.model).toBe(newest.id);
   });
 
   it('answers signed imagegate URLs with response_format "url"', async () => {
@@ -135,7 +137,7 @@ describe("errors in OpenAI's envelope, as the SDK's error classes", () => {
     [{ model: "gpt-image-2", prompt: "p", background: "transparent", output_format: "jpeg" }, "background", "invalid_value", /needs output_format png or webp/],
     [{ model: "gpt-image-2", prompt: "p", output_compression: 101 }, "output_compression", "invalid_value", /output_compression/],
     [{ model: "gpt-image-2", prompt: "p", partial_images: 4 }, "partial_images", "invalid_value", /partial_images/],
-    [{ model: "dall-e-3", prompt: "p" }, "model", "invalid_value", /must be one of gpt-image-1.5, gpt-image-2/],
+    [{ model: "dall-e-3", prompt: "p" }, "model", "invalid_value", new RegExp(`must be one of ${modelEntries().flatMap((e) => [e.id, ...e.aliases]).join(", ").replaceAll(".", "\\.")}$`)],
     [{ model: "gpt-image-2" }, "prompt", "missing_required_parameter", /prompt/],
     [{ model: "gpt-image-2", prompt: "" }, "prompt", "invalid_value", /must not be empty/],
     [{ model: "gpt-image-2", prompt: "p", style: "vivid" }, "style", "unknown_parameter", /style: unknown parameter/],
@@ -274,10 +276,11 @@ describe("POST /v1/images/edits", () => {
 describe("GET /v1/models", () => {
   it("lists the catalogue's models in OpenAI's shape, and retrieves one", async () => {
     const page = await client.models.list();
-    expect(page.data).toEqual([
-      { id: "gpt-image-1.5", object: "model", created: Date.parse("2025-12-16T00:00:00Z") / 1000, owned_by: "openai" },
-      { id: "gpt-image-2", object: "model", created: Date.parse("2026-04-21T00:00:00Z") / 1000, owned_by: "openai" },
-    ]);
+    // Every model is active here (gpt-image-1.5 pinned above; the others have no dates): none has a shutdown date.
+    expect(page.data).toEqual(
+      modelEntries().map((e) => ({ id: e.id, object: "model", created: Date.parse(`${e.releasedOn}T00:00:00Z`) / 1000, owned_by: "openai", shutdown_date: null })),
+    );
+    expect(page.data[0]).toMatchObject({ id: "gpt-image-1.5", created: Date.parse("2025-12-16T00:00:00Z") / 1000 });
     expect(await client.models.retrieve("gpt-image-2")).toMatchObject({ id: "gpt-image-2", object: "model" });
     const err = await client.models.retrieve("dall-e-3").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);

@@ -1,17 +1,21 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
+import { idsOf, modelEntries } from "../../src/catalogue";
 import { app } from "../../src/index";
-import { buildOpenApi, openApiPath, operations } from "../../src/docs/openapi";
-import { doc } from "../../src/docs/registry";
+import { ROUTE_DOCS } from "../../src/docs/all-docs";
+import { buildOpenApi, docMismatches, openApiPath, operations } from "../../src/docs/openapi";
+import { doc, type RouteDocs } from "../../src/docs/registry";
 import { validate } from "../../src/lib/validation";
 import { LeonardoError } from "../../src/surfaces/leonardo/errors";
 import { Problem } from "../../src/surfaces/native/problem";
 import { OpenAIError } from "../../src/surfaces/openai/errors";
 import { BASE, api, createJob } from "../helpers/api";
 
-// /openapi.json covers exactly the routes registered on the app, and says true things about them. The document is
-// also checked by a real OpenAPI validator (@readme/openapi-parser) in test/e2e/openapi.test.ts, under Node.
+// /openapi.json covers exactly the routes registered on the app, and says true things about them. The document is a
+// static asset built under Node (scripts/reference.mjs, run by vitest.config.ts) from the routes' doc("id") markers
+// and the docs modules (src/docs/all-docs.ts); the Worker answers SELF.fetch from that file. It is also checked by a real OpenAPI validator (@readme/openapi-parser) in test/e2e/openapi.test.ts, and
+// served without the Worker there.
 
 type Doc = { paths: Record<string, Record<string, any>>; components: Record<string, Record<string, any>>; servers: { url: string }[] };
 
@@ -35,10 +39,12 @@ function refsIn(value: unknown, out: string[] = []): string[] {
 
 describe("GET /openapi.json", () => {
   it("documents every route registered on the app, and nothing else", async () => {
-    const undocumented = operations(app.routes).filter((op) => !op.doc).map((op) => `${op.method} ${op.path}`);
-    expect(undocumented, `Undocumented routes — add doc({...}) where each is registered: ${undocumented.join(", ")}`).toEqual([]);
+    const ops = operations(app.routes);
+    const unmarked = ops.filter((op) => op.operationId === undefined).map((op) => `${op.method} ${op.path}`);
+    expect(unmarked, `Undocumented routes — add doc("operationId") where each is registered, and its docs beside it: ${unmarked.join(", ")}`).toEqual([]);
+    expect(docMismatches(ops, ROUTE_DOCS)).toEqual([]);
 
-    const registered = operations(app.routes).map((op) => `${op.method.toLowerCase()} ${openApiPath(op.path, op.doc)}`).sort();
+    const registered = ops.map((op) => `${op.method.toLowerCase()} ${openApiPath(op.path, ROUTE_DOCS[op.operationId!])}`).sort();
     const documented = documentedOps(await fetchDoc()).map(({ method, path }) => `${method} ${path}`).sort();
     expect(documented).toEqual(registered);
     // The routes this branch serves, so a route that silently stops being registered is noticed too.
@@ -51,13 +57,41 @@ describe("GET /openapi.json", () => {
     ]));
   });
 
+  it("serves the document these routes give: the static asset is what buildOpenApi makes of app.routes here", async () => {
+    expect(await fetchDoc()).toEqual(JSON.parse(JSON.stringify(buildOpenApi(app.routes, ROUTE_DOCS))));
+  });
+
+  const docsOf = (...ids: string[]): RouteDocs =>
+    Object.fromEntries(ids.map((id) => [id, { summary: id.toUpperCase(), tag: "T", auth: "none", responses: { 200: { description: "ok" } } }]));
+
   it("notices an undocumented route (the check above can fail)", () => {
     const other = new Hono();
-    other.get("/documented", doc({ operationId: "a", summary: "A", tag: "T", auth: "none", responses: { 200: { description: "ok" } } }), (c) => c.text("a"));
+    other.get("/documented", doc("a"), (c) => c.text("a"));
     other.post("/forgotten/:id", (c) => c.text("b"));
-    expect(operations(other.routes).filter((op) => !op.doc).map((op) => `${op.method} ${op.path}`)).toEqual(["POST /forgotten/:id"]);
-    const built = buildOpenApi(other.routes);
+    expect(operations(other.routes).filter((op) => op.operationId === undefined).map((op) => `${op.method} ${op.path}`)).toEqual(["POST /forgotten/:id"]);
+    const built = buildOpenApi(other.routes, docsOf("a"));
+    expect(built.paths["/documented"]?.get).toMatchObject({ operationId: "a", summary: "A" });
     expect(built.paths["/forgotten/{id}"]?.post?.summary).toBe("Undocumented");
+  });
+
+  it("refuses to build when markers and docs do not match: a marker without docs, docs without a route, an id on two routes", () => {
+    const other = new Hono();
+    other.get("/a", doc("a"), (c) => c.text("a"));
+    other.get("/typo", doc("tpyo"), (c) => c.text("t"));
+    other.get("/twice/1", doc("twice"), (c) => c.text("1"));
+    other.get("/twice/2", doc("twice"), (c) => c.text("2"));
+    const docs = docsOf("a", "twice", "typo", "gone");
+    expect(docMismatches(operations(other.routes), docs)).toEqual([
+      'GET /typo: marked doc("tpyo"), but no docs module documents "tpyo".',
+      'doc("twice") marks 2 routes (GET /twice/1, GET /twice/2); an operationId is one route\'s.',
+      '"typo" is documented, but no route is marked doc("typo").',
+      '"gone" is documented, but no route is marked doc("gone").',
+    ]);
+    expect(() => buildOpenApi(other.routes, docs)).toThrow(/do not match:\n.*"tpyo"/);
+    const fixed = new Hono();
+    fixed.get("/a", doc("a"), (c) => c.text("a"));
+    expect(() => buildOpenApi(fixed.routes, docs)).toThrow(/"gone" is documented/);
+    expect(docMismatches(operations(fixed.routes), docsOf("a"))).toEqual([]);
   });
 
   it("reads the request from the route's own validator: the schema that validates is the schema documented", async () => {
@@ -66,12 +100,12 @@ describe("GET /openapi.json", () => {
     const Query = z.object({ verbose: z.enum(["yes", "no"]).optional() });
     other.post(
       "/things/:thing",
-      doc({ operationId: "b", summary: "B", tag: "T", auth: "key", responses: { 204: { description: "done" } } }),
+      doc("b"),
       validate("query", Query),
       validate("json", Body),
       (c) => c.body(null, 204),
     );
-    const op = buildOpenApi(other.routes).paths["/things/{thing}"]!.post!;
+    const op = buildOpenApi(other.routes, { b: { summary: "B", tag: "T", auth: "key", responses: { 204: { description: "done" } } } }).paths["/things/{thing}"]!.post!;
     expect(op.requestBody).toMatchObject({ required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/SizeBody" } } } });
     expect(op.parameters).toEqual([
       { name: "verbose", in: "query", required: false, schema: { type: "string", enum: ["yes", "no"] } },
@@ -82,12 +116,15 @@ describe("GET /openapi.json", () => {
 
   it("describes the native create request with the validating schema and a valid example", async () => {
     const d = await fetchDoc();
-    expect(d.servers).toEqual([{ url: BASE }]);
+    // Relative: the one static document names whichever origin serves it.
+    expect(d.servers.map((s) => new URL(s.url, `${BASE}/openapi.json`).origin)).toEqual([BASE]);
     const create = d.paths["/v2/images/generate"]!.post!;
     const media = create.requestBody.content["application/json"];
     expect(media.schema).toEqual({ $ref: "#/components/schemas/GenerateRequest" });
     const schema = d.components.schemas!.GenerateRequest!;
-    expect(schema.oneOf.map((s: any) => s.properties.model.const).sort()).toEqual(["gpt-image-1.5", "gpt-image-2"]);
+    // One variant per catalogue model, each taking the model's id and its aliases.
+    const variants = schema.oneOf.map((s: any) => s.properties.model.enum ?? [s.properties.model.const]);
+    expect(variants.sort()).toEqual(modelEntries().map(idsOf).sort());
     expect(schema.oneOf.every((s: any) => s.additionalProperties === false)).toBe(true);
     // The documented example is accepted by the real endpoint.
     const jobId = await createJob(media.example);
@@ -99,20 +136,21 @@ describe("GET /openapi.json", () => {
   it("gives every example that its own schema accepts", async () => {
     let checked = 0;
     for (const op of operations(app.routes)) {
-      for (const [status, response] of Object.entries(op.doc!.responses)) {
+      const routeDoc = ROUTE_DOCS[op.operationId!]!;
+      for (const [status, response] of Object.entries(routeDoc.responses)) {
         if (!response.schema || response.example === undefined) continue;
         const result = response.schema.safeParse(response.example);
         expect(result.success, `${op.method} ${op.path} ${status}: ${JSON.stringify(result.error?.issues)}`).toBe(true);
         checked++;
       }
-      for (const [status, response] of Object.entries(op.doc!.responses)) {
+      for (const [status, response] of Object.entries(routeDoc.responses)) {
         for (const [type, media] of Object.entries(response.alternatives ?? {})) {
           if (!media.schema || media.example === undefined) continue;
           expect(media.schema.safeParse(media.example).success, `${op.method} ${op.path} ${status} ${type}`).toBe(true);
           checked++;
         }
       }
-      const bodies = [...op.validators, ...Object.entries(op.doc!.body?.content ?? {}).map(([target, schema]) => ({ target, schema }))];
+      const bodies = [...op.validators, ...Object.entries(routeDoc.body?.content ?? {}).map(([target, schema]) => ({ target, schema }))];
       for (const { target, schema } of bodies) {
         const examples = (z.globalRegistry.get(schema)?.examples ?? []) as unknown[];
         for (const example of examples) expect(schema.safeParse(example).success, `${op.method} ${op.path} ${target} example`).toBe(true);

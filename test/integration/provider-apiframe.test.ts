@@ -74,7 +74,7 @@ describe("apiframe", () => {
       await fetch("https://cloud.leonardo.ai/api/rest/v2/generations", {
         method: "POST",
         headers: { authorization: `Bearer ${env.LEONARDO_API_KEY}`, "content-type": "application/json" },
-        body: JSON.stringify({ model: activeModel(["leonardo"]).id, parameters: { prompt: `source ${t}`, quantity: 1 } }),
+        body: JSON.stringify({ model: activeModel(["leonardo"]).leonardoId, parameters: { prompt: `source ${t}`, quantity: 1 } }),
       })
     ).json()) as { generate: { generationId: string } };
     await fetch("https://sim.test/_sim/advance", { method: "POST", body: JSON.stringify({ ms: 60_000, id: source.generate.generationId }) });

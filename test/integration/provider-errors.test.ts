@@ -20,7 +20,7 @@ import { activeModel } from "../helpers/models";
 beforeEach(resetCircuits);
 
 const spec = (over: Partial<JobSpec> = {}): JobSpec => ({
-  model: activeModel().id, prompt: `errors ${tag()}`, quality: "low", width: 1024, height: 1024, aspectRatio: "1:1", outputFormat: "png",
+  model: activeModel(["leonardo", "apiframe", "openai"]).id, prompt: `errors ${tag()}`, quality: "low", width: 1024, height: 1024, aspectRatio: "1:1", outputFormat: "png",
   background: "auto", quantity: 1, references: [], referenceStrength: null, inputFidelity: null, seed: null, promptEnhance: false, moderation: "auto",
   ...over,
 });

@@ -4,7 +4,7 @@ import { DEV_ACCOUNT_ID } from "../../src/accounts/keys";
 import { storeUpload } from "../../src/files/uploads";
 import { pngSize } from "../../src/lib/png";
 import { renderPng } from "../sim/images";
-import { tag } from "../sim/testing";
+import { setShutdownDate, tag } from "../sim/testing";
 import { api, createJob, sha256Hex } from "../helpers/api";
 import { pinLifecycle } from "../helpers/models";
 import { createsOf, driveToEnd, r2Bytes, resetCircuits, simCalls, simImageUrl } from "../helpers/upstream";
@@ -33,6 +33,8 @@ describe("leonardo", () => {
   it("creates, polls and copies the images (real PNGs, same bytes as served upstream)", async () => {
     const t = tag();
     const prompt = `leonardo life ${t}`;
+    // These are gpt-image-1.5's rules at Leonardo: the simulated Leonardo keeps serving it for this test's prompts.
+    await setShutdownDate("leonardo", "gpt-image-1.5", null, t);
     const jobId = await createJob({
       prompt,
       model: "gpt-image-1.5",
@@ -70,6 +72,7 @@ describe("leonardo", () => {
     const uploadId = await referenceUpload(`ref ${t}`);
     const url = await simImageUrl(`source ${t}`);
 
+    await setShutdownDate("leonardo", "gpt-image-1.5", null, t);
     const jobId = await createJob({
       prompt: `leonardo refs ${t}`,
       model: "gpt-image-1.5",

@@ -3,7 +3,7 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { apiFaultResponse, type ActiveFault, type JobFaults } from "./faults.ts";
 import { notFoundImage, pngResponse, paddedPngResponse, renderPng } from "./images.ts";
-import { canonicalJson, iso, note, promptOf, readJson, type SimEnv, type SimState } from "./state.ts";
+import { canonicalJson, iso, modelOf, note, promptOf, readJson, type SimEnv, type SimState } from "./state.ts";
 
 const API_KEY = /^afk_[A-Za-z0-9_-]{8,}$/;
 const DAY_MS = 24 * 60 * 60_000;
@@ -191,7 +191,7 @@ export function apiframeRoutes(state: SimState) {
     const parsed = await readJson(c.req.raw);
     const prompt = parsed.ok ? promptOf(parsed.value) : null;
     const idempotencyKey = c.req.header("idempotency-key") ?? null;
-    note(c, { prompt });
+    note(c, { prompt, model: parsed.ok ? modelOf(parsed.value) : null });
     const fault = state.faults.takeApi("apiframe", prompt, true);
     if (fault !== null && fault.fault !== "hang_after_create") return faultResponse(c, fault);
     if (!parsed.ok) return validation({ body: [`Invalid JSON: ${parsed.error}`] });

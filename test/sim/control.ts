@@ -7,17 +7,24 @@
 // POST   /_sim/config        {latencyMs?, deliverCallbacks?, leonardo?: {callbackUrl|null, callbackToken?, apiKey?}}
 // GET    /_sim/config
 // GET    /_sim/calls         ?provider=&kind=api|image|upload&match= → [{provider, kind, method, path, idempotencyKey,
-//                            at, status, jobId, prompt, fault, inputs}] in arrival order;  DELETE /_sim/calls[?match=]
+//                            at, status, jobId, prompt, fault, inputs, model}] in arrival order;  DELETE /_sim/calls[?match=]
 //                            (inputs: the references a valid create named — Leonardo "TYPE:id", apiframe input_images
-//                            URLs, OpenAI edit image types — else null)
+//                            URLs, OpenAI edit image types — else null; model: the `model` a create was sent, else null)
+// GET    /_sim/:provider/models            (provider openai | leonardo) → [{id, shutdown_date, default_shutdown_date,
+//                            scoped: [{match, shutdown_date}]}]
+// POST   /_sim/:provider/models/:id        {shutdown_date: "YYYY-MM-DD" | null, match?} → 200 the model's entry. Without
+//                            match: the date everyone sees (OpenAI's GET /v1/models too); with it: only creates whose
+//                            prompt contains match. From that date (00:00 UTC) on, OpenAI answers 404 model_not_found and
+//                            Leonardo 400. DELETE /_sim/:provider/models/:id[?match=] restores the default (lifecycle.ts)
 // GET    /_sim/unexpected    ?match= (substring of the URL) → [{method, url, at}];  DELETE /_sim/unexpected[?match=]
 // GET    /_sim/callbacks     ?provider=&match=&wait=ms → pending callbacks [{id, provider, event, url, headers, body,
 //                            jobId, prompt}], removed as they are returned
 // POST   /_sim/advance       {ms, match? | id?} ages matching jobs (or one job / upload) by ms
-// POST   /_sim/reset         forgets everything
+// POST   /_sim/reset         forgets everything, and restores the models' shutdown dates
 import { Hono } from "hono";
 import { z } from "zod";
 import { faultInputSchema } from "./faults.ts";
+import type { LifecycleProvider } from "./lifecycle.ts";
 import { readJson, type SimEnv, type SimState } from "./state.ts";
 
 const configSchema = z.strictObject({
@@ -36,6 +43,11 @@ const configSchema = z.strictObject({
 const advanceSchema = z
   .strictObject({ ms: z.int().min(0), match: z.string().min(1).optional(), id: z.string().min(1).optional() })
   .refine((v) => v.match !== undefined || v.id !== undefined, "give match (prompt substring) or id (job or upload id)");
+
+const shutdownSchema = z.strictObject({
+  shutdown_date: z.iso.date().nullable(),
+  match: z.string().min(1).optional(),
+});
 
 const badRequest = (error: string, issues?: unknown) => Response.json({ error, issues }, { status: 400 });
 
@@ -133,7 +145,34 @@ export function controlRoutes(state: SimState) {
     return Response.json({ advanced });
   });
 
-  /** Forgets everything: jobs, uploads, faults, config, calls, unexpected calls, callbacks. */
+  /** The provider and model a models route names, or the 404 for an unknown one. */
+  const modelRoute = (provider: string, id: string): { provider: LifecycleProvider; id: string } | Response =>
+    (provider === "openai" || provider === "leonardo") && state.models.has(provider, id)
+      ? { provider, id }
+      : Response.json({ error: `no model ${id} at ${provider}` }, { status: 404 });
+  const modelEntry = (provider: LifecycleProvider, id: string) => state.models.view(provider).find((m) => m.id === id);
+
+  app.get("/:provider/models", (c) => {
+    const provider = c.req.param("provider");
+    if (provider !== "openai" && provider !== "leonardo") return Response.json({ error: `no models at ${provider}` }, { status: 404 });
+    return Response.json(state.models.view(provider));
+  });
+  app.post("/:provider/models/:id{.+}", async (c) => {
+    const route = modelRoute(c.req.param("provider"), c.req.param("id"));
+    if (route instanceof Response) return route;
+    const r = await parse(c.req.raw, shutdownSchema);
+    if ("error" in r) return r.error;
+    state.models.set(route.provider, route.id, r.value.shutdown_date, r.value.match);
+    return Response.json(modelEntry(route.provider, route.id));
+  });
+  app.delete("/:provider/models/:id{.+}", (c) => {
+    const route = modelRoute(c.req.param("provider"), c.req.param("id"));
+    if (route instanceof Response) return route;
+    state.models.restore(route.provider, route.id, c.req.query("match"));
+    return Response.json(modelEntry(route.provider, route.id));
+  });
+
+  /** Forgets everything: jobs, uploads, faults, config, calls, unexpected calls, callbacks, changed shutdown dates. */
   app.post("/reset", () => {
     state.reset();
     return Response.json({ reset: true });

@@ -6,9 +6,9 @@
 // | fault             | kind   | hits                                                    | effect                                                          |
 // |-------------------|--------|---------------------------------------------------------|-----------------------------------------------------------------|
 // | http500           | api    | the next API call: create, poll, delete, cancel,        | 500 in the provider's error envelope                            |
-// |                   |        | init-image, OpenAI generate/edit (never image downloads |                                                                 |
-// |                   |        | or the presigned upload); checked after auth, before    |                                                                 |
-// |                   |        | body validation                                         |                                                                 |
+// |                   |        | init-image, OpenAI generate/edit/models (never image    |                                                                 |
+// |                   |        | downloads or the presigned upload); checked after auth, |                                                                 |
+// |                   |        | before body validation                                  |                                                                 |
 // | http503           | api    | same                                                    | 503 in the provider's envelope                                  |
 // | http429           | api    | same                                                    | 429 + Retry-After: retryAfter (default 1; a string is sent as   |
 // |                   |        |                                                         | is, e.g. an HTTP date) + x-ratelimit-* on OpenAI                |

@@ -1,4 +1,5 @@
-// Real PNG bytes of the requested size, painted deterministically from a seed text (prompt + image index).
+// Real PNG bytes of the requested size, painted deterministically from a seed text (prompt + image index); gif.ts and
+// svg.ts paint the other formats with the same look (seedLook).
 import { crc32 } from "node:zlib";
 import { encodePng, type RowPainter } from "../../src/lib/png.ts";
 import { sleep } from "./faults.ts";
@@ -13,19 +14,25 @@ const rgb = (h: number): [number, number, number] => [h & 0xff, (h >>> 8) & 0xff
 
 export type Paint = { block?: number; alpha?: boolean };
 
+/** The two gradient colours and the number of bands every format paints for a seed. */
+export function seedLook(seed: string): { a: [number, number, number]; b: [number, number, number]; bands: number } {
+  return { a: rgb(hash32(seed)), b: rgb(hash32(`${seed}/b`)), bands: 4 + (hash32(`${seed}/n`) % 8) };
+}
+
+/** A band's brightness: the bands darken towards the top. */
+export const bandShade = (band: number, bands: number): number => 0.55 + (0.45 * band) / bands;
+
 /**
  * A horizontal gradient between two colours from the seed, in horizontal bands of varying brightness. Rows within a
  * band are identical, so even 3840×2160 deflates to a few kilobytes. `block` > 1 gives the coarse look of a partial;
  * `alpha` makes every other band fully transparent (RGBA).
  */
 export function painter(width: number, height: number, seed: string, { block = 1, alpha = false }: Paint = {}): RowPainter {
-  const a = rgb(hash32(seed));
-  const b = rgb(hash32(`${seed}/b`));
-  const bands = 4 + (hash32(`${seed}/n`) % 8);
+  const { a, b, bands } = seedLook(seed);
   const stride = alpha ? 4 : 3;
   return (y, row) => {
     const band = Math.floor((y * bands) / height);
-    const shade = 0.55 + (0.45 * band) / bands;
+    const shade = bandShade(band, bands);
     for (let x = 0; x < width; x++) {
       const t = (x - (x % block)) / width;
       for (let k = 0; k < 3; k++) row[x * stride + k] = Math.round((a[k]! * (1 - t) + b[k]! * t) * shade);
@@ -37,19 +44,25 @@ export function painter(width: number, height: number, seed: string, { block = 1
 const cache = new Map<string, Uint8Array>();
 const CACHE_SIZE = 32;
 
-/** The whole PNG in memory (cached): the simulator serves it with a Content-Length and base64-encodes it for OpenAI. */
-export async function renderPng(width: number, height: number, seed: string, paint: Paint = {}): Promise<Uint8Array> {
-  const key = `${width}x${height}/${paint.block ?? 1}/${paint.alpha ?? false}/${seed}`;
+/** The rendered file for `key`, made once and kept among the most recent few (every format shares the cache). */
+export async function cachedRender(key: string, make: () => Promise<Uint8Array>): Promise<Uint8Array> {
   const hit = cache.get(key);
   if (hit !== undefined) {
     cache.delete(key);
     cache.set(key, hit);
     return hit;
   }
-  const bytes = new Uint8Array(await new Response(encodePng(width, height, { alpha: paint.alpha }, painter(width, height, seed, paint))).arrayBuffer());
+  const bytes = await make();
   cache.set(key, bytes);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
   return bytes;
+}
+
+/** The whole PNG in memory (cached): the simulator serves it with a Content-Length and base64-encodes it for OpenAI. */
+export function renderPng(width: number, height: number, seed: string, paint: Paint = {}): Promise<Uint8Array> {
+  return cachedRender(`png/${width}x${height}/${paint.block ?? 1}/${paint.alpha ?? false}/${seed}`, async () =>
+    new Uint8Array(await new Response(encodePng(width, height, { alpha: paint.alpha }, painter(width, height, seed, paint))).arrayBuffer()),
+  );
 }
 
 export function toBase64(bytes: Uint8Array): string {

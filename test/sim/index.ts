@@ -79,6 +79,7 @@ function recordCalls(state: SimState, provider: Provider): MiddlewareHandler<Sim
       prompt: null,
       fault: null,
       inputs: null,
+      model: null,
     };
     c.set("call", call);
     state.record(call);

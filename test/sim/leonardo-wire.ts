@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { apiFaultResponse, type ActiveFault } from "./faults.ts";
+import { LEONARDO_MODEL_IDS, takesCustomSizes } from "./leonardo-models.ts";
 import { note, type SimEnv } from "./state.ts";
 
 export const MAX_PER_CALL = 8;
@@ -15,13 +16,15 @@ const GPT15_SIZES = [[1024, 1024], [1536, 1024], [1024, 1536]];
 const GPT2_PRESETS = [[1024, 1024], [848, 1264], [1264, 848], [1376, 768], [768, 1376]];
 
 const referenceSchema = z.strictObject({
-  image: z.strictObject({ id: z.string().min(1), type: z.enum(["UPLOADED", "GENERATED"]) }),
+  image: z.strictObject({ id: z.string().min(1), type: z.enum(["UPLOADED", "GENERATED", "VARIATION", "URL", "BASE64"]) }),
   strength: z.enum(["LOW", "MID", "HIGH"]).optional(),
+  order: z.int().min(0).optional(),
 });
 
+/** Every field any model takes; what each model refuses of them is leonardo-models.ts's `modelRefusal`. */
 export const leonardoCreateBodySchema = z.strictObject({
   public: z.boolean().optional(),
-  model: z.enum(["gpt-image-1.5", "gpt-image-2"]),
+  model: z.enum(LEONARDO_MODEL_IDS),
   parameters: z.strictObject({
     prompt: z.string().min(1),
     quality: z.enum(["LOW", "MEDIUM", "HIGH"]).optional(),
@@ -30,23 +33,26 @@ export const leonardoCreateBodySchema = z.strictObject({
     height: z.int().min(1).optional(),
     seed: z.int().min(0).max(4294967295).optional(),
     prompt_enhance: z.enum(["ON", "OFF"]).optional(),
-    guidances: z.strictObject({ image_reference: z.array(referenceSchema).max(6).optional() }).optional(),
+    complexity: z.enum(["LOW", "MEDIUM", "HIGH"]).optional(),
+    annotation: z.boolean().optional(),
+    style_ids: z.array(z.uuid()).optional(),
+    guidances: z.strictObject({ image_reference: z.array(referenceSchema).optional() }).optional(),
   }),
 });
 
 /** The size rules of SPEC.md §3, with a message that says what is allowed. */
 export function leonardoSizeError(model: string, w: number, h: number): string | null {
   const is = (sizes: number[][]) => sizes.some(([sw, sh]) => sw === w && sh === h);
-  if (model === "gpt-image-1.5")
-    return is(GPT15_SIZES) ? null : `size ${w}x${h} is not supported by gpt-image-1.5: use 1024x1024, 1536x1024 or 1024x1536`;
+  if (!takesCustomSizes(model))
+    return is(GPT15_SIZES) ? null : `size ${w}x${h} is not supported by ${model}: use 1024x1024, 1536x1024 or 1024x1536`;
   if (is(GPT2_PRESETS)) return null;
   const long = Math.max(w, h);
   const short = Math.min(w, h);
-  if (long >= 3840) return `size ${w}x${h} is too large: gpt-image-2 needs max(width, height) < 3840`;
-  if (w % 16 !== 0 || h % 16 !== 0) return `size ${w}x${h}: gpt-image-2 needs width and height to be multiples of 16`;
-  if (long / short > 3) return `size ${w}x${h}: gpt-image-2 needs an aspect ratio of at most 3:1`;
+  if (long >= 3840) return `size ${w}x${h} is too large: ${model} needs max(width, height) < 3840`;
+  if (w % 16 !== 0 || h % 16 !== 0) return `size ${w}x${h}: ${model} needs width and height to be multiples of 16`;
+  if (long / short > 3) return `size ${w}x${h}: ${model} needs an aspect ratio of at most 3:1`;
   if (w * h < 655_360 || w * h > 8_294_400)
-    return `size ${w}x${h} has ${w * h} pixels: gpt-image-2 needs 655360 ≤ width × height ≤ 8294400`;
+    return `size ${w}x${h} has ${w * h} pixels: ${model} needs 655360 ≤ width × height ≤ 8294400`;
   return null;
 }
 

@@ -17,7 +17,8 @@ import {
   MAX_PER_CALL,
   userOf,
 } from "./leonardo-wire.ts";
-import { iso, note, promptOf, readJson, type SimEnv, type SimState } from "./state.ts";
+import { missingPrefix, modelRefusal, takesSeed } from "./leonardo-models.ts";
+import { iso, modelOf, note, promptOf, readJson, type SimEnv, type SimState } from "./state.ts";
 
 type Job = {
   id: string;
@@ -111,25 +112,40 @@ export function leonardoRoutes(state: SimState) {
     });
   }
 
+  /** UPLOADED and GENERATED ids must be the key's own; URL and BASE64 carry the image itself; the simulator makes no VARIATIONs. */
+  function referenceExists(image: { id: string; type: string }, key: string): boolean {
+    if (image.type === "UPLOADED") return uploads.isUploaded(image.id, key);
+    if (image.type === "GENERATED") {
+      const job = jobOfImage.get(image.id);
+      return job?.ownerKey === key && statusOf(job) === "COMPLETE";
+    }
+    if (image.type === "URL") return URL.canParse(image.id) && image.id.startsWith("https://");
+    if (image.type === "BASE64") return /^[A-Za-z0-9+/]+={0,2}$/.test(image.id.replace(/^data:image\/[a-z]+;base64,/, ""));
+    return false;
+  }
+
   app.post("/api/rest/v2/generations", async (c) => {
     const key = keyOf(c);
     if (key === null) return denied();
     const parsed = await readJson(c.req.raw);
     const prompt = parsed.ok ? promptOf(parsed.value) : null;
-    note(c, { prompt });
+    note(c, { prompt, model: parsed.ok ? modelOf(parsed.value) : null });
     const fault = state.faults.takeApi("leonardo", prompt, true);
     if (fault !== null && fault.fault !== "hang_after_create") return faultResponse(c, fault);
     if (!parsed.ok) return fail(400, `invalid JSON body: ${parsed.error}`, "invalid-json");
-    const raw = parsed.value as { parameters?: Record<string, unknown> };
+    const raw = parsed.value as { model?: unknown; parameters?: Record<string, unknown> };
     if (typeof raw?.parameters === "object" && raw.parameters !== null && "mode" in raw.parameters)
       return invalid("parameters.mode is no longer supported since 2026-05-04: use parameters.quality");
+    const unprefixed = missingPrefix(raw?.model);
+    if (unprefixed !== null) return invalid(unprefixed);
     const r = leonardoCreateBodySchema.safeParse(parsed.value);
     if (!r.success) return invalid(issueText(r.error.issues[0]!));
     const { model, parameters: p } = r.data;
+    const gone = state.models.passed("leonardo", model, p.prompt);
+    if (gone !== null) return fail(400, `Model ${model} is no longer available: its provider retired it on ${gone}`);
+    const refused = modelRefusal(r.data);
+    if (refused !== null) return invalid(refused);
     const refs = p.guidances?.image_reference ?? [];
-    if (model === "gpt-image-2" && p.seed !== undefined) return invalid("parameters.seed is not supported by gpt-image-2");
-    if (model === "gpt-image-2" && refs.some((ref) => ref.strength !== undefined))
-      return invalid("guidances.image_reference[].strength is not supported by gpt-image-2");
     const quantity = p.quantity ?? DEFAULT_QUANTITY;
     if (quantity > MAX_PER_CALL) return fail(400, `Too many images: quantity ${quantity} is above the maximum of ${MAX_PER_CALL}`);
     if ((p.width === undefined) !== (p.height === undefined)) return invalid("parameters.width and parameters.height go together");
@@ -137,20 +153,14 @@ export function leonardoRoutes(state: SimState) {
     const height = p.height ?? 1024;
     const sizeError = leonardoSizeError(model, width, height);
     if (sizeError !== null) return invalid(sizeError);
-    for (const { image } of refs) {
-      const found =
-        image.type === "UPLOADED"
-          ? uploads.isUploaded(image.id, key)
-          : jobOfImage.get(image.id)?.ownerKey === key && statusOf(jobOfImage.get(image.id)!) === "COMPLETE";
-      if (!found) return fail(400, `Image reference ${image.id} (${image.type}) was not found`);
-    }
+    for (const { image } of refs) if (!referenceExists(image, key)) return fail(400, `Image reference ${image.id} (${image.type}) was not found`);
     note(c, { inputs: refs.map((ref) => `${ref.image.type}:${ref.image.id}`) });
     const faults = state.faults.takeJob("leonardo", p.prompt);
     if (faults.moderated) return fail(400, "This prompt was blocked by our content moderation filter.");
     const id = crypto.randomUUID();
     const job: Job = {
       id, ownerKey: key, prompt: p.prompt, model, width, height,
-      seed: model === "gpt-image-1.5" ? (p.seed ?? Math.floor(Math.random() * 4294967295)) : null,
+      seed: takesSeed(model) ? (p.seed ?? Math.floor(Math.random() * 4294967295)) : null,
       isPublic: r.data.public ?? false, createdAt: Date.now(),
       latencyMs: faults.latency?.latencyMs ?? state.config.latencyMs, faults,
       imageIds: Array.from({ length: quantity }, () => crypto.randomUUID()), imageUrls: [],

@@ -1,204 +1,100 @@
-// OpenAI Images API: generations (JSON) and edits (multipart or JSON), base64 output, optional SSE streaming.
+// OpenAI Images API: generations (JSON) and edits (multipart or JSON), base64 output (PNG, or GPT Image 2.6's animated
+// GIF and SVG), optional SSE streaming; GET /v1/models with each model's shutdown_date. Wire details: openai-wire.ts;
+// what each model takes: openai-models.ts.
 import { Hono, type Context } from "hono";
-import { z } from "zod";
-import { apiFaultResponse, sleep, type ActiveFault } from "./faults.ts";
+import { sleep } from "./faults.ts";
+import { renderGif } from "./gif.ts";
 import { renderPng, sniffImage, toBase64, trickle } from "./images.ts";
-import { note, readJson, type SimEnv, type SimState } from "./state.ts";
+import { familyOf, gifGrid, modelRefusal, OPENAI_MODELS, openaiSize } from "./openai-models.ts";
+import {
+  authError,
+  bad,
+  errorResponse,
+  faultResponse,
+  fromIssue,
+  openaiEditBodySchema,
+  openaiGenerationBodySchema,
+  rateLimitHeaders,
+  readEdit,
+  readGeneration,
+} from "./openai-wire.ts";
+import { modelOf, note, type SimEnv, type SimState } from "./state.ts";
+import { renderSvg } from "./svg.ts";
 
-const API_KEY = /^sk-[A-Za-z0-9_-]{8,}$/;
-const GPT15_SIZES = ["1024x1024", "1536x1024", "1024x1536"];
-const MAX_FILE_BYTES = 50 * 1024 * 1024;
-/** Output tokens per 1024×1024 image by quality (gpt-image-1's published figures; scaled by area). */
-const TOKENS_PER_MEGAPIXEL = { low: 272, medium: 1056, high: 4160 } as const;
+export { openaiEditBodySchema, openaiGenerationBodySchema } from "./openai-wire.ts";
+
+/**
+ * Output tokens per 1024×1024 image by quality (gpt-image-1's published figures for low…high; xhigh and max invented,
+ * as OpenAI publishes none); scaled by area.
+ */
+const TOKENS_PER_MEGAPIXEL = { low: 272, medium: 1056, high: 4160, xhigh: 6240, max: 8320 } as const;
+type BilledQuality = keyof typeof TOKENS_PER_MEGAPIXEL;
 const IMAGE_INPUT_TOKENS = 323;
+/** GIF defaults (PROVIDERS.md); its delays are kept in hundredths of a second. */
+const GIF_FRAMES = 9;
+const GIF_DURATION_MS = 200;
 
-const shared = {
-  model: z.enum(["gpt-image-1.5", "gpt-image-2"]),
-  prompt: z.string().min(1).max(32_000),
-  n: z.int().min(1).max(10).optional(),
-  size: z.string().optional(),
-  quality: z.enum(["auto", "low", "medium", "high"]).optional(),
-  background: z.enum(["auto", "transparent", "opaque"]).optional(),
-  output_format: z.enum(["png", "jpeg", "webp"]).optional(),
-  output_compression: z.int().min(0).max(100).optional(),
-  moderation: z.enum(["auto", "low"]).optional(),
-  stream: z.boolean().optional(),
-  partial_images: z.int().min(0).max(3).optional(),
-  user: z.string().optional(),
-};
-const imageRef = z.strictObject({ image_url: z.string().min(1) });
-export const openaiGenerationBodySchema = z.strictObject(shared);
-export const openaiEditBodySchema = z.strictObject({
-  ...shared,
-  input_fidelity: z.enum(["low", "high"]).optional(),
-  images: z.array(imageRef).optional(),
-  mask: imageRef.optional(),
-});
+type Render = { w: number; h: number; alpha: boolean; format: string; gif: { frames: number; delayMs: number } | null };
 
-type Spec = z.infer<typeof openaiEditBodySchema> & { inputImages: number };
-type OpenAIError = { status: number; message: string; param: string | null; code: string | null; type?: string };
-
-const errorResponse = (e: OpenAIError, headers?: Record<string, string>) =>
-  Response.json(
-    { error: { message: e.message, type: e.type ?? "invalid_request_error", param: e.param, code: e.code } },
-    { status: e.status, headers },
-  );
-const bad = (message: string, param: string | null, code: string | null): OpenAIError => ({ status: 400, message, param, code });
-
-function fromIssue(issue: z.core.$ZodIssue, body: Record<string, unknown>): OpenAIError {
-  const param = issue.path.join(".") || null;
-  if (issue.code === "unrecognized_keys") return bad(`Unknown parameter: '${issue.keys[0]}'.`, issue.keys[0]!, "unknown_parameter");
-  if (issue.path.length === 1 && body[param!] === undefined)
-    return bad(`Missing required parameter: '${param}'.`, param, "missing_required_parameter");
-  if (issue.code === "too_big" && issue.origin === "number")
-    return bad(`Invalid '${param}': integer above maximum value. Expected a value <= ${issue.maximum}.`, param, "integer_above_max_value");
-  if (issue.code === "too_small" && issue.origin === "number")
-    return bad(`Invalid '${param}': integer below minimum value. Expected a value >= ${issue.minimum}.`, param, "integer_below_min_value");
-  if (issue.code === "invalid_type") return bad(`Invalid type for '${param}': expected ${issue.expected}.`, param, "invalid_type");
-  return bad(`Invalid value for '${param}': ${issue.message}.`, param, "invalid_value");
+/** One image's bytes in the asked format; `block` > 1 is a partial's coarse look (rasters only). */
+async function render(r: Render, seed: string, block?: number): Promise<Uint8Array> {
+  if (r.gif !== null) return renderGif(r.w, r.h, seed, { ...r.gif, alpha: r.alpha });
+  if (r.format === "svg") return renderSvg(r.w, r.h, seed, { alpha: r.alpha });
+  return renderPng(r.w, r.h, seed, { block, alpha: r.alpha });
 }
 
-/** Pixel size for `size`, or the reason it is refused (sizes per PROVIDERS.md; min pixels as SPEC.md §3.2). */
-export function openaiSize(model: string, size: string | undefined): [number, number] | string {
-  if (size === undefined || (size === "auto" && model === "gpt-image-1.5")) return [1024, 1024];
-  const m = /^(\d+)x(\d+)$/.exec(size);
-  if (model === "gpt-image-1.5")
-    return m !== null && GPT15_SIZES.includes(size)
-      ? [Number(m[1]), Number(m[2])]
-      : `Invalid value: '${size}'. Supported values are: '1024x1024', '1024x1536', '1536x1024', and 'auto'.`;
-  if (m === null) return `Invalid value: '${size}'. gpt-image-2 needs WIDTHxHEIGHT (auto is not supported).`;
-  const [w, h] = [Number(m[1]), Number(m[2])];
-  const long = Math.max(w, h);
-  if (w % 16 !== 0 || h % 16 !== 0) return `Invalid size '${size}': width and height must be multiples of 16.`;
-  if (long > 3840 || w * h > 3840 * 2160) return `Invalid size '${size}': at most 3840x2160.`;
-  if (long / Math.min(w, h) > 3) return `Invalid size '${size}': the aspect ratio must be at most 3:1.`;
-  if (w * h < 655_360) return `Invalid size '${size}': at least 655360 pixels.`;
-  return [w, h];
-}
-
-function usage(spec: Spec, quality: "low" | "medium" | "high", w: number, h: number, n: number) {
-  const text = Math.ceil(spec.prompt.length / 4);
-  const image = spec.inputImages * IMAGE_INPUT_TOKENS;
-  const output = Math.ceil((TOKENS_PER_MEGAPIXEL[quality] * w * h) / (1024 * 1024)) * n;
+function usage(prompt: string, inputImages: number, quality: BilledQuality, pixels: number, n: number) {
+  const text = Math.ceil(prompt.length / 4);
+  const image = inputImages * IMAGE_INPUT_TOKENS;
+  const output = Math.ceil((TOKENS_PER_MEGAPIXEL[quality] * pixels) / (1024 * 1024)) * n;
   return { input_tokens: text + image, input_tokens_details: { image_tokens: image, text_tokens: text }, output_tokens: output, total_tokens: text + image + output };
 }
 
-const rateLimitHeaders = (remaining: number, resetSeconds: number) => ({
-  "x-ratelimit-limit-requests": "50",
-  "x-ratelimit-remaining-requests": String(remaining),
-  "x-ratelimit-reset-requests": `${resetSeconds}s`,
-  "x-ratelimit-limit-tokens": "100000",
-  "x-ratelimit-remaining-tokens": String(remaining === 0 ? 0 : 99_000),
-  "x-ratelimit-reset-tokens": `${resetSeconds}s`,
+const modelView = (state: SimState, m: (typeof OPENAI_MODELS)[number]) => ({
+  id: m.id,
+  object: "model",
+  created: Math.floor(Date.parse(`${m.released}T00:00:00Z`) / 1000),
+  owned_by: "system",
+  shutdown_date: state.models.listed("openai", m.id),
 });
-
-function faultResponse(c: Context<SimEnv>, fault: ActiveFault): Promise<Response> {
-  note(c, { fault: fault.fault });
-  return apiFaultResponse(fault, c.req.raw.signal, {
-    envelope: (status) => ({
-      error:
-        status === 429
-          ? { message: "Rate limit reached for images per min. Please try again later.", type: "requests", param: null, code: "rate_limit_exceeded" }
-          : status === 503
-            ? { message: "The engine is currently overloaded, please try again later.", type: "server_error", param: null, code: null }
-            : { message: "The server had an error while processing your request. Sorry about that!", type: "server_error", param: null, code: null },
-    }),
-    rateLimitHeaders: () => rateLimitHeaders(0, Number(fault.retryAfter ?? 1) || 1),
-  });
-}
-
-/** Reads an edit's inputs: multipart files (`image` / `image[]`, `mask`) or JSON image URLs. */
-async function readEdit(request: Request): Promise<{ body: Record<string, unknown>; images: Uint8Array[]; mask: Uint8Array | null } | OpenAIError> {
-  const type = request.headers.get("content-type") ?? "";
-  if (type.startsWith("multipart/form-data")) {
-    let form: FormData;
-    try {
-      form = await request.formData();
-    } catch {
-      return bad("Could not parse multipart form.", null, null);
-    }
-    const body: Record<string, unknown> = {};
-    const images: Uint8Array[] = [];
-    let mask: Uint8Array | null = null;
-    for (const [name, value] of form.entries()) {
-      if (typeof value !== "string") {
-        if (value.size >= MAX_FILE_BYTES) return bad(`File '${name}' is too large: must be under 50 MB.`, name, "file_too_large");
-        const bytes = new Uint8Array(await value.arrayBuffer());
-        if (name === "image" || name === "image[]") images.push(bytes);
-        else if (name === "mask") mask = bytes;
-        else return bad(`Unknown parameter: '${name}'.`, name, "unknown_parameter");
-      } else if (["n", "output_compression", "partial_images"].includes(name) && /^\d+$/.test(value)) body[name] = Number(value);
-      else if (name === "stream" && (value === "true" || value === "false")) body[name] = value === "true";
-      else body[name] = value;
-    }
-    return { body, images, mask };
-  }
-  const parsed = await readJson(request);
-  if (!parsed.ok) return bad(`We could not parse the JSON body of your request. (${parsed.error})`, null, null);
-  const body = (typeof parsed.value === "object" && parsed.value !== null ? parsed.value : {}) as Record<string, unknown>;
-  const decode = (ref: unknown): Uint8Array | "url" | null => {
-    const url = (ref as { image_url?: unknown })?.image_url;
-    if (typeof url !== "string") return null;
-    if (url.startsWith("https://")) return "url";
-    const m = /^data:image\/[a-z]+;base64,(.+)$/.exec(url);
-    try {
-      return m === null ? null : Uint8Array.from(atob(m[1]!), (ch) => ch.charCodeAt(0));
-    } catch {
-      return null;
-    }
-  };
-  const images: Uint8Array[] = [];
-  for (const ref of Array.isArray(body.images) ? body.images : []) {
-    const bytes = decode(ref);
-    if (bytes === null) return bad("Invalid 'images': each image_url must be an https URL or a base64 data URL.", "images", "invalid_value");
-    // A remote URL is not fetched here (no outbound calls from the simulator); it stands in for a PNG.
-    images.push(bytes === "url" ? new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) : bytes);
-  }
-  const mask = body.mask === undefined ? null : decode(body.mask);
-  if (body.mask !== undefined && mask === null) return bad("Invalid 'mask': image_url must be an https URL or a base64 data URL.", "mask", "invalid_value");
-  return { body, images, mask: mask === "url" ? new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) : mask };
-}
 
 export function openaiRoutes(state: SimState) {
   const app = new Hono<SimEnv>();
 
   async function handle(c: Context<SimEnv>, kind: "generation" | "edit"): Promise<Response> {
-    const auth = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
-    if (auth === null)
-      return errorResponse({ status: 401, message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", param: null, code: null });
-    if (!API_KEY.test(auth[1]!))
-      return errorResponse({ status: 401, message: `Incorrect API key provided: ${auth[1]!.slice(0, 6)}***. You can find your API key at https://platform.openai.com/account/api-keys.`, param: null, code: "invalid_api_key" });
-    const read =
-      kind === "edit"
-        ? await readEdit(c.req.raw)
-        : await readJson(c.req.raw).then((r) =>
-            r.ok ? { body: r.value as Record<string, unknown>, images: [], mask: null } : bad(`We could not parse the JSON body of your request. (${r.error})`, null, null),
-          );
+    const denied = authError(c);
+    if (denied !== null) return denied;
+    const read = kind === "edit" ? await readEdit(c.req.raw) : await readGeneration(c.req.raw);
     const prompt = "body" in read && typeof read.body?.prompt === "string" ? read.body.prompt : null;
     const requestId = `req_${crypto.randomUUID().replace(/-/g, "")}`;
-    note(c, { prompt, jobId: requestId });
+    note(c, { prompt, jobId: requestId, model: "body" in read ? modelOf(read.body) : null });
     const fault = state.faults.takeApi("openai", prompt, true);
     if (fault !== null) return faultResponse(c, fault);
     if (!("body" in read)) return errorResponse(read);
     const { body, images, mask } = read;
     if (typeof body !== "object" || body === null || Array.isArray(body)) return errorResponse(bad("The body must be a JSON object.", null, null));
+    const model = modelOf(body);
+    if (model !== null && state.models.has("openai", model) && state.models.passed("openai", model, prompt) !== null)
+      return errorResponse({ status: 404, param: null, code: "model_not_found",
+        message: `The model \`${model}\` has been deprecated, learn more here: https://platform.openai.com/docs/deprecations` });
     const r = (kind === "edit" ? openaiEditBodySchema : openaiGenerationBodySchema).safeParse(body);
     if (!r.success) return errorResponse(fromIssue(r.error.issues[0]!, body));
-    const spec: Spec = { ...r.data, inputImages: images.length };
+    const spec = r.data;
     if (kind === "edit") {
       if (images.length === 0) return errorResponse(bad("Missing required parameter: 'image'.", "image", "missing_required_parameter"));
       if (images.length > 16) return errorResponse(bad(`Too many images: ${images.length}, at most 16.`, "image", "invalid_value"));
       if (images.some((b) => sniffImage(b) === null))
         return errorResponse(bad("Invalid image file: supported formats are png, webp and jpeg.", "image", "invalid_image_format"));
       if (mask !== null && sniffImage(mask) !== "png") return errorResponse(bad("Invalid mask: must be a png.", "mask", "invalid_image_format"));
-      if (spec.model === "gpt-image-2" && spec.input_fidelity !== undefined)
-        return errorResponse(bad("input_fidelity is not supported with gpt-image-2.", "input_fidelity", "unsupported_parameter"));
     }
-    const size = openaiSize(spec.model, spec.size);
-    if (typeof size === "string") return errorResponse(bad(size, "size", "invalid_value"));
+    const refusal = modelRefusal(spec, kind, mask !== null);
+    if (refusal !== null) return errorResponse(bad(refusal.message, refusal.param, refusal.code));
     const outputFormat = spec.output_format ?? "png";
+    const gif = outputFormat === "gif" ? { frames: spec.frame_count ?? GIF_FRAMES, delayMs: Math.round((spec.frame_duration_ms ?? GIF_DURATION_MS) / 10) * 10 } : null;
+    const size = openaiSize(familyOf(spec.model), spec.size, gif?.frames);
+    if (typeof size === "string") return errorResponse(bad(size, "size", "invalid_value"));
     if (spec.background === "transparent" && outputFormat === "jpeg")
-      return errorResponse(bad("Transparent background needs output_format png or webp.", "background", "invalid_value"));
+      return errorResponse(bad("Transparent background needs output_format png or webp (or gif, svg on gpt-image-2.6).", "background", "invalid_value"));
 
     note(c, { inputs: images.map((b) => sniffImage(b) ?? "unknown") });
     const faults = state.faults.takeJob("openai", spec.prompt);
@@ -216,45 +112,46 @@ export function openaiRoutes(state: SimState) {
     const n = spec.n ?? 1;
     const quality = spec.quality === undefined || spec.quality === "auto" ? "medium" : spec.quality;
     const meta = { size: `${w}x${h}`, quality, background: spec.background === "transparent" ? "transparent" : "opaque", output_format: outputFormat };
+    const look: Render = { w, h, alpha: meta.background === "transparent", format: outputFormat, gif };
+    // A GIF's frames are drawn on one sheet: it is billed as the sheet's pixels.
+    const [columns, rows] = gif === null ? [1, 1] : gifGrid(gif.frames);
+    const billed = (count: number) => usage(spec.prompt, images.length, quality, w * h * columns * rows, count);
     const created = Math.floor(Date.now() / 1000);
-    const slowMs = faults.slow_image === undefined ? undefined : (faults.slow_image.latencyMs ?? 2000);
     const signal = c.req.raw.signal;
-    const alpha = meta.background === "transparent";
-    if (spec.stream === true) return stream({ kind, spec, w, h, n, quality, meta, created, latencyMs, signal, headers, alpha });
+    if (spec.stream === true) return stream({ kind, prompt: spec.prompt, partials: spec.partial_images ?? 0, n, look, meta, created, latencyMs, signal, headers, usage: () => billed(1) });
     await sleep(latencyMs, signal);
     const data = [];
-    for (let i = 0; i < n; i++) data.push({ b64_json: toBase64(await renderPng(w, h, `${spec.prompt}#${i}`, { alpha })) });
-    const bytes = new TextEncoder().encode(JSON.stringify({ created, ...meta, data, usage: usage(spec, quality, w, h, n) }));
+    for (let i = 0; i < n; i++) data.push({ b64_json: toBase64(await render(look, `${spec.prompt}#${i}`)) });
+    const bytes = new TextEncoder().encode(JSON.stringify({ created, ...meta, data, usage: billed(n) }));
+    const slowMs = faults.slow_image === undefined ? undefined : (faults.slow_image.latencyMs ?? 2000);
     return new Response(trickle(bytes, slowMs, signal), {
       headers: { ...headers, "content-type": "application/json", "content-length": String(bytes.length) },
     });
   }
 
   type StreamArgs = {
-    kind: "generation" | "edit"; spec: Spec; w: number; h: number; n: number; quality: "low" | "medium" | "high";
-    meta: Record<string, string>; created: number; latencyMs: number; signal: AbortSignal; headers: Record<string, string>;
-    alpha: boolean;
+    kind: "generation" | "edit"; prompt: string; partials: number; n: number; look: Render; meta: Record<string, string>;
+    created: number; latencyMs: number; signal: AbortSignal; headers: Record<string, string>; usage: () => object;
   };
 
   /** SSE: per image, `partial_images` partial events (coarse renders), then a completed event; spread over the latency. */
   function stream(a: StreamArgs): Response {
     const prefix = a.kind === "edit" ? "image_edit" : "image_generation";
-    const partials = a.spec.partial_images ?? 0;
-    const step = a.latencyMs / (a.n * (partials + 1));
+    const step = a.latencyMs / (a.n * (a.partials + 1));
     const encoder = new TextEncoder();
     const event = (type: string, data: object) => encoder.encode(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
         for (let i = 0; i < a.n && !a.signal.aborted; i++) {
-          const seed = `${a.spec.prompt}#${i}`;
-          for (let p = 0; p < partials && !a.signal.aborted; p++) {
+          const seed = `${a.prompt}#${i}`;
+          for (let p = 0; p < a.partials && !a.signal.aborted; p++) {
             await sleep(step, a.signal);
-            const b64 = toBase64(await renderPng(a.w, a.h, seed, { block: 2 ** (6 - p), alpha: a.alpha }));
+            const b64 = toBase64(await render(a.look, seed, 2 ** (6 - p)));
             controller.enqueue(event(`${prefix}.partial_image`, { b64_json: b64, created_at: a.created, ...a.meta, partial_image_index: p }));
           }
           await sleep(step, a.signal);
-          const b64 = toBase64(await renderPng(a.w, a.h, seed, { alpha: a.alpha }));
-          controller.enqueue(event(`${prefix}.completed`, { b64_json: b64, created_at: a.created, ...a.meta, usage: usage(a.spec, a.quality, a.w, a.h, 1) }));
+          const b64 = toBase64(await render(a.look, seed));
+          controller.enqueue(event(`${prefix}.completed`, { b64_json: b64, created_at: a.created, ...a.meta, usage: a.usage() }));
         }
         controller.close();
       },
@@ -264,5 +161,23 @@ export function openaiRoutes(state: SimState) {
 
   app.post("/v1/images/generations", (c) => handle(c, "generation"));
   app.post("/v1/images/edits", (c) => handle(c, "edit"));
+
+  /** Models calls take API faults like any other call (prompt-less: only faults without `match` reach them). */
+  async function withModels(c: Context<SimEnv>, then: () => Response): Promise<Response> {
+    const denied = authError(c);
+    if (denied !== null) return denied;
+    const fault = state.faults.takeApi("openai", null, false);
+    return fault !== null ? faultResponse(c, fault) : then();
+  }
+
+  app.get("/v1/models", (c) => withModels(c, () => Response.json({ object: "list", data: OPENAI_MODELS.map((m) => modelView(state, m)) })));
+  app.get("/v1/models/:id", (c) =>
+    withModels(c, () => {
+      const found = OPENAI_MODELS.find((m) => m.id === c.req.param("id"));
+      if (found !== undefined) return Response.json(modelView(state, found));
+      return errorResponse({ status: 404, param: "model", code: "model_not_found",
+        message: `The model '${c.req.param("id")}' does not exist or you do not have access to it.` });
+    }),
+  );
   return app;
 }

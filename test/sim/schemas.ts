@@ -129,8 +129,9 @@ export const openaiUsageSchema = z.object({
 export const openaiImagesResponseSchema = z.object({
   created: z.int(),
   background: z.enum(["transparent", "opaque"]),
-  output_format: z.enum(["png", "jpeg", "webp"]),
-  quality: z.enum(["low", "medium", "high"]),
+  /** gif and svg (GPT Image 2.6) carry the GIF or SVG file in b64_json. */
+  output_format: z.enum(["png", "jpeg", "webp", "gif", "svg"]),
+  quality: z.enum(["low", "medium", "high", "xhigh", "max"]),
   size: z.string().regex(/^\d+x\d+$/),
   data: z.array(z.object({ b64_json: z.base64() })).min(1),
   usage: openaiUsageSchema,
@@ -152,6 +153,16 @@ export const openaiStreamEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("image_edit.partial_image"), partial_image_index: z.int().min(0), ...streamCommon }),
   z.object({ type: z.literal("image_edit.completed"), usage: openaiUsageSchema, ...streamCommon }),
 ]);
+
+/** GET /v1/models/:id, and each entry of GET /v1/models: `shutdown_date` is YYYY-MM-DD, or null if none is announced. */
+export const openaiModelSchema = z.object({
+  id: z.string(),
+  object: z.literal("model"),
+  created: z.int(),
+  owned_by: z.string(),
+  shutdown_date: z.iso.date().nullable(),
+});
+export const openaiModelListSchema = z.object({ object: z.literal("list"), data: z.array(openaiModelSchema) });
 
 export const openaiErrorSchema = z.object({
   error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),

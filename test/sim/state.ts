@@ -1,6 +1,10 @@
-// Shared simulator state: config, received calls, unexpected calls, and outgoing callbacks (outbox or delivery).
+// Shared simulator state: config, models' shutdown dates, received calls, unexpected calls, and outgoing callbacks (outbox or
+// delivery).
 import type { Context } from "hono";
 import { createFaultStore } from "./faults.ts";
+import { LEONARDO_MODELS } from "./leonardo-models.ts";
+import { createLifecycle } from "./lifecycle.ts";
+import { OPENAI_MODELS } from "./openai-models.ts";
 
 export type Provider = "leonardo" | "apiframe" | "openai";
 
@@ -9,6 +13,8 @@ export type SimOptions = {
   latencyMs?: number;
   /** true: POST callbacks with fetch (standalone); false: keep them in the outbox for GET /_sim/callbacks (Vitest). */
   deliverCallbacks?: boolean;
+  /** The clock models' shutdown dates are judged by (default Date.now, which TEST_CLOCK moves); tests may pin it. */
+  now?: () => number;
 };
 
 /** Where the URLs the simulator hands out point: the real hosts, or back at a standalone simulator's prefixes. */
@@ -29,6 +35,8 @@ export type CallRecord = {
   fault: string | null;
   /** The reference images a create named (Leonardo image ids, apiframe input_images URLs, OpenAI image file types). */
   inputs: string[] | null;
+  /** The `model` a create was sent (whether or not it was accepted); null on other calls. */
+  model: string | null;
 };
 
 export type UnexpectedCall = { method: string; url: string; at: number };
@@ -79,6 +87,14 @@ export function createState(options: SimOptions = {}) {
   const state = {
     config: freshConfig(),
     faults: createFaultStore(),
+    /** Shutdown dates per provider and model (lifecycle.ts); not part of the config, so DELETE /_sim/faults keeps them. */
+    models: createLifecycle(
+      {
+        openai: new Map(OPENAI_MODELS.map((m) => [m.id, m.shutdownDate])),
+        leonardo: new Map(LEONARDO_MODELS.map((m) => [m.id, m.shutdownDate])),
+      },
+      options.now ?? (() => Date.now()),
+    ),
     calls: [] as CallRecord[],
     unexpected: [] as UnexpectedCall[],
     /** Providers register how to age their jobs (POST /_sim/advance) and how to forget them (POST /_sim/reset). */
@@ -144,6 +160,7 @@ export function createState(options: SimOptions = {}) {
     reset(): void {
       state.resetConfig();
       state.faults.clear();
+      state.models.reset();
       state.calls.length = 0;
       state.unexpected.length = 0;
       scheduled = [];
@@ -173,8 +190,8 @@ export function createState(options: SimOptions = {}) {
 
 export type SimState = ReturnType<typeof createState>;
 
-/** Adds what a handler learnt (job id, prompt) to the record of the call it is answering. */
-export function note(c: Context<SimEnv>, fields: Partial<Pick<CallRecord, "jobId" | "prompt" | "fault" | "inputs">>): void {
+/** Adds what a handler learnt (job id, prompt, model) to the record of the call it is answering. */
+export function note(c: Context<SimEnv>, fields: Partial<Pick<CallRecord, "jobId" | "prompt" | "fault" | "inputs" | "model">>): void {
   Object.assign(c.var.call, fields);
 }
 
@@ -188,6 +205,12 @@ export async function readJson(request: Request): Promise<{ ok: true; value: unk
   } catch (e) {
     return { ok: false, error: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/** The `model` of a parsed create body, when it is a string. */
+export function modelOf(body: unknown): string | null {
+  const model = typeof body === "object" && body !== null ? (body as { model?: unknown }).model : undefined;
+  return typeof model === "string" ? model : null;
 }
 
 /** The prompt of a parsed body, when it has one at `prompt` or `parameters.prompt` (used to match faults). */

@@ -23,6 +23,23 @@ export async function addFault(fault: Record<string, unknown>): Promise<{ id: st
   return res.json();
 }
 
+/**
+ * Sets a model's shutdown date at a simulated provider (null: none announced). Without `match` everyone sees it (OpenAI
+ * lists it in GET /v1/models); with it, only creates whose prompt contains `match` are judged by it: the way for a test
+ * to keep a retired model served for its own prompts (or to retire one) without touching other files' tests.
+ */
+export async function setShutdownDate(provider: "openai" | "leonardo", model: string, shutdownDate: string | null, match?: string): Promise<void> {
+  const res = await sim(`/${provider}/models/${encodeURIComponent(model)}`, postJson({ shutdown_date: shutdownDate, match }));
+  expect(res.status, await res.clone().text()).toBe(200);
+}
+
+/** Back to the simulator's own shutdown date for the model (or, with `match`, drops only that override). */
+export async function restoreShutdownDate(provider: "openai" | "leonardo", model: string, match?: string): Promise<void> {
+  const query = match === undefined ? "" : `?match=${encodeURIComponent(match)}`;
+  const res = await sim(`/${provider}/models/${encodeURIComponent(model)}${query}`, { method: "DELETE" });
+  expect(res.status, await res.clone().text()).toBe(200);
+}
+
 /** Ages the jobs whose prompt contains `match` (or the job/upload `id`) by `ms`. */
 export async function advance(body: { ms: number; match?: string; id?: string }): Promise<number> {
   const res = await sim("/advance", postJson(body));
@@ -71,6 +88,18 @@ export async function pngIsComplete(bytes: Uint8Array): Promise<boolean> {
   const sawEnd = new TextDecoder().decode(bytes.subarray(bytes.length - 8, bytes.length - 4)) === "IEND";
   const channels = colourType === 6 ? 4 : 3;
   return sawEnd && (await pngScanlines(bytes)).length === height * (1 + width * channels);
+}
+
+/**
+ * The attributes of an SVG document's root element, after an optional XML declaration; throws when the root is not
+ * `<svg>` or the document does not end by closing it.
+ */
+export function svgRoot(bytes: Uint8Array): Record<string, string> {
+  const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  const root = /^(?:<\?xml[^>]*\?>\s*)?<svg(\s[^>]*)?>/.exec(text);
+  if (root === null) throw new Error("the document's root element is not <svg>");
+  if (!text.trimEnd().endsWith("</svg>")) throw new Error("the document does not end by closing <svg>");
+  return Object.fromEntries([...(root[1] ?? "").matchAll(/([\w:-]+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
 }
 
 /** apiframe's signature: hex HMAC-SHA256 of the raw body, keyed with the raw SHA-256 of the API key. */

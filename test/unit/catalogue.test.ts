@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CATALOGUE, creditCost, sizeProblem } from "../../src/catalogue";
+import { CATALOGUE, creditCost, modelEntries, sizeProblem, type Quality } from "../../src/catalogue";
 import { lifecycleHeaders, lifecycleStatus } from "../../src/catalogue/lifecycle";
 import { GenerateRequest } from "../../src/surfaces/native/schemas";
 
@@ -145,24 +145,28 @@ describe("parameters that belong to the other model, and unknown keys", () => {
     expect(messages(two({ qualty: "low" }))[0]).toMatch(/qualty is not a gptImage2Params field/);
   });
   it("requires a known model", () => {
-    expect(messages({ prompt: "p" })).toEqual(["model: model must be one of gpt-image-1.5, gpt-image-2"]);
-    expect(messages({ prompt: "p", model: "dall-e-3" })).toEqual(["model: model must be one of gpt-image-1.5, gpt-image-2"]);
+    const ids = modelEntries().flatMap((e) => [e.id, ...e.aliases]);
+    expect(ids).toContain("gpt-image-2.5-flare-2026-09-08");
+    expect(messages({ prompt: "p" })).toEqual([`model: model must be one of ${ids.join(", ")}`]);
+    expect(messages({ prompt: "p", model: "dall-e-3" })).toEqual([`model: model must be one of ${ids.join(", ")}`]);
   });
 });
 
 describe("prices and lifecycle", () => {
   it("charges seed 002's credits per image", () => {
-    expect(creditCost(v15, "medium", 3)).toBe(27);
-    expect([creditCost(v15, "low", 1), creditCost(v15, "high", 1), creditCost(v15, "auto", 1)]).toEqual([4, 24, 24]);
-    expect([creditCost(v2, "low", 1), creditCost(v2, "medium", 1), creditCost(v2, "high", 1), creditCost(v2, "auto", 1)]).toEqual([4, 9, 23, 23]);
+    const cost = (entry: typeof v2, quality: Quality, quantity: number) => creditCost(entry, { quality, outputFormat: "png", quantity });
+    expect(cost(v15, "medium", 3)).toBe(27);
+    expect([cost(v15, "low", 1), cost(v15, "high", 1), cost(v15, "auto", 1)]).toEqual([4, 24, 24]);
+    expect([cost(v2, "low", 1), cost(v2, "medium", 1), cost(v2, "high", 1), cost(v2, "auto", 1)]).toEqual([4, 9, 23, 23]);
   });
   it("derives status from the dates and sends Deprecation/Sunset only while deprecated", () => {
-    expect(lifecycleStatus(v15, Date.parse("2026-10-01T00:00:00Z"))).toBe("active");
-    expect(lifecycleStatus(v15, Date.parse("2026-11-21T00:00:00Z"))).toBe("deprecated");
+    expect(lifecycleStatus(v15, Date.parse("2026-06-01T23:59:59Z"))).toBe("active");
+    expect(lifecycleStatus(v15, Date.parse("2026-06-02T00:00:00Z"))).toBe("deprecated");
+    expect(lifecycleStatus(v15, Date.parse("2026-11-30T23:59:59Z"))).toBe("deprecated");
     expect(lifecycleStatus(v15, Date.parse("2026-12-01T00:00:00Z"))).toBe("retired");
     expect(lifecycleStatus(v2, Date.parse("2030-01-01T00:00:00Z"))).toBe("active");
     const headers = lifecycleHeaders(v15, Date.parse("2026-11-21T00:00:00Z"));
-    expect(headers.Deprecation).toBe(`@${Date.parse("2026-11-01T00:00:00Z") / 1000}`);
+    expect(headers.Deprecation).toBe(`@${Date.parse("2026-06-02T00:00:00Z") / 1000}`);
     expect(headers.Sunset).toBe("Tue, 01 Dec 2026 00:00:00 GMT");
     expect(lifecycleHeaders(v2, Date.parse("2030-01-01T00:00:00Z"))).toEqual({});
   });

@@ -1,3 +1,4 @@
+import { setShutdownDate } from "../sim/testing";
 import { describe, expect, it } from "vitest";
 import type { JobSpec } from "../../src/catalogue";
 import { ApiframeJob, fromApiframeJob, toApiframeCreate } from "../../src/providers/apiframe/wire";
@@ -158,6 +159,8 @@ describe("openai mapping", () => {
 describe("the simulator's answers parse with the adapters' schemas", () => {
   it("Leonardo and apiframe create and poll answers", async () => {
     const t = `wire ${crypto.randomUUID()}`;
+    // The spec is gpt-image-1.5's: the simulated Leonardo keeps serving it for this test's prompt.
+    await setShutdownDate("leonardo", "gpt-image-1.5", null, t);
     const leoAuth = { authorization: "Bearer 0f8fad5b-d9cb-469f-a165-70867728950e", "content-type": "application/json" };
     const created = await fetch("https://cloud.leonardo.ai/api/rest/v2/generations", { method: "POST", headers: leoAuth, body: JSON.stringify(toLeonardoCreate(spec({ prompt: t, quantity: 1 }), [])) });
     const { upstreamId } = fromLeonardoCreate(LeonardoCreateAnswer.parse(await created.json()));

@@ -120,6 +120,17 @@ describe("apiframe simulator", () => {
     expect(Object.keys(apiframeValidationErrorSchema.parse(await res.json()).details)).toContain(path);
   });
 
+  it.each(["gpt-image-2.5-flare", "gpt-image-2.5-sunburst", "gpt-image-2.6-flare", "gpt-image-2.6-sunburst", "openai/gpt-image-2.6-flare"])(
+    "refuses %s (apiframe serves no GPT Image 2.5 or 2.6) with 400 details on model",
+    async (model) => {
+      const res = await create({ prompt: `new ${tag()}`, model, gptImage2Params: { quality: "low" } });
+      expect(res.status).toBe(400);
+      const { error, details } = apiframeValidationErrorSchema.parse(await res.json());
+      expect(error).toBe("Validation failed");
+      expect(Object.keys(details)).toEqual(["model"]);
+    },
+  );
+
   it("accepts the full gpt-image-2 params", async () => {
     const gptImage2Params = { quality: "low", aspect_ratio: "3:2", output_format: "png", background: "opaque", input_images: ["https://example.com/a.png"], number_of_images: 1, moderation: "low" };
     await createId({ prompt: `full ${tag()}`, model: "gpt-image-2", gptImage2Params, webhookUrl: HOOK, webhookEvents: ["completed"] });

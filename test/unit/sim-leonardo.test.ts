@@ -1,5 +1,5 @@
 // The simulator's Leonardo.AI wire format, reached through the outbound service at the real hostnames.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   leonardoCallbackSchema,
   leonardoCreateResponseSchema,
@@ -10,16 +10,33 @@ import {
   leonardoPollResponseSchema,
 } from "../sim/schemas.ts";
 import { LEONARDO_UPLOAD_HOST } from "../sim/index.ts";
-import { addFault, advance, bytesOf, LEONARDO_KEY, pngInfo, pngIsComplete, postJson, sim, sleep, tag, takeCallbacks } from "../sim/testing.ts";
+import {
+  addFault,
+  advance,
+  bytesOf,
+  LEONARDO_KEY,
+  pngInfo,
+  pngIsComplete,
+  postJson,
+  setShutdownDate,
+  sim,
+  sleep,
+  tag,
+  takeCallbacks,
+} from "../sim/testing.ts";
 import { activeModel } from "../helpers/models";
 
 const API = "https://cloud.leonardo.ai/api/rest";
 const auth = (key = LEONARDO_KEY) => ({ authorization: `Bearer ${key}`, accept: "application/json" });
 
-// Seed 000's model by default, for the tests of its wire rules; where the model does not matter, one Leonardo serves today.
-const MODEL = activeModel(["leonardo"]).id;
+// Seed 000's model by default, for the tests of its wire rules; where the model does not matter, one Leonardo serves
+// today, by the id Leonardo knows it by. gpt-image-1.5 is retired upstream from 2026-12-01: the simulator keeps serving
+// it, whatever the date, to the prompts that carry KEEP, and create() adds KEEP to every prompt of this file.
+const MODEL = activeModel(["leonardo"]).leonardoId;
+const KEEP = tag();
+beforeAll(() => setShutdownDate("leonardo", "gpt-image-1.5", null, KEEP));
 const create = (parameters: Record<string, unknown>, model = "gpt-image-1.5", key = LEONARDO_KEY) =>
-  fetch(`${API}/v2/generations`, postJson({ public: false, model, parameters }, auth(key)));
+  fetch(`${API}/v2/generations`, postJson({ public: false, model, parameters: { ...parameters, prompt: `${parameters.prompt} ${KEEP}` } }, auth(key)));
 
 async function createId(parameters: Record<string, unknown>, model?: string, key?: string): Promise<string> {
   const res = await create(parameters, model, key);
@@ -223,5 +240,100 @@ describe("Leonardo simulator", () => {
     expect(pngInfo(await bytesOf(await fetch(url)))).toMatchObject({ width: 1024, height: 1024 });
     const init = await fetch("https://sim.test/leonardo/api/rest/v1/init-image", postJson({ extension: "webp" }, auth()));
     expect(leonardoInitImageResponseSchema.parse(await init.json()).uploadInitImage.url).toBe("https://sim.test/leonardo/upload/");
+  });
+});
+
+const NEW_MODELS = ["openai/gpt-image-2.5-flare", "openai/gpt-image-2.5-sunburst", "openai/gpt-image-2.6-flare", "openai/gpt-image-2.6-sunburst"];
+const COMPLEXITY_MODELS = NEW_MODELS.slice(2);
+const urlRefs = (count: number) => ({ image_reference: Array.from({ length: count }, (_, i) => ({ image: { id: `https://example.com/ref-${i}.png`, type: "URL" } })) });
+
+async function refused(res: Response, words: string) {
+  expect(res.status).toBe(400);
+  const body: unknown = await res.json();
+  const message = Array.isArray(body) ? leonardoErrorArraySchema.parse(body)[0]!.message : leonardoErrorEnvelopeSchema.parse(body).error;
+  expect(message).toContain(words);
+}
+
+describe("Leonardo simulator: GPT Image 2.5 and 2.6", () => {
+  it.each(NEW_MODELS)("runs a %s generation to COMPLETE with PNGs of the asked size", async (model) => {
+    const t = tag();
+    const id = await createId({ prompt: `new ${t}`, quantity: 2, width: 1376, height: 768, quality: "HIGH" }, model);
+    await advance({ match: t, ms: 60_000 });
+    const done = (await poll(id))!;
+    expect(done).toMatchObject({ status: "COMPLETE", modelId: model, imageWidth: 1376, imageHeight: 768, seed: null });
+    expect(pngInfo(await bytesOf(await fetch(done.generated_images[1]!.url)))).toMatchObject({ width: 1376, height: 768 });
+  });
+
+  it.each(NEW_MODELS.map((m) => m.slice("openai/".length)))("refuses %s without the openai/ prefix", async (bare) => {
+    await refused(await create({ prompt: `bare ${tag()}`, quantity: 1 }, bare), `"openai/${bare}"`);
+  });
+
+  it.each([...NEW_MODELS, "gpt-image-2", "gpt-image-1.5"])("takes LOW, MEDIUM and HIGH on %s, and refuses XHIGH and MAX", async (model) => {
+    for (const quality of ["LOW", "MEDIUM", "HIGH"]) expect((await create({ prompt: `q ${tag()}`, quantity: 1, quality }, model)).status).toBe(200);
+    for (const quality of ["XHIGH", "MAX"]) await refused(await create({ prompt: `q ${tag()}`, quantity: 1, quality }, model), "parameters.quality");
+  });
+
+  it.each(COMPLEXITY_MODELS)("takes complexity LOW, MEDIUM and HIGH on %s, nothing else", async (model) => {
+    for (const complexity of ["LOW", "MEDIUM", "HIGH"]) expect((await create({ prompt: `c ${tag()}`, quantity: 1, complexity }, model)).status).toBe(200);
+    for (const complexity of ["high", "XHIGH"]) await refused(await create({ prompt: `c ${tag()}`, quantity: 1, complexity }, model), "parameters.complexity");
+  });
+
+  it.each(["openai/gpt-image-2.5-flare", "openai/gpt-image-2.5-sunburst", "gpt-image-2", "gpt-image-1.5"])("refuses complexity on %s", async (model) => {
+    await refused(await create({ prompt: `c ${tag()}`, quantity: 1, complexity: "HIGH" }, model), `complexity is not supported by ${model}`);
+  });
+
+  it.each(NEW_MODELS)("takes 16 references on %s, without strength, and refuses 17 or a strength", async (model) => {
+    expect((await create({ prompt: `r ${tag()}`, quantity: 1, guidances: urlRefs(16) }, model)).status).toBe(200);
+    await refused(await create({ prompt: `r ${tag()}`, quantity: 1, guidances: urlRefs(17) }, model), "at most 16");
+    const strong = { image_reference: [{ image: { id: "https://example.com/a.png", type: "URL" }, strength: "MID" }] };
+    await refused(await create({ prompt: `r ${tag()}`, quantity: 1, guidances: strong }, model), "strength is not supported");
+  });
+
+  it.each(["gpt-image-2", "gpt-image-1.5"])("takes 6 references on %s and refuses 7", async (model) => {
+    const t = tag();
+    const source = await createId({ prompt: `source ${t}`, quantity: 1 }, MODEL);
+    await advance({ match: t, ms: 60_000 });
+    const image = { id: (await poll(source))!.generated_images[0]!.id, type: "GENERATED" };
+    const refs = (count: number) => ({ image_reference: Array(count).fill({ image }) });
+    expect((await create({ prompt: `six ${t}`, quantity: 1, guidances: refs(6) }, model)).status).toBe(200);
+    await refused(await create({ prompt: `seven ${t}`, quantity: 1, guidances: refs(7) }, model), "at most 6");
+  });
+
+  it("takes the 2.5/2.6 reference forms (order, URL, BASE64) and style_ids, which the older models refuse", async () => {
+    const rich = { image_reference: [{ image: { id: "https://example.com/a.png", type: "URL" }, order: 0 }, { image: { id: "iVBORw0KGgo=", type: "BASE64" }, order: 1 }] };
+    const styles = [crypto.randomUUID()];
+    expect((await create({ prompt: `rich ${tag()}`, quantity: 1, guidances: rich, style_ids: styles }, NEW_MODELS[0])).status).toBe(200);
+    await refused(await create({ prompt: `rich ${tag()}`, quantity: 1, guidances: rich }, "gpt-image-2"), "order is not supported by gpt-image-2");
+    await refused(await create({ prompt: `rich ${tag()}`, quantity: 1, guidances: urlRefs(1) }, "gpt-image-2"), "type URL is not supported by gpt-image-2");
+    await refused(await create({ prompt: `rich ${tag()}`, quantity: 1, style_ids: styles }, "gpt-image-2"), "style_ids is not supported");
+  });
+
+  it("takes annotation on 2.6 only", async () => {
+    expect((await create({ prompt: `a ${tag()}`, quantity: 1, annotation: true, guidances: urlRefs(1) }, COMPLEXITY_MODELS[1])).status).toBe(200);
+    await refused(await create({ prompt: `a ${tag()}`, quantity: 1, annotation: true }, NEW_MODELS[1]), "annotation is not supported");
+  });
+
+  it("takes quantity 8 on a 2.6 model and answers Too many images for 9", async () => {
+    expect((await create({ prompt: `eight ${tag()}`, quantity: 8 }, COMPLEXITY_MODELS[0])).status).toBe(200);
+    await refused(await create({ prompt: `nine ${tag()}`, quantity: 9 }, COMPLEXITY_MODELS[0]), "Too many images");
+  });
+
+  it("sizes the 2.5/2.6 models as gpt-image-2, naming the model", async () => {
+    expect((await create({ prompt: `s ${tag()}`, quantity: 1, width: 2048, height: 1152 }, NEW_MODELS[3])).status).toBe(200);
+    await refused(await create({ prompt: `s ${tag()}`, quantity: 1, width: 3840, height: 2160 }, NEW_MODELS[3]), `${NEW_MODELS[3]} needs max(width, height) < 3840`);
+  });
+
+  it("refuses seed on every model but gpt-image-1.5", async () => {
+    expect((await create({ prompt: `seed ${tag()}`, quantity: 1, seed: 7 }, "gpt-image-1.5")).status).toBe(200);
+    await refused(await create({ prompt: `seed ${tag()}`, quantity: 1, seed: 7 }, NEW_MODELS[2]), "seed is not supported");
+  });
+
+  it("fails a model's creates with a 400 from its shutdown date on", async () => {
+    const t = tag();
+    await setShutdownDate("leonardo", NEW_MODELS[0]!, "2000-01-01", `gone ${t}`);
+    const res = await create({ prompt: `gone ${t}`, quantity: 1 }, NEW_MODELS[0]);
+    expect(res.status).toBe(400);
+    expect(leonardoErrorEnvelopeSchema.parse(await res.json()).error).toBe(`Model ${NEW_MODELS[0]} is no longer available: its provider retired it on 2000-01-01`);
+    expect((await create({ prompt: `other ${t}`, quantity: 1 }, NEW_MODELS[0])).status).toBe(200);
   });
 });

@@ -25,7 +25,7 @@ import { activeModel } from "../helpers/models";
 
 const LEO = "https://cloud.leonardo.ai/api/rest";
 const leoAuth = { authorization: `Bearer ${LEONARDO_KEY}` };
-const leoCreate = (prompt: string) => fetch(`${LEO}/v2/generations`, postJson({ model: activeModel(["leonardo"]).id, parameters: { prompt, quantity: 1 } }, leoAuth));
+const leoCreate = (prompt: string) => fetch(`${LEO}/v2/generations`, postJson({ model: activeModel(["leonardo"]).leonardoId, parameters: { prompt, quantity: 1 } }, leoAuth));
 const leoPoll = (id: string) => fetch(`${LEO}/v1/generations/${id}`, { headers: leoAuth });
 async function leoJob(prompt: string): Promise<string> {
   const res = await leoCreate(prompt);

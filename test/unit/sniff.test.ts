@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { imageDimensions, sniffImage } from "../../src/lib/sniff";
+import { OUTPUT_IMAGES, couldBeSvg, imageDimensions, sniffImage } from "../../src/lib/sniff";
 import { encodePng } from "../../src/lib/png";
+import { encodeGif } from "../../src/lib/gif";
 
 const ascii = (s: string): number[] => Array.from(s, (ch) => ch.charCodeAt(0));
 const bytes = (...parts: Array<number[] | string>): Uint8Array =>
@@ -78,6 +79,63 @@ describe("sniffImage", () => {
   });
 });
 
+describe("sniffImage of a model's output (gif and svg too)", () => {
+  const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+  const sniff = (b: Uint8Array) => sniffImage(b, OUTPUT_IMAGES)?.ext ?? null;
+
+  it("still recognises png, jpeg and webp", () => {
+    expect([png(1, 1), jpeg(1, 1), webpLossy(1, 1)].map(sniff)).toEqual(["png", "jpg", "webp"]);
+  });
+
+  it("recognises gif by the GIF87a or GIF89a signature, whatever follows", () => {
+    expect(sniffImage(bytes("GIF89a", le16(1), le16(1)), OUTPUT_IMAGES)).toEqual({ contentType: "image/gif", ext: "gif" });
+    expect(sniff(bytes("GIF87a", [1, 0, 1, 0, 0, 0, 0]))).toBe("gif");
+    expect(sniff(bytes("GIF89a", "\u00ff\u00fe junk, not a GIF's blocks at all"))).toBe("gif");
+    expect(sniff(bytes("GIF88a", le16(1), le16(1)))).toBeNull();
+    expect(sniff(bytes("GIF8"))).toBeNull();
+  });
+
+  it.each([
+    ["a bare root", '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'],
+    ["a byte-order mark", '\ufeff<svg xmlns="http://www.w3.org/2000/svg"></svg>'],
+    ["an XML declaration", '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>'],
+    ["comments and a processing instruction", '<!-- a -->\n<?xml-stylesheet href="x.css"?><!-- <html> --><svg\n xmlns="http://www.w3.org/2000/svg"/>'],
+    ["a doctype", '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg xmlns="http://www.w3.org/2000/svg"/>'],
+    ["a doctype with an internal subset", '<!DOCTYPE svg [ <!ENTITY a "<html>"> ]><svg xmlns="http://www.w3.org/2000/svg">&a;</svg>'],
+    ["whitespace before the root", '\n\t  <svg>\n</svg>'],
+  ])("recognises svg after %s", (_name, text) => {
+    expect(sniffImage(utf8(text), OUTPUT_IMAGES)).toEqual({ contentType: "image/svg+xml", ext: "svg" });
+  });
+
+  it.each([
+    ["an HTML page with an <svg> inside", '<!doctype html><html><body><svg xmlns="http://www.w3.org/2000/svg"/></body></html>'],
+    ["an XHTML page with an <svg> inside", '<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><svg/></html>'],
+    ["an <svg> after text", 'hello <svg xmlns="http://www.w3.org/2000/svg"/>'],
+    ["a root whose name only starts with svg", "<svgfoo/>"],
+    ["an <svg> inside a comment only", "<!-- <svg/> --><html/>"],
+    ["a lone less-than", "<"],
+    ["an unclosed comment", "<!-- <svg/>"],
+    ["a root tag cut short", '<svg width="10'],
+    ["JSON", '{"svg":"<svg/>"}'],
+  ])("does not take %s for an svg", (_name, text) => {
+    expect(sniffImage(utf8(text), OUTPUT_IMAGES)).toBeNull();
+  });
+
+  it("never takes gif or svg unless asked to: a client's image is png, jpeg or webp", () => {
+    expect(sniffImage(bytes("GIF89a", le16(1), le16(1)))).toBeNull();
+    expect(sniffImage(utf8('<svg xmlns="http://www.w3.org/2000/svg"/>'))).toBeNull();
+    expect(sniffImage(bytes("GIF89a", le16(1), le16(1)), ["png", "svg"])).toBeNull();
+    expect(sniffImage(utf8("<svg/>"), ["png", "gif"])).toBeNull();
+  });
+
+  it("couldBeSvg: true while the bytes end before the root element decides", () => {
+    const maybe = ["", "\ufeff", "  ", "<", "<?xml", '<?xml version="1.0"?>', "<!-", "<!-- long comment", "<!DOC", "<!DOCTYPE svg [", "<sv", "<svg", '<svg width="1'];
+    expect(maybe.filter((t) => !couldBeSvg(utf8(t)))).toEqual([]);
+    const decided = ["<svg/>", "<html>", "<svgx ", "hello", "{", '<?xml version="1.0"?><html ', "<!-- x --><p>"];
+    expect(decided.filter((t) => couldBeSvg(utf8(t)))).toEqual([]);
+  });
+});
+
 describe("imageDimensions", () => {
   it("reads png IHDR", () => {
     expect(imageDimensions(png(640, 480))).toEqual({ width: 640, height: 480 });
@@ -119,13 +177,33 @@ describe("imageDimensions", () => {
     expect(imageDimensions(scaled)).toEqual({ width: 800, height: 600 });
   });
 
+  it("reads a gif's logical screen, GIF87a or GIF89a, whatever follows it", () => {
+    expect(imageDimensions(bytes("GIF89a", le16(640), le16(480)))).toEqual({ width: 640, height: 480 });
+    expect(imageDimensions(bytes("GIF87a", le16(65535), le16(1), [0xf7, 0, 0]))).toEqual({ width: 65535, height: 1 });
+    expect(imageDimensions(bytes("GIF89a", le16(3), le16(2), "junk that is no GIF at all \u00ff"))).toEqual({ width: 3, height: 2 });
+  });
+
+  it("agrees with the project's own GIF encoder", async () => {
+    const reader = encodeGif(1376, 768, { frames: 2, delayMs: 100, palette: Uint8Array.of(0, 0, 0, 255, 255, 255) }, (_f, _y, row) => row.fill(1)).getReader();
+    const { value } = await reader.read();
+    await reader.cancel();
+    expect(imageDimensions(value!)).toEqual({ width: 1376, height: 768 });
+  });
+
+  it("reads an svg's size from its root element (the rules are in svg.test.ts)", () => {
+    const svg = new TextEncoder().encode('\ufeff<?xml version="1.0"?>\n<!-- made by a model -->\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1024 768"><rect/></svg>');
+    expect(imageDimensions(svg)).toEqual({ width: 1024, height: 768 });
+  });
+
   it("returns null for truncated or unknown input", () => {
     expect(imageDimensions(png(640, 480).subarray(0, 20))).toBeNull();
     expect(imageDimensions(jpeg(640, 480).subarray(0, 30))).toBeNull();
     expect(imageDimensions(bytes([0xff, 0xd8], [0xff, 0xda], be16(2)))).toBeNull();
     expect(imageDimensions(webpLossy(640, 480).subarray(0, 26))).toBeNull();
     expect(imageDimensions(riff([...ascii("ALPH"), ...le32(10), ...new Array<number>(10).fill(0)]))).toBeNull();
-    expect(imageDimensions(bytes("GIF89a", le16(10), le16(10)))).toBeNull();
+    expect(imageDimensions(bytes("GIF89a", le16(10)))).toBeNull();
+    expect(imageDimensions(bytes("GIF89a", le16(0), le16(10)))).toBeNull();
+    expect(imageDimensions(bytes('<svg xmlns="http://www.w3.org/2000/svg" width="100%">'))).toBeNull();
     expect(imageDimensions(png(0, 480))).toBeNull();
   });
 });

@@ -6,7 +6,7 @@ import { baseUrl, maxPerCall } from "../config";
 import { callTimeoutMs, classifyThrown, openUpstreamImage, readAnswer, upstreamFetch } from "../http";
 import type { Capabilities, Provider, ProviderContext } from "../types";
 import { apiframeError } from "./errors";
-import { APIFRAME_ASPECT_RATIOS, ApiframeCreateAnswer, ApiframeJob, fromApiframeJob, toApiframeCreate } from "./wire";
+import { APIFRAME_ASPECT_RATIOS, APIFRAME_MODELS, ApiframeCreateAnswer, ApiframeJob, fromApiframeJob, toApiframeCreate } from "./wire";
 
 // apiframe.ai (PROVIDERS.md): create with an Idempotency-Key (so a create whose outcome is unknown may be re-sent),
 // poll /v2/jobs/:id, signed callbacks, cancel. References go as signed imagegate URLs: apiframe fetches them itself.
@@ -16,8 +16,8 @@ const WIRE_MAX_PER_CALL = 10;
 
 // ASSUMPTION: one apiframe credit costs half a cent; credits per image are PROVIDERS.md's.
 const CENTS = {
-  "gpt-image-1.5": { low: 2, medium: 4.5, high: 12, auto: 12 },
-  "gpt-image-2": { low: 2, medium: 4.5, high: 11.5, auto: 11.5 },
+  gptImageParams: { low: 2, medium: 4.5, high: 12, auto: 12 },
+  gptImage2Params: { low: 2, medium: 4.5, high: 11.5, auto: 11.5 },
 } as const;
 
 const configOf = (env: Env): { key: string; base: string } => ({
@@ -28,18 +28,22 @@ const configOf = (env: Env): { key: string; base: string } => ({
 /** Stable per job and attempt: a re-sent create gets the original upstream job back. */
 export const idempotencyKey = (ctx: Pick<ProviderContext, "jobId" | "attempt">): string => `imagegate-${ctx.jobId}-${ctx.attempt}`;
 
-function capabilities(model: ModelId, env: Env): Capabilities {
-  const gpt15 = model === "gpt-image-1.5";
+/** apiframe serves the models its wire table names (none of the 2.5 or 2.6 families: PROVIDERS.md). */
+function capabilities(model: ModelId, env: Env): Capabilities | null {
+  const wire = APIFRAME_MODELS[model];
+  if (!wire) return null;
   return {
     sizes: "presets",
     aspectRatios: APIFRAME_ASPECT_RATIOS,
     maxPerCall: maxPerCall(env, "apiframe", WIRE_MAX_PER_CALL),
-    transparentBackground: gpt15,
+    transparentBackground: wire.transparent,
     maxReferences: 16,
     seed: false,
     referenceStrength: false,
-    inputFidelity: gpt15,
-    centsPerImage: CENTS[model],
+    inputFidelity: wire.inputFidelity,
+    outputFormats: ["webp", "png", "jpeg"],
+    complexity: false,
+    centsPerImage: CENTS[wire.paramsKey],
   };
 }
 

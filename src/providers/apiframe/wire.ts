@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { CATALOGUE, type JobSpec, type ModelId } from "../../catalogue";
+import type { JobSpec, ModelId } from "../../catalogue";
 import type { PollOutcome } from "../types";
 
 // apiframe.ai's wire shapes (PROVIDERS.md) and the mapping both ways. Its create body is strict upstream (unknown keys
@@ -42,12 +42,18 @@ export type ApiframeCreateBody = {
   webhookEvents?: ("completed" | "failed")[];
 } & { [paramsKey: string]: ApiframeParams | string | string[] | undefined };
 
+/** The models apiframe serves, with its params key and what each takes (PROVIDERS.md; seed 002 for gpt-image-1.5). */
+export const APIFRAME_MODELS: Partial<Record<ModelId, { paramsKey: "gptImageParams" | "gptImage2Params"; transparent: boolean; inputFidelity: boolean; moderation: boolean }>> = {
+  "gpt-image-1.5": { paramsKey: "gptImageParams", transparent: true, inputFidelity: true, moderation: false },
+  "gpt-image-2": { paramsKey: "gptImage2Params", transparent: false, inputFidelity: false, moderation: true },
+};
+
 /** The aspect ratios apiframe takes (for both models): exact sizes are not offered. */
 export const APIFRAME_ASPECT_RATIOS = ["1:1", "3:2", "2:3"] as const;
 
 /** The create body for `spec`; `inputImages` are signed imagegate URLs of its references. */
 export function toApiframeCreate(spec: JobSpec, inputImages: string[], webhookUrl: string | null): ApiframeCreateBody {
-  const entry = CATALOGUE[spec.model];
+  const wire = APIFRAME_MODELS[spec.model]!;
   const params: ApiframeParams = {
     quality: spec.quality,
     aspect_ratio: spec.aspectRatio ?? "1:1",
@@ -56,9 +62,9 @@ export function toApiframeCreate(spec: JobSpec, inputImages: string[], webhookUr
     number_of_images: spec.quantity,
   };
   if (inputImages.length > 0) params.input_images = inputImages;
-  if (entry.references.inputFidelity && spec.inputFidelity !== null) params.input_fidelity = spec.inputFidelity;
-  if (spec.model === "gpt-image-2") params.moderation = spec.moderation;
-  const body: ApiframeCreateBody = { prompt: spec.prompt, model: spec.model, [entry.paramsKey]: params };
+  if (wire.inputFidelity && spec.inputFidelity !== null) params.input_fidelity = spec.inputFidelity;
+  if (wire.moderation) params.moderation = spec.moderation;
+  const body: ApiframeCreateBody = { prompt: spec.prompt, model: spec.model, [wire.paramsKey]: params };
   if (webhookUrl !== null) {
     body.webhookUrl = webhookUrl;
     body.webhookEvents = ["completed", "failed"];

@@ -1,4 +1,4 @@
-import type { ModelId } from "../../catalogue";
+import { CATALOGUE, type ModelId } from "../../catalogue";
 import type { Env } from "../../env";
 import { baseUrl, maxPerCall } from "../config";
 import { callTimeoutMs, classifyThrown, openUpstreamImage, readAnswer, upstreamFetch } from "../http";
@@ -28,17 +28,25 @@ const headers = (key: string): Record<string, string> => ({
   "content-type": "application/json",
 });
 
+/**
+ * Leonardo serves each model under its leonardoId with the dialect's rules (seeds 000, 001; the 2.5/2.6 guides).
+ * ASSUMPTION (PROVIDERS.md): its 2.5/2.6 guides document quality LOW|MEDIUM|HIGH only and no gif/svg output, so
+ * xhigh, max, gif and svg are not asked of it.
+ */
 function capabilities(model: ModelId, env: Env): Capabilities {
-  const gpt15 = model === "gpt-image-1.5";
+  const entry = CATALOGUE[model];
   return {
-    sizes: gpt15 ? "presets" : "custom",
+    sizes: entry.customSize ? "custom" : "presets",
     aspectRatios: null,
     maxPerCall: maxPerCall(env, "leonardo", WIRE_MAX_PER_CALL),
     transparentBackground: false, // no background parameter
-    maxReferences: 6,
-    seed: gpt15,
-    referenceStrength: gpt15,
+    maxReferences: entry.references.leonardo,
+    seed: entry.leonardoSeed,
+    referenceStrength: entry.references.strength,
     inputFidelity: false,
+    // No output_format parameter: it answers in its own format, which ingest records.
+    outputFormats: ["webp", "png", "jpeg"],
+    complexity: entry.complexity !== null,
     centsPerImage: CENTS,
   };
 }

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { CATALOGUE, type JobSpec, type ModelId, type Quality, type Strength } from "../../catalogue";
+import { CATALOGUE, type Complexity, type JobSpec, type Quality, type Strength } from "../../catalogue";
 import type { PollOutcome, UpstreamCost } from "../types";
 
 // Leonardo.AI's wire shapes (PROVIDERS.md) and the mapping both ways. Schemas are lenient where the provider's
@@ -39,7 +39,8 @@ export const LeonardoErrorAnswer = z.union([
 
 export interface LeonardoCreateBody {
   public: false;
-  model: ModelId;
+  /** The catalogue's leonardoId (`openai/…` for 2.5 and 2.6). */
+  model: string;
   parameters: {
     prompt: string;
     quality: "LOW" | "MEDIUM" | "HIGH";
@@ -48,19 +49,20 @@ export interface LeonardoCreateBody {
     height: number;
     seed?: number;
     prompt_enhance: "ON" | "OFF";
+    complexity?: Uppercase<Complexity>;
     guidances?: { image_reference: { image: { id: string; type: "UPLOADED" }; strength?: Strength }[] };
   };
 }
 
-/** Leonardo has no "auto": imagegate prices auto like high, so auto asks for HIGH. */
-const QUALITY: Record<Quality, LeonardoCreateBody["parameters"]["quality"]> = { low: "LOW", medium: "MEDIUM", high: "HIGH", auto: "HIGH" };
+/** Leonardo has no "auto": imagegate prices auto like high, so auto asks for HIGH. Routing never sends it xhigh or max. */
+const QUALITY: Partial<Record<Quality, LeonardoCreateBody["parameters"]["quality"]>> = { low: "LOW", medium: "MEDIUM", high: "HIGH", auto: "HIGH" };
 
 /** The create body for `spec` (its quantity is this call's); `uploadedIds` are the init-image ids of its references. */
 export function toLeonardoCreate(spec: JobSpec, uploadedIds: string[]): LeonardoCreateBody {
   const entry = CATALOGUE[spec.model];
   const parameters: LeonardoCreateBody["parameters"] = {
     prompt: spec.prompt,
-    quality: QUALITY[spec.quality],
+    quality: QUALITY[spec.quality]!,
     // Always sent: some Leonardo models default to 4 images.
     quantity: spec.quantity,
     width: spec.width,
@@ -68,11 +70,12 @@ export function toLeonardoCreate(spec: JobSpec, uploadedIds: string[]): Leonardo
     prompt_enhance: spec.promptEnhance ? "ON" : "OFF",
   };
   if (entry.leonardoSeed && spec.seed !== null) parameters.seed = spec.seed;
+  if (spec.complexity) parameters.complexity = spec.complexity.toUpperCase() as Uppercase<Complexity>;
   if (uploadedIds.length > 0) {
     const strength = entry.references.strength && spec.referenceStrength ? { strength: spec.referenceStrength } : {};
     parameters.guidances = { image_reference: uploadedIds.map((id) => ({ image: { id, type: "UPLOADED" as const }, ...strength })) };
   }
-  return { public: false, model: spec.model, parameters };
+  return { public: false, model: entry.leonardoId, parameters };
 }
 
 export function fromLeonardoCreate(answer: LeonardoCreateAnswer): { upstreamId: string; cost?: UpstreamCost } {

@@ -1,4 +1,4 @@
-import type { JobSpec, ModelId, Reference } from "../../catalogue";
+import { CATALOGUE, type JobSpec, type ModelId, type Quality, type Reference } from "../../catalogue";
 import type { Env } from "../../env";
 import { ReferenceNotFound, referenceKey } from "../../files/references";
 import type { StoredFile } from "../../jobs/record";
@@ -19,27 +19,31 @@ import { OpenAIAnswerSkeleton, fromOpenAIUsage, streams, toOpenAIEditFields, toO
 const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 const WIRE_MAX_PER_CALL = 10;
 
-// OpenAI's list prices per 1024x1024 image (gpt-image-1.5); gpt-image-2 is ASSUMED to cost the same.
-const CENTS = { low: 0.9, medium: 3.4, high: 13.3, auto: 13.3 } as const;
+// OpenAI's list prices per 1024x1024 image (gpt-image-1.5); the GPT Image 2 families are ASSUMED to cost the same
+// (they bill at gpt-image-2's token rates), and xhigh and max ASSUMED in proportion to imagegate's credits for them.
+const CENTS: Readonly<Record<Quality, number>> = { low: 0.9, medium: 3.4, high: 13.3, xhigh: 20.2, max: 28.9, auto: 13.3 };
 
 const configOf = (env: Env): { key: string; base: string } => ({
   key: env.OPENAI_API_KEY ?? "",
   base: baseUrl(env.OPENAI_BASE_URL, DEFAULT_BASE_URL),
 });
 
+/** OpenAI serves every model of the catalogue with all of its rules: the catalogue's entry is its capability. */
 function capabilities(model: ModelId, env: Env): Capabilities {
-  const gpt15 = model === "gpt-image-1.5";
+  const entry = CATALOGUE[model];
   return {
-    sizes: gpt15 ? "presets" : "custom",
+    sizes: entry.customSize ? "custom" : "presets",
     aspectRatios: null,
     maxPerCall: maxPerCall(env, "openai", WIRE_MAX_PER_CALL),
-    // ASSUMPTION: PROVIDERS.md lists background transparent for both models.
+    // ASSUMPTION: PROVIDERS.md lists background transparent for every model (a preview on gpt-image-2).
     transparentBackground: true,
-    maxReferences: 16,
+    maxReferences: entry.references.native,
     seed: false,
     referenceStrength: false,
-    inputFidelity: gpt15,
-    centsPerImage: CENTS,
+    inputFidelity: entry.references.inputFidelity,
+    outputFormats: entry.outputFormats,
+    complexity: entry.complexity !== null,
+    centsPerImage: Object.fromEntries(entry.qualities.map((q) => [q, CENTS[q]])),
   };
 }
 

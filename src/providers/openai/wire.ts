@@ -37,15 +37,17 @@ function parameters(spec: JobSpec): [string, string | number][] {
     ["background", spec.background],
     ["output_format", spec.outputFormat],
     ["moderation", spec.moderation],
+    ...(spec.complexity ? [["complexity", spec.complexity] as [string, string]] : []),
+    ...(spec.gif ? ([["frame_count", spec.gif.frameCount], ["frame_duration_ms", spec.gif.frameDurationMs]] as [string, number][]) : []),
   ];
 }
 
 /** Partial renders are asked for by streaming the answer (stream.ts reads it). */
 export const streams = (spec: JobSpec): boolean => (spec.partialImages ?? 0) > 0;
 
-/** `output_compression` applies to the lossy formats only. */
+/** `output_compression` applies to the lossy formats only (gif refuses it). */
 const compression = (spec: JobSpec): [string, number][] =>
-  spec.outputCompression !== undefined && spec.outputFormat !== "png" ? [["output_compression", spec.outputCompression]] : [];
+  spec.outputCompression !== undefined && (spec.outputFormat === "jpeg" || spec.outputFormat === "webp") ? [["output_compression", spec.outputCompression]] : [];
 
 export function toOpenAIGeneration(spec: JobSpec): Record<string, string | number | boolean> {
   return {

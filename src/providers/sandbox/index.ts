@@ -1,9 +1,9 @@
-import type { JobSpec, ModelId } from "../../catalogue";
+import { OUTPUT_FORMATS, type JobSpec, type ModelId } from "../../catalogue";
 import type { Env } from "../../env";
 import { UpstreamError, type Capabilities, type Provider, type ProviderContext } from "../types";
-import { renderSandboxImage } from "./render";
+import { renderSandboxImage, renderSandboxPng, sandboxContentType } from "./render";
 
-// The built-in provider: no network, real PNGs, simulated latency and progress.
+// The built-in provider: no network, real images (PNG, animated GIF, SVG), simulated latency and progress.
 // Its upstream id carries the submit time, so a poll needs no stored state.
 
 const DEFAULT_LATENCY_MS = 1200;
@@ -19,7 +19,9 @@ const CAPABILITIES: Capabilities = {
   referenceStrength: true,
   inputFidelity: true,
   mask: true,
-  centsPerImage: { low: 0, medium: 0, high: 0, auto: 0 },
+  outputFormats: OUTPUT_FORMATS,
+  complexity: true,
+  centsPerImage: { low: 0, medium: 0, high: 0, xhigh: 0, max: 0, auto: 0 },
 };
 
 const latencyOf = (env: Env): number => {
@@ -31,12 +33,13 @@ const submittedAt = (upstreamId: string): number => Number(upstreamId.split("_")
 
 /**
  * The partial renders due by now: the p-th of P when (p + 1) / (P + 1) of the latency has passed, coarser the earlier
- * (64-pixel blocks, then 32, then 16). The job keeps the first of each, so a later poll re-offering one costs nothing.
+ * (64-pixel blocks, then 32, then 16), as PNGs whatever the format. The job keeps the first of each, so a later poll
+ * re-offering one costs nothing.
  */
 async function sendPartials(spec: JobSpec, ctx: ProviderContext, elapsed: number, latency: number): Promise<void> {
   const count = spec.partialImages ?? 0;
   for (let p = 0; p < count && elapsed >= (latency * (p + 1)) / (count + 1); p++) {
-    for (let n = 0; n < spec.quantity; n++) await ctx.partial(n, p, renderSandboxImage(spec, ctx.firstIndex + n, 2 ** (6 - p)));
+    for (let n = 0; n < spec.quantity; n++) await ctx.partial(n, p, renderSandboxPng(spec, ctx.firstIndex + n, 2 ** (6 - p)));
   }
 }
 
@@ -68,7 +71,7 @@ export const sandbox: Provider = {
     if (!image.startsWith(REF_PREFIX) || !Number.isInteger(index)) {
       throw new UpstreamError({ class: "fatal", message: `sandbox cannot open ${image}` });
     }
-    return { body: renderSandboxImage(spec, index), contentType: "image/png", length: null };
+    return { body: renderSandboxImage(spec, index), contentType: sandboxContentType(spec), length: null };
   },
 
   classifyError(err) {

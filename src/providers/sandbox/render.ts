@@ -1,49 +1,31 @@
 import type { JobSpec } from "../../catalogue";
 import { encodePng } from "../../lib/png";
+import { gradientAt, sandboxArt } from "./art";
+import { renderSandboxGif } from "./gif";
+import { renderSandboxSvg } from "./svg";
 
-// Deterministic art from prompt + seed + index: same inputs, same bytes.
+// The sandbox's image in the job's format: an animated GIF for gif, an SVG document for svg, a PNG otherwise (it
+// stands in for webp and jpeg too).
 
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+export const sandboxContentType = (spec: JobSpec): string =>
+  spec.outputFormat === "gif" ? "image/gif" : spec.outputFormat === "svg" ? "image/svg+xml" : "image/png";
+
+export function renderSandboxImage(spec: JobSpec, index: number): ReadableStream<Uint8Array> {
+  if (spec.outputFormat === "gif") return renderSandboxGif(spec, index);
+  if (spec.outputFormat === "svg") return renderSandboxSvg(spec, index);
+  return renderSandboxPng(spec, index);
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Disc {
-  cx: number;
-  cy: number;
-  r2: number;
-  rgb: [number, number, number];
-}
-
-/** The image; with `block` > 1, the coarse look of a partial render (each block x block square one colour). */
-export function renderSandboxImage(spec: JobSpec, index: number, block = 1): ReadableStream<Uint8Array> {
+/** The PNG; with `block` > 1, the coarse look of a partial render (each block x block square one colour). */
+export function renderSandboxPng(spec: JobSpec, index: number, block = 1): ReadableStream<Uint8Array> {
   const { width, height } = spec;
-  const random = mulberry32(fnv1a(`${spec.prompt}\u0000${spec.seed ?? 0}\u0000${index}`));
-  const colour = (): [number, number, number] => [random() * 255, random() * 255, random() * 255].map(Math.floor) as [number, number, number];
-  const top = colour();
-  const bottom = colour();
-  const discs: Disc[] = Array.from({ length: 3 + Math.floor(random() * 5) }, () => {
-    const r = (0.05 + random() * 0.2) * Math.min(width, height);
-    return { cx: random() * width, cy: random() * height, r2: r * r, rgb: colour() };
-  });
+  const art = sandboxArt(spec, index);
+  const discs = art.discs.map((d) => ({ ...d, r2: d.r * d.r }));
   const alpha = spec.background === "transparent";
   const snap = (v: number, max: number): number => (block > 1 ? Math.min(max - 1, Math.floor(v / block) * block + block / 2) : v);
   return encodePng(width, height, { alpha }, (line, row) => {
     const y = snap(line, height);
-    const t = height > 1 ? y / (height - 1) : 0;
-    const base = top.map((c, i) => Math.round(c + (bottom[i]! - c) * t));
+    const base = gradientAt(art, height > 1 ? y / (height - 1) : 0);
     const channels = alpha ? 4 : 3;
     for (let x = 0; x < width; x++) {
       let rgb = base;

@@ -1,9 +1,7 @@
 import type { Context } from "hono";
 import * as z from "zod";
-import { errorResponses, invalidField, type ErrorDoc } from "../../docs/errors";
-import type { ResponseDoc } from "../../docs/registry";
 import type { AppEnv } from "../../env";
-import { ApiError, asApiError, type Reason } from "../../lib/errors";
+import { asApiError, type Reason } from "../../lib/errors";
 
 // The Leonardo surface's one error envelope: {error, path, code}, as Leonardo's REST API (Hasura's) answers.
 
@@ -28,7 +26,7 @@ export const LeonardoError = z
   })
   .meta({ id: "LeonardoError", description: "Leonardo's error envelope (Hasura's)." });
 
-function leonardoErrorBody(err: unknown): z.infer<typeof LeonardoError> {
+export function leonardoErrorBody(err: unknown): z.infer<typeof LeonardoError> {
   const e = asApiError(err);
   const path = e.reason === "model_retired" ? "$.model" : jsonPath(e.errors?.[0]?.path);
   return { error: e.message, path, code: CODES[e.reason] ?? e.reason.replaceAll("_", "-") };
@@ -38,14 +36,3 @@ export function renderLeonardoError(err: unknown, _c: Context<AppEnv>): Response
   const e = asApiError(err);
   return new Response(JSON.stringify(leonardoErrorBody(e)), { status: e.status, headers: { ...e.headers, "Content-Type": "application/json" } });
 }
-
-// Documentation: an example for the reasons /api/rest commonly answers with.
-const EXAMPLES: Partial<Record<Reason, ApiError>> = {
-  invalid_request: invalidField("parameters.quantity", "9 is too many: gpt-image-2 makes 1 to 8 images per request"),
-  forbidden: new ApiError("forbidden", "This upload is not allowed: the policy has expired. Ask POST /api/rest/v1/init-image for fresh fields."),
-  conflict: new ApiError("conflict", "Upload upl_4Rk2W9xPq7LmN3vB8cT5yZ1a has already been made; ask init-image for a new one."),
-};
-
-/** Error responses in Leonardo's envelope for a route's doc(...): `...leonardoErrors(400, 401)`, or an ApiError to show as its status's example. */
-export const leonardoErrors = (...errors: ErrorDoc[]): Record<number, ResponseDoc> =>
-  errorResponses({ schema: LeonardoError, contentType: "application/json", body: leonardoErrorBody }, EXAMPLES, errors);

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { CATALOGUE } from "../../catalogue";
 import type { Env } from "../../env";
 import { generatedImageId } from "../../files/references";
 import { mintFileUrl } from "../../files/signing";
@@ -46,7 +47,7 @@ export async function generationView(env: Env, rec: JobRecord, origin: string, n
     imageWidth: rec.spec.width,
     imageHeight: rec.spec.height,
     seed: rec.spec.seed,
-    modelId: rec.spec.model,
+    modelId: CATALOGUE[rec.spec.model].leonardoId,
     public: rec.public,
     createdAt: new Date(rec.createdAt).toISOString(),
   };

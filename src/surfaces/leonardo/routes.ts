@@ -1,8 +1,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import * as z from "zod";
-import { CATALOGUE } from "../../catalogue";
-import { lifecycleHeaders } from "../../catalogue/lifecycle";
+import { modelHeaders } from "../../jobs/model-headers";
 import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";
 import { storeClientUpload } from "../../files/client-upload";
@@ -13,58 +12,32 @@ import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { jsonBody } from "../../lib/json-body";
 import { validate } from "../../lib/validation";
-import { invalidField } from "../../docs/errors";
 import { doc } from "../../docs/registry";
-import { leonardoErrors, renderLeonardoError } from "./errors";
+import { renderLeonardoError } from "./errors";
 import { generationView } from "./generation-view";
-import { GenerateAnswer, GenerationAnswer, InitImageAnswer } from "./responses";
+import type { GenerateAnswer, GenerationAnswer, InitImageAnswer } from "./responses";
 import { InitImageRequest, LeonardoGenerationRequest, UploadForm } from "./schemas";
 import { leonardoToJobRequest } from "./to-spec";
 import { POLICY_TTL_MS, checkUploadFields, mimeOf, uploadFields, uploadKeyOf } from "./upload-policy";
 
 // /api/rest: Leonardo's REST dialect (seeds 000 and 001), so a Leonardo client changes only its base URL and key.
+// Documented in routes.docs.ts.
 
 export const leonardo = new Hono<AppEnv>();
 leonardo.onError(renderLeonardoError);
 
 const UPLOAD_PATH = "/v1/init-image/upload";
 const GenerationParams = z.object({ id: z.string().max(64).meta({ description: "The generationId from the create call." }) });
-const TAG = "Leonardo-compatible";
 
-const createDoc = doc({
-  operationId: "leonardoCreateGeneration",
-  summary: "Create a generation (Leonardo)",
-  description:
-    "Leonardo's `POST /v2/generations` for its GPT Image models, so a Leonardo client changes only its base URL and " +
-    "key. Parameters sit under `parameters`; `quality` is LOW, MEDIUM or HIGH; references go in " +
-    "`guidances.image_reference` (uploads from init-image, or earlier generated images). Unknown fields are refused; " +
-    "`mode` is retired (use `quality`).",
-  tag: TAG,
-  auth: "key",
-  responses: {
-    200: { description: "The generation is queued.", schema: GenerateAnswer, headers: { Deprecation: "Set when the model is deprecated (RFC 9745).", Sunset: "The date the deprecated model stops answering (RFC 8594)." } },
-    ...leonardoErrors(400, 401, 402, 410, 413, 415, 422, 429, 503),
-  },
-});
-
-leonardo.post("/v2/generations", createDoc, requireKey(), jsonBody(), validate("json", LeonardoGenerationRequest), async (c) => {
+leonardo.post("/v2/generations", doc("leonardoCreateGeneration"), requireKey(), jsonBody(), validate("json", LeonardoGenerationRequest), async (c) => {
   const request = await leonardoToJobRequest(c.req.valid("json"), c.env, c.get("principal").accountId, now());
   const rec = await admitJob(c.env, c.get("principal"), request, new URL(c.req.url).origin);
-  const headers = lifecycleHeaders(CATALOGUE[rec.spec.model], now());
+  const headers = await modelHeaders(c.env, rec, now());
   const answer: z.infer<typeof GenerateAnswer> = { generate: { generationId: rec.id, apiCreditCost: rec.creditCost } };
   return c.json(answer, 200, headers);
 });
 
-const getDoc = doc({
-  operationId: "leonardoGetGeneration",
-  summary: "Get a generation (Leonardo)",
-  description: "Status PENDING, COMPLETE or FAILED; the images once COMPLETE. An unknown id is `generations_by_pk: null`, as on Leonardo.",
-  tag: TAG,
-  auth: "key",
-  responses: { 200: { description: "The generation, or null.", schema: GenerationAnswer }, ...leonardoErrors(400, 401) },
-});
-
-leonardo.get("/v1/generations/:id", getDoc, requireKey(), validate("param", GenerationParams), async (c) => {
+leonardo.get("/v1/generations/:id", doc("leonardoGetGeneration"), requireKey(), validate("param", GenerationParams), async (c) => {
   try {
     const rec = await readOwnJob(c.env, c.get("principal"), c.req.valid("param").id);
     const answer: z.infer<typeof GenerationAnswer> = { generations_by_pk: await generationView(c.env, rec, new URL(c.req.url).origin, now()) };
@@ -76,22 +49,7 @@ leonardo.get("/v1/generations/:id", getDoc, requireKey(), validate("param", Gene
   }
 });
 
-const initImageDoc = doc({
-  operationId: "leonardoInitImage",
-  summary: "Start an image upload (Leonardo)",
-  description:
-    "The first of Leonardo's two upload steps: answers a URL and form fields. POST the fields and then the file to " +
-    `that URL as multipart/form-data within ${POLICY_TTL_MS / 60_000} minutes, with no API key; then name \`id\` as an ` +
-    "`UPLOADED` image reference.",
-  tag: TAG,
-  auth: "key",
-  responses: {
-    200: { description: "Where and how to upload.", schema: InitImageAnswer },
-    ...leonardoErrors(invalidField("extension", "must be png, jpg, jpeg, webp"), 401, 413, 415),
-  },
-});
-
-leonardo.post("/v1/init-image", initImageDoc, requireKey(), jsonBody(), validate("json", InitImageRequest), async (c) => {
+leonardo.post("/v1/init-image", doc("leonardoInitImage"), requireKey(), jsonBody(), validate("json", InitImageRequest), async (c) => {
   const policy = { accountId: c.get("principal").accountId, uploadId: newId("upl"), extension: c.req.valid("json").extension, expiresAt: now() + POLICY_TTL_MS };
   const fields = await uploadFields(c.env, policy);
   const url = `${new URL(c.req.url).origin}/api/rest${UPLOAD_PATH}`;
@@ -99,8 +57,8 @@ leonardo.post("/v1/init-image", initImageDoc, requireKey(), jsonBody(), validate
   return c.json(answer);
 });
 
-const notMultipart = (): ApiError => new ApiError("unsupported_media_type", "Send the upload as multipart/form-data: the fields from init-image, then the file.");
-const uploadTooLarge = (): ApiError => new ApiError("payload_too_large", `An upload may be at most ${MAX_UPLOAD_BYTES} bytes.`);
+export const notMultipart = (): ApiError => new ApiError("unsupported_media_type", "Send the upload as multipart/form-data: the fields from init-image, then the file.");
+export const uploadTooLarge = (): ApiError => new ApiError("payload_too_large", `An upload may be at most ${MAX_UPLOAD_BYTES} bytes.`);
 
 /** A multipart body parsed once (the validator reuses it), with a broken form as the client's error. */
 const formBody = (): MiddlewareHandler => async (c, next) => {
@@ -120,22 +78,8 @@ const uploadLimit = bodyLimit({
   },
 });
 
-const uploadDoc = doc({
-  operationId: "leonardoUploadImage",
-  summary: "Upload an image (Leonardo)",
-  description:
-    "The second upload step, in place of Leonardo's presigned S3 form: no API key; the signed policy in the fields " +
-    "from init-image is the authority. Each policy uploads once.",
-  tag: TAG,
-  auth: "none",
-  responses: {
-    204: { description: "Stored." },
-    ...leonardoErrors(invalidField("file", "is required, as the last part of the form"), 403, 409, uploadTooLarge(), notMultipart()),
-  },
-});
-
 // No API key here, as with Leonardo's presigned S3 form: the signed policy in the fields is the authority.
-leonardo.post(UPLOAD_PATH, uploadDoc, uploadLimit, formBody(), validate("form", UploadForm), async (c) => {
+leonardo.post(UPLOAD_PATH, doc("leonardoUploadImage"), uploadLimit, formBody(), validate("form", UploadForm), async (c) => {
   const form = c.req.valid("form");
   const at = now();
   const policy = await checkUploadFields(c.env, form, at);

@@ -1,9 +1,11 @@
 import * as z from "zod";
-import { CATALOGUE, MODEL_IDS, STRENGTHS, modelEntries, sizeProblem, type ModelEntry, type Quality } from "../../catalogue";
+import { STRENGTHS, leonardoIdsOf, modelEntries, sizeProblem, type Complexity, type ModelEntry, type Quality } from "../../catalogue";
 import { FILE_FIELD } from "../../docs/registry";
 import { closedObject, refuseUnknownKeys } from "../../lib/closed-object";
+import { notForModel } from "../model-rules";
 
-// Leonardo's dialect, to the letter of seeds 000 (gpt-image-1.5) and 001 (gpt-image-2); every limit is the catalogue's.
+// Leonardo's dialect, to the letter of seeds 000 (gpt-image-1.5) and 001 (gpt-image-2) and Leonardo's 2.5/2.6 guides
+// (`openai/…` ids, complexity in capitals on 2.6); every limit is the catalogue's.
 
 /** The dialect's names for the catalogue's qualities (SPEC §3.1); `auto` has none. */
 export const LEONARDO_QUALITIES = { LOW: "low", MEDIUM: "medium", HIGH: "high" } as const satisfies Record<string, Quality>;
@@ -15,6 +17,10 @@ export const INIT_IMAGE_EXTENSIONS = ["png", "jpg", "jpeg", "webp"] as const;
 
 const qualitiesOf = (entry: ModelEntry) =>
   (Object.keys(LEONARDO_QUALITIES) as LeonardoQuality[]).filter((q) => entry.qualities.includes(LEONARDO_QUALITIES[q]));
+
+/** The dialect spells complexity in capitals, as Leonardo does (LOW|MEDIUM|HIGH). */
+const complexitiesOf = (entry: ModelEntry) =>
+  (entry.complexity?.values ?? []).map((c) => c.toUpperCase() as Uppercase<Complexity>) as [Uppercase<Complexity>, ...Uppercase<Complexity>[]];
 
 const required = (what: string) => ({ error: (iss: { input?: unknown }) => (iss.input === undefined ? "is required" : `must be ${what}`) });
 
@@ -55,6 +61,9 @@ function parametersShape(entry: ModelEntry) {
       ? z.number({ error: "must be a whole number" }).int("must be a whole number").min(0, `must be 0 to ${MAX_SEED}`).max(MAX_SEED, `must be 0 to ${MAX_SEED}`).optional()
       : z.never({ error: `is not a ${entry.id} parameter: only ${modelEntries().filter((e) => e.leonardoSeed).map((e) => e.id).join(", ")} takes it` }).optional(),
     prompt_enhance: z.enum(["ON", "OFF"], { error: "must be ON or OFF" }).optional(),
+    complexity: entry.complexity
+      ? z.enum(complexitiesOf(entry), { error: `must be ${complexitiesOf(entry).join(", ")}` }).optional()
+      : notForModel(entry, "complexity", (o) => o.complexity !== null).optional(),
     guidances: closedObject(
       {
         image_reference: z
@@ -98,18 +107,18 @@ const modelBody = (entry: ModelEntry) =>
   z
     .object({
       public: z.boolean({ error: "must be true or false" }).optional(),
-      model: z.literal(entry.id),
+      model: z.literal(leonardoIdsOf(entry)),
       parameters: parametersSchema(entry),
     })
     .meta({ additionalProperties: false });
 
-const [first, ...rest] = MODEL_IDS.map((id) => modelBody(CATALOGUE[id]));
+const [first, ...rest] = modelEntries().map(modelBody);
 const TOP_LEVEL = new Set(["public", "model", "parameters"]);
 
 export const LeonardoGenerationRequest = z.preprocess(
   (value, ctx) => refuseUnknownKeys(value, TOP_LEVEL, (key) => `${key} is not a field of this request`, ctx),
   z.discriminatedUnion("model", [first!, ...rest], {
-    error: (iss) => (iss.code === "invalid_union" ? `must be one of ${MODEL_IDS.join(", ")}` : undefined),
+    error: (iss) => (iss.code === "invalid_union" ? `must be one of ${modelEntries().flatMap(leonardoIdsOf).join(", ")}` : undefined),
   }),
 ).meta({
   id: "LeonardoGenerationRequest",

@@ -1,4 +1,4 @@
-import { CATALOGUE, presetOf, type Reference } from "../../catalogue";
+import { modelById, presetOf, type Complexity, type Reference } from "../../catalogue";
 import type { Env } from "../../env";
 import { ReferenceNotFound, referenceKey } from "../../files/references";
 import { ApiError, type FieldError } from "../../lib/errors";
@@ -10,7 +10,7 @@ import { LEONARDO_QUALITIES, type LeonardoGenerationRequest } from "./schemas";
 // the caller (UPLOADED: init-image ids; GENERATED: generated_images ids of imagegate's own jobs).
 
 export async function leonardoToJobRequest(body: LeonardoGenerationRequest, env: Env, accountId: string, now: number): Promise<JobRequest> {
-  const entry = CATALOGUE[body.model];
+  const entry = modelById(body.model)!;
   const p = body.parameters;
   const given = p.guidances?.image_reference ?? [];
   const errors: FieldError[] = [];
@@ -45,6 +45,7 @@ export async function leonardoToJobRequest(body: LeonardoGenerationRequest, env:
       seed: p.seed ?? null,
       promptEnhance: p.prompt_enhance === "ON",
       moderation: "auto",
+      ...(entry.complexity ? { complexity: (p.complexity?.toLowerCase() as Complexity | undefined) ?? entry.complexity.default } : {}),
     },
     providers: null,
     public: body.public ?? false,

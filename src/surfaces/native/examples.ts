@@ -11,6 +11,8 @@ export const jobExample: JobView = {
   id: JOB_ID,
   status: "COMPLETED",
   model: "gpt-image-2",
+  requestedModel: "gpt-image-2",
+  modelUpgrade: null,
   provider: "sandbox",
   progress: 100,
   result: {

@@ -1,7 +1,5 @@
 import type { Context } from "hono";
 import * as z from "zod";
-import { errorResponses, invalidField, type Envelope, type ErrorDoc } from "../../docs/errors";
-import type { ResponseDoc } from "../../docs/registry";
 import type { AppEnv } from "../../env";
 import { ApiError, REASONS, asApiError, type Reason } from "../../lib/errors";
 
@@ -19,12 +17,14 @@ export const Problem = z
       .array(z.object({ path: z.string(), message: z.string() }))
       .optional()
       .meta({ description: "One entry per invalid field (on 400 invalid_request)." }),
+    successors: z.array(z.string()).optional().meta({ description: "On 410 model_retired: the models to move to, the provider's recommendation first." }),
+    setting: z.string().optional().meta({ description: "On a 503 caused by the gateway's configuration: the setting the operator must correct (e.g. `CREDIT_PRICES`)." }),
     requestId: z.string(),
   })
   .meta({ id: "Problem" });
 
 /** The problem+json body of an error. */
-function problemBody(e: ApiError, requestId: string): z.infer<typeof Problem> {
+export function problemBody(e: ApiError, requestId: string): z.infer<typeof Problem> {
   return {
     type: `urn:imagegate:problem:${e.reason}`,
     title: REASONS[e.reason].title,
@@ -45,16 +45,3 @@ export function renderProblem(err: unknown, c: Context<AppEnv>): Response {
     headers: { ...e.headers, "Content-Type": "application/problem+json" },
   });
 }
-
-// Documentation: an example for the reasons routes commonly answer with.
-const EXAMPLES: Partial<Record<Reason, ApiError>> = {
-  invalid_request: invalidField("gptImage2Params.width", "width 3840 is too large: gpt-image-2 needs max(width, height) < 3840"),
-  forbidden: new ApiError("forbidden", "This private file has a signed URL that has expired; read the job again for a fresh URL."),
-  not_found: new ApiError("not_found", "No job 0f8c2b6e-3a41-4d2e-9b7a-5c1d2e3f4a5b."),
-  conflict: new ApiError("conflict", "A request with this Idempotency-Key is still being admitted; retry shortly."),
-};
-
-const PROBLEM: Envelope = { schema: Problem, contentType: "application/problem+json", body: (e) => problemBody(e, "req_5f2c0a9e1b7d4c3a") };
-
-/** Problem responses for a route's doc(...): `...problems(400, 401)`, or an ApiError to show as its status's example. */
-export const problems = (...errors: ErrorDoc[]): Record<number, ResponseDoc> => errorResponses(PROBLEM, EXAMPLES, errors);

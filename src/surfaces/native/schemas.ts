@@ -1,9 +1,10 @@
 import * as z from "zod";
 import {
-  BACKGROUNDS, CATALOGUE, INPUT_FIDELITIES, MODEL_IDS, MODERATIONS, STRENGTHS, modelEntries, sizeProblem,
-  type ModelEntry,
+  BACKGROUNDS, COMPLEXITIES, INPUT_FIDELITIES, MODERATIONS, STRENGTHS, idsOf, modelEntries, outputProblems,
+  sizeProblem, type AskNames, type ModelEntry,
 } from "../../catalogue";
 import { PROVIDER_NAMES } from "../../providers/names";
+import { OPENAI_ASK_NAMES, modelChoice } from "../model-rules";
 
 // Every rule here is read from the catalogue; nothing restates a model's limits.
 
@@ -15,14 +16,44 @@ const sizeRule = ({ customSize: c, presets }: ModelEntry): string =>
     : `One of the presets: ${Object.values(presets).map((p) => `${p.width}x${p.height}`).join(", ")}.`;
 
 const paramsShape = (entry: ModelEntry) => ({
-  quality: z.enum(entry.qualities).optional().meta({ description: `Default ${entry.defaultQuality}; sets the price per image.` }),
+  quality: modelChoice(entry, "quality", entry.qualities, (o, v) => (o.qualities as readonly string[]).includes(v))
+    .optional()
+    .meta({ description: `Default ${entry.defaultQuality}; sets the price per image.` }),
   aspect_ratio: z
     .enum(Object.keys(entry.presets) as [string, ...string[]])
     .optional()
     .meta({ description: `A preset size (default ${entry.defaultAspectRatio}); or give width and height instead.` }),
   width: z.number().int().positive().optional().meta({ description: `Exact width in pixels, with height. ${sizeRule(entry)}` }),
   height: z.number().int().positive().optional().meta({ description: `Exact height in pixels, with width. ${sizeRule(entry)}` }),
-  output_format: z.enum(entry.outputFormats).optional().meta({ description: `Default ${entry.defaultOutputFormat}.` }),
+  output_format: modelChoice(entry, "output_format", entry.outputFormats, (o, v) => (o.outputFormats as readonly string[]).includes(v))
+    .optional()
+    .meta({ description: `Default ${entry.defaultOutputFormat}.` }),
+  ...(entry.complexity
+    ? {
+        complexity: z
+          .enum(entry.complexity.values as [string, ...string[]])
+          .optional()
+          .meta({ description: `How much the model plans the layout (default ${entry.complexity.default}); no extra charge.` }),
+      }
+    : {}),
+  ...(entry.gif
+    ? {
+        frame_count: z
+          .number()
+          .int()
+          .min(entry.gif.frameCount.min)
+          .max(entry.gif.frameCount.max)
+          .optional()
+          .meta({ description: `Frames of a gif (default ${entry.gif.frameCount.default}); only with output_format gif.` }),
+        frame_duration_ms: z
+          .number()
+          .int()
+          .min(entry.gif.frameDurationMs.min)
+          .max(entry.gif.frameDurationMs.max)
+          .optional()
+          .meta({ description: `Delay per gif frame (default ${entry.gif.frameDurationMs.default}), rounded to ${entry.gif.frameDurationMs.step} ms; only with output_format gif.` }),
+      }
+    : {}),
   background: z.enum(BACKGROUNDS.filter((b) => entry.backgrounds.includes(b))).optional(),
   input_images: z
     .array(z.string().min(1).max(4096))
@@ -56,7 +87,8 @@ function paramsSchema(entry: ModelEntry) {
     .strictObject(paramsShape(entry), {
       error: (iss) => (iss.code === "unrecognized_keys" ? unknownParamMessage(entry, iss.keys) : undefined),
     })
-    .superRefine((p, ctx) => {
+    .superRefine((given, ctx) => {
+      const p = given as typeof given & Pick<NativeParams, "frame_count" | "frame_duration_ms">;
       const hasWidth = p.width !== undefined;
       const hasHeight = p.height !== undefined;
       if (hasWidth !== hasHeight) {
@@ -66,24 +98,38 @@ function paramsSchema(entry: ModelEntry) {
       if (hasWidth && p.aspect_ratio !== undefined) {
         ctx.addIssue({ code: "custom", path: ["aspect_ratio"], message: "give either aspect_ratio or width and height, not both" });
       }
-      if (hasWidth && hasHeight) {
-        const problem = sizeProblem(entry, { width: p.width!, height: p.height! });
-        if (problem) ctx.addIssue({ code: "custom", path: ["width"], message: problem });
-      }
       const format = p.output_format ?? entry.defaultOutputFormat;
-      if (p.background === "transparent" && !entry.transparentFormats.includes(format)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["background"],
-          message: `background "transparent" needs output_format ${entry.transparentFormats.join(" or ")}, not ${format}`,
-        });
+      const gifFrames = format === "gif" && entry.gif ? (p.frame_count ?? entry.gif.frameCount.default) : undefined;
+      if (hasWidth && hasHeight) {
+        const problem = sizeProblem(entry, { width: p.width!, height: p.height! }, gifFrames);
+        if (problem) ctx.addIssue({ code: "custom", path: ["width"], message: problem });
+      } else if (gifFrames !== undefined) {
+        const problem = sizeProblem(entry, entry.presets[p.aspect_ratio ?? entry.defaultAspectRatio]!, gifFrames);
+        if (problem) ctx.addIssue({ code: "custom", path: [p.aspect_ratio ? "aspect_ratio" : "frame_count"], message: problem });
+      }
+      const ask = {
+        format,
+        background: p.background ?? "auto",
+        quantity: p.number_of_images ?? 1,
+        references: p.input_images?.length ?? 0,
+        frameCount: p.frame_count,
+        frameDurationMs: p.frame_duration_ms,
+      };
+      for (const problem of outputProblems(entry, ask, NATIVE_NAMES)) {
+        ctx.addIssue({ code: "custom", path: [NATIVE_NAMES[problem.field]], message: problem.message });
       }
     });
 }
 
+/** The native dialect's names for the fields the catalogue's output rules read (apiframe's, where they differ). */
+const NATIVE_NAMES: AskNames = { ...OPENAI_ASK_NAMES, quantity: "number_of_images", references: "input_images" };
+
 export type NativeParams = z.infer<ReturnType<typeof paramsSchema>> & {
   input_fidelity?: (typeof INPUT_FIDELITIES)[number];
   reference_strength?: (typeof STRENGTHS)[number];
+  complexity?: (typeof COMPLEXITIES)[number];
+  frame_count?: number;
+  frame_duration_ms?: number;
 };
 
 const ProviderName = z.enum(PROVIDER_NAMES);
@@ -108,7 +154,7 @@ function modelRequest(entry: ModelEntry) {
   const otherKeys = modelEntries().filter((o) => o.paramsKey !== entry.paramsKey);
   return z
     .strictObject(
-      { ...commonShape, model: z.literal(entry.id), [entry.paramsKey]: paramsSchema(entry).optional() },
+      { ...commonShape, model: z.literal(idsOf(entry)), [entry.paramsKey]: paramsSchema(entry).optional() },
       {
         error: (iss) => {
           if (iss.code !== "unrecognized_keys") return undefined;
@@ -130,12 +176,12 @@ function modelRequest(entry: ModelEntry) {
     });
 }
 
-const [first, ...rest] = MODEL_IDS.map((id) => modelRequest(CATALOGUE[id]));
+const [first, ...rest] = modelEntries().map(modelRequest);
 
 export const GenerateRequest = z
   .discriminatedUnion("model", [first!, ...rest], {
     error: (iss) =>
-      iss.code === "invalid_union" ? `model must be one of ${MODEL_IDS.join(", ")}` : undefined,
+      iss.code === "invalid_union" ? `model must be one of ${modelEntries().flatMap(idsOf).join(", ")}` : undefined,
   })
   .meta({
     id: "GenerateRequest",

@@ -1,4 +1,4 @@
-import { CATALOGUE, presetOf, type Reference } from "../../catalogue";
+import { modelById, presetOf, roundedFrameDuration, type Reference } from "../../catalogue";
 import { isDevelopment, type Env } from "../../env";
 import { ApiError, type FieldError } from "../../lib/errors";
 import { checkUrl } from "../../lib/ssrf";
@@ -19,7 +19,7 @@ function toReference(raw: string, index: number, env: Env, errors: FieldError[])
 }
 
 export function nativeToJobRequest(body: GenerateRequest, env: Env): JobRequest {
-  const entry = CATALOGUE[body.model];
+  const entry = modelById(body.model)!;
   const params = ((body as Record<string, unknown>)[entry.paramsKey] ?? {}) as NativeParams;
   const errors: FieldError[] = [];
   const references = (params.input_images ?? [])
@@ -56,6 +56,15 @@ export function nativeToJobRequest(body: GenerateRequest, env: Env): JobRequest 
       seed: params.seed ?? null,
       promptEnhance: params.prompt_enhance ?? false,
       moderation: params.moderation ?? "auto",
+      ...(entry.complexity ? { complexity: params.complexity ?? entry.complexity.default } : {}),
+      ...(params.output_format === "gif" && entry.gif
+        ? {
+            gif: {
+              frameCount: params.frame_count ?? entry.gif.frameCount.default,
+              frameDurationMs: roundedFrameDuration(entry, params.frame_duration_ms ?? entry.gif.frameDurationMs.default),
+            },
+          }
+        : {}),
     },
     providers: provider === undefined || provider === "auto" ? null : Array.isArray(provider) ? provider : [provider],
     public: body.public ?? false,

@@ -1,7 +1,6 @@
-import { CATALOGUE } from "../../catalogue";
-import { lifecycleHeaders } from "../../catalogue/lifecycle";
 import type { Env } from "../../env";
 import { jobStub } from "../../jobs/admit";
+import { modelHeaders } from "../../jobs/model-headers";
 import type { PartialImage } from "../../jobs/partials";
 import { isTerminal, type JobRecord } from "../../jobs/record";
 import { now } from "../../lib/clock";
@@ -97,7 +96,7 @@ async function* events(env: Env, rec: JobRecord, opts: AnswerOptions): AsyncGene
 
 /** The answer to an admitted job, in whichever of the three forms above applies. */
 export async function answerWhenDone(env: Env, rec: JobRecord, opts: AnswerOptions): Promise<Response> {
-  const headers = { ...lifecycleHeaders(CATALOGUE[rec.spec.model], now()), "x-imagegate-job-id": rec.id };
+  const headers = { ...(await modelHeaders(env, rec, now())), "x-imagegate-job-id": rec.id };
   if (opts.stream) {
     return new Response(toStream(events(env, rec, opts), rec.id), {
       headers: { ...headers, "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache" },

@@ -1,7 +1,5 @@
 import type { Context } from "hono";
 import * as z from "zod";
-import { errorResponses, invalidField, type ErrorDoc } from "../../docs/errors";
-import type { ResponseDoc } from "../../docs/registry";
 import type { AppEnv } from "../../env";
 import { ApiError, asApiError, type Reason } from "../../lib/errors";
 import type { JobRecord } from "../../jobs/record";
@@ -74,19 +72,6 @@ export function renderOpenAIError(err: unknown, _c: Context<AppEnv>): Response {
     headers: { ...e.headers, "Content-Type": "application/json" },
   });
 }
-
-// Documentation: an example for the reasons /v1 commonly answers with.
-const EXAMPLES: Partial<Record<Reason, ApiError>> = {
-  invalid_request: invalidField("size", "4096x4096 is too large: gpt-image-2 needs max(width, height) < 3840"),
-  not_found: new ApiError("not_found", "The model 'dall-e-3' does not exist.", { errors: [{ path: "model", message: "does not exist" }] }),
-  conflict: new ApiError("conflict", "The job was cancelled before it finished."),
-  upstream_failed: new ApiError("upstream_failed", "Every provider failed; last error: openai answered 500."),
-  timeout: new ApiError("timeout", "The job did not finish in time."),
-};
-
-/** Error responses in OpenAI's envelope for a route's doc(...): `...openaiErrors(400, 401)`, or an ApiError to show as its status's example. */
-export const openaiErrors = (...errors: ErrorDoc[]): Record<number, ResponseDoc> =>
-  errorResponses({ schema: OpenAIError, contentType: "application/json", body: openaiErrorBody }, EXAMPLES, errors);
 
 /**
  * Why a job that ended without images ended, as the error OpenAI would have answered. The SDK retries 5xx by itself;

@@ -1,3 +1,4 @@
+import type { OutputFormat } from "../../catalogue";
 import type { Env } from "../../env";
 import { mintFileUrl } from "../../files/signing";
 import type { PartialImage } from "../../jobs/partials";
@@ -10,7 +11,13 @@ import { toBase64 } from "../../lib/crypto";
 
 export type ImageFormat = "b64_json" | "url";
 
-const FORMATS: Record<string, "png" | "jpeg" | "webp"> = { "image/png": "png", "image/jpeg": "jpeg", "image/webp": "webp" };
+const FORMATS: Record<string, OutputFormat> = {
+  "image/png": "png",
+  "image/jpeg": "jpeg",
+  "image/webp": "webp",
+  "image/gif": "gif",
+  "image/svg+xml": "svg",
+};
 
 /** The stream's bytes as base64 text, in chunks cut at multiples of three bytes. */
 export async function* base64Of(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {

@@ -1,9 +1,8 @@
 import * as z from "zod";
-import { BACKGROUNDS, QUALITIES } from "../../catalogue";
+import { BACKGROUNDS, OUTPUT_FORMATS, QUALITIES } from "../../catalogue";
 
 // The bodies /v1 answers with, for the documentation; images-body.ts writes them as streamed text, in these shapes.
 
-const FORMATS = ["png", "jpeg", "webp"] as const;
 const B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
 const Image = z.object({
@@ -15,7 +14,7 @@ export const ImagesResponse = z
   .object({
     created: z.number().int().meta({ description: "When the job was created, unix seconds." }),
     background: z.enum(BACKGROUNDS).optional().meta({ description: "When one was asked for." }),
-    output_format: z.enum(FORMATS).optional(),
+    output_format: z.enum(OUTPUT_FORMATS).optional(),
     quality: z.enum(QUALITIES).optional().meta({ description: "When one was asked for." }),
     size: z.string().meta({ description: "WIDTHxHEIGHT of the images made." }),
     data: z.array(Image),

@@ -10,28 +10,28 @@ import { ApiError } from "../../lib/errors";
 import { jsonBody } from "../../lib/json-body";
 import type { Json } from "../../lib/json";
 import { validate } from "../../lib/validation";
-import { KEEP_ALIVE, answerWhenDone } from "./answer";
+import { answerWhenDone } from "./answer";
 import { formEditInputs, jsonEditInputs, type EditInputs } from "./edit-inputs";
 import { doc } from "../../docs/registry";
-import { openaiErrors, renderOpenAIError } from "./errors";
-import { OpenAIModel, OpenAIModelList, openaiModel, servedModels } from "./models";
-import { ImagesResponse, imageEvents } from "./responses";
+import { renderOpenAIError } from "./errors";
+import { servedModels, type OpenAIModelList } from "./models";
 import { EditFormRequest, EditJsonRequest, GenerationRequest, type ImageRequestFields } from "./schemas";
 import { openaiToJobRequest } from "./to-spec";
 
 // /v1: OpenAI's Images API, so the official SDK works with only its base URL and key changed. Routes stay thin.
+// Documented in routes.docs.ts.
 
 export const openai = new Hono<AppEnv>();
 openai.onError(renderOpenAIError);
 
 /** Edits carry images: JSON with data: URLs or a multipart form, both far larger than a generation's body. */
-const MAX_EDIT_BYTES = 32 * 1024 * 1024;
+export const MAX_EDIT_BYTES = 32 * 1024 * 1024;
 
 const isJson = (type: string | undefined): boolean => /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type ?? "");
 
-const notAnEdit = (type: string): ApiError =>
+export const notAnEdit = (type: string): ApiError =>
   new ApiError("unsupported_media_type", `Send the edit as multipart/form-data or application/json (got ${type || "no content type"}).`);
-const editTooLarge = (): ApiError =>
+export const editTooLarge = (): ApiError =>
   new ApiError("payload_too_large", `An edit's body may be at most ${MAX_EDIT_BYTES} bytes; give large images as https URLs.`);
 
 /** A multipart body parsed once (the validator reuses it), with a broken form as the client's error, not ours. */
@@ -59,43 +59,7 @@ async function admitAndAnswer(c: Context<AppEnv>, kind: "generation" | "edit", b
   return answerWhenDone(c.env, rec, { kind, stream: body.stream === true, format: body.response_format === "url" ? "url" : "b64_json" });
 }
 
-const TAG = "OpenAI-compatible";
-
-const GRACE_S = KEEP_ALIVE.graceMs / 1000;
-const ANSWER =
-  `OpenAI answers at once; imagegate runs a job, and the request waits for it. A job that ends within ${GRACE_S} s gets an ` +
-  "ordinary answer: 200 with the images, or the error's own status. A longer one gets 200 at once and a space every " +
-  `${KEEP_ALIVE.intervalMs / 1000} s until it ends (JSON parsers skip leading whitespace); a failure then comes as the ` +
-  "error object in that 200 body. With `stream: true` the answer is server-sent events. Unknown parameters are " +
-  "refused, as OpenAI does; `model` may be left out (the newest model is used).";
-const ANSWERED = `The images (or, for a job that outlasted the first ${GRACE_S} s and then failed, the error object).`;
-
-const imageHeaders = {
-  "x-imagegate-job-id": "The job behind the answer: `GET /v2/jobs/{id}` shows its attempts and files.",
-  Deprecation: "Set when the model is deprecated (RFC 9745).",
-  Sunset: "The date the deprecated model stops answering (RFC 8594).",
-};
-
-const ADMISSION_ERRORS = [401, 402, 409, 410, 422, 429, 502, 503, 504];
-
-const generationsDoc = doc({
-  operationId: "openaiCreateImage",
-  summary: "Create an image (OpenAI)",
-  description: `OpenAI's \`images.generate\`: point the official SDK's base URL at \`/v1\`. ${ANSWER}`,
-  tag: TAG,
-  auth: "key",
-  responses: {
-    200: {
-      description: ANSWERED,
-      schema: ImagesResponse,
-      headers: imageHeaders,
-      alternatives: { "text/event-stream": { schema: imageEvents("image_generation") } },
-    },
-    ...openaiErrors(400, ...ADMISSION_ERRORS, 413, 415),
-  },
-});
-
-openai.post("/images/generations", generationsDoc, requireKey(), jsonBody(), validate("json", GenerationRequest), (c) =>
+openai.post("/images/generations", doc("openaiCreateImage"), requireKey(), jsonBody(), validate("json", GenerationRequest), (c) =>
   admitAndAnswer(c, "generation", c.req.valid("json"), null),
 );
 
@@ -105,28 +69,7 @@ const formEdit = every(formBody(), validate("form", EditFormRequest));
 const editBody: MiddlewareHandler<AppEnv, string, { out: { json: EditJsonRequest; form: EditFormRequest } }> = (c, next) =>
   isJson(c.req.header("content-type")) ? jsonEdit(c, next) : formEdit(c, next);
 
-const editsDoc = doc({
-  operationId: "openaiEditImage",
-  summary: "Edit an image (OpenAI)",
-  description:
-    "OpenAI's `images.edit`: reference images and an optional PNG mask, as files in a multipart form " +
-    "(`image`, `image[]`, `mask`) or as `image_url`s in JSON (https URLs or `data:image/…;base64` URLs). The body " +
-    `may be up to ${MAX_EDIT_BYTES / (1024 * 1024)} MB. ${ANSWER}`,
-  tag: TAG,
-  auth: "key",
-  body: { content: { "multipart/form-data": EditFormRequest, "application/json": EditJsonRequest } },
-  responses: {
-    200: {
-      description: ANSWERED,
-      schema: ImagesResponse,
-      headers: imageHeaders,
-      alternatives: { "text/event-stream": { schema: imageEvents("image_edit") } },
-    },
-    ...openaiErrors(400, ...ADMISSION_ERRORS, editTooLarge(), notAnEdit("text/plain")),
-  },
-});
-
-openai.post("/images/edits", editsDoc, requireKey(), editBodyLimit, editBody, async (c) => {
+openai.post("/images/edits", doc("openaiEditImage"), requireKey(), editBodyLimit, editBody, async (c) => {
   const accountId = c.get("principal").accountId;
   if (isJson(c.req.header("content-type"))) {
     const body = c.req.valid("json");
@@ -138,36 +81,19 @@ openai.post("/images/edits", editsDoc, requireKey(), editBodyLimit, editBody, as
 
 const ModelParams = z.object({ model: z.string().max(128).meta({ description: "A model id, e.g. `gpt-image-2`." }) });
 
-const noSuchModel = (model: string): ApiError =>
+export const noSuchModel = (model: string): ApiError =>
   new ApiError("not_found", `The model '${model}' does not exist.`, { errors: [{ path: "model", message: "does not exist" }] });
 
-const listModelsDoc = doc({
-  operationId: "openaiListModels",
-  summary: "List models (OpenAI)",
-  description: "The models still served, in OpenAI's list shape.",
-  tag: TAG,
-  auth: "key",
-  responses: { 200: { description: "The models.", schema: OpenAIModelList }, ...openaiErrors(401) },
-});
-
-openai.get("/models", listModelsDoc, requireKey(), (c) => {
-  const list: z.infer<typeof OpenAIModelList> = { object: "list", data: servedModels(now()).map(openaiModel) };
+openai.get("/models", doc("openaiListModels"), requireKey(), async (c) => {
+  const list: z.infer<typeof OpenAIModelList> = { object: "list", data: await servedModels(c.env, now()) };
   return c.json(list);
 });
 
-const getModelDoc = doc({
-  operationId: "openaiGetModel",
-  summary: "Get a model (OpenAI)",
-  tag: TAG,
-  auth: "key",
-  responses: { 200: { description: "The model.", schema: OpenAIModel }, ...openaiErrors(400, 401, noSuchModel("dall-e-3")) },
-});
-
-openai.get("/models/:model", getModelDoc, requireKey(), validate("param", ModelParams), (c) => {
+openai.get("/models/:model", doc("openaiGetModel"), requireKey(), validate("param", ModelParams), async (c) => {
   const { model } = c.req.valid("param");
-  const entry = servedModels(now()).find((e) => e.id === model);
-  if (!entry) throw noSuchModel(model);
-  return c.json(openaiModel(entry));
+  const served = (await servedModels(c.env, now())).find((m) => m.id === model);
+  if (!served) throw noSuchModel(model);
+  return c.json(served);
 });
 
 openai.all("*", (c) => {

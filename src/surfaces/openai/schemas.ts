@@ -1,10 +1,12 @@
 import * as z from "zod";
 import {
-  CATALOGUE, INPUT_FIDELITIES, MODEL_IDS, MODERATIONS, modelEntries, sizeProblem,
-  type Background, type InputFidelity, type ModelEntry, type ModelId, type Moderation, type OutputFormat, type Quality, type Size,
+  INPUT_FIDELITIES, MODERATIONS, idsOf, largestGifFrame, modelEntries, outputProblems, sizeProblem,
+  type AskNames, type Background, type Complexity, type InputFidelity, type ModelEntry, type ModelId, type Moderation,
+  type OutputFormat, type Quality, type Size,
 } from "../../catalogue";
 import { FILE_FIELD } from "../../docs/registry";
 import { closedObject, refuseUnknownKeys } from "../../lib/closed-object";
+import { OPENAI_ASK_NAMES, modelChoice, notForModel } from "../model-rules";
 import { MISSING_PARAMETER, UNKNOWN_PARAMETER } from "./errors";
 
 // OpenAI's Images API bodies (PROVIDERS.md, the openai SDK's types), with every model rule read from the catalogue.
@@ -19,14 +21,23 @@ const MAX_IMAGE_URL = Math.ceil((25 * 1024 * 1024) / 3) * 4 + 64;
 /** Without a model, a request gets the newest one. */
 export const DEFAULT_MODEL: ModelId = modelEntries().reduce((a, b) => (b.releasedOn > a.releasedOn ? b : a)).id;
 
-/** OpenAI's `size` in pixels: "auto" (or none) is the model's default preset; anything else follows the catalogue. */
-export function resolveSize(entry: ModelEntry, raw: string | null | undefined): Size | string {
-  if (raw === null || raw === undefined || raw === "auto") return entry.presets[entry.defaultAspectRatio]!;
+/**
+ * OpenAI's `size` in pixels: "auto" (or none) is the model's default preset, or for a gif the largest square frame its
+ * sheet allows; anything else follows the catalogue, a gif's frames (`gifFrames`) checked as the sheet they make.
+ */
+export function resolveSize(entry: ModelEntry, raw: string | null | undefined, gifFrames?: number): Size | string {
+  if (raw === null || raw === undefined || raw === "auto") {
+    return (gifFrames !== undefined ? largestGifFrame(entry, gifFrames) : null) ?? entry.presets[entry.defaultAspectRatio]!;
+  }
   const match = /^(\d{1,5})x(\d{1,5})$/.exec(raw);
   if (!match) return `${raw.slice(0, 32)} is not a size: use WIDTHxHEIGHT (for example 1024x1024) or auto`;
   const size = { width: Number(match[1]), height: Number(match[2]) };
-  return sizeProblem(entry, size) ?? size;
+  return sizeProblem(entry, size, gifFrames) ?? size;
 }
+
+/** The frames a request's gif has (undefined when it asks for no gif). */
+export const gifFramesOf = (entry: ModelEntry, body: { output_format?: OutputFormat | null; frame_count?: number | null }): number | undefined =>
+  body.output_format === "gif" && entry.gif ? (body.frame_count ?? entry.gif.frameCount.default) : undefined;
 
 type Wire = "json" | "form";
 
@@ -37,17 +48,25 @@ const required = (what: string) => ({
 /** Fields of generations and edits alike; a form carries numbers and booleans as text. */
 function commonShape(entry: ModelEntry, wire: Wire) {
   const int = (min: number, max: number) => (wire === "json" ? z.number() : z.coerce.number()).int().min(min).max(max).nullish();
+  const takes = (field: "qualities" | "outputFormats") => (other: ModelEntry, value: string) => (other[field] as readonly string[]).includes(value);
   return {
-    model: z.literal(entry.id),
+    model: z.literal(idsOf(entry)),
     prompt: z
       .string(required("a string"))
       .min(1, "must not be empty")
       .max(entry.maxPromptLength, `is longer than ${entry.maxPromptLength} characters, the most ${entry.id} takes`),
     n: int(1, entry.quantity.native),
     size: z.string().max(64).nullish(),
-    quality: z.enum(entry.qualities).nullish(),
+    quality: modelChoice(entry, "quality", entry.qualities, takes("qualities")).nullish(),
     background: z.enum(entry.backgrounds).nullish(),
-    output_format: z.enum(entry.outputFormats).nullish(),
+    output_format: modelChoice(entry, "output_format", entry.outputFormats, takes("outputFormats")).nullish(),
+    complexity: entry.complexity
+      ? z.enum(entry.complexity.values as [Complexity, ...Complexity[]]).nullish()
+      : notForModel(entry, "complexity", (o) => o.complexity !== null).nullish(),
+    frame_count: entry.gif ? int(entry.gif.frameCount.min, entry.gif.frameCount.max) : notForModel(entry, "frame_count", (o) => o.gif !== null).nullish(),
+    frame_duration_ms: entry.gif
+      ? int(entry.gif.frameDurationMs.min, entry.gif.frameDurationMs.max)
+      : notForModel(entry, "frame_duration_ms", (o) => o.gif !== null).nullish(),
     output_compression: int(0, 100),
     moderation: z.enum(MODERATIONS).nullish(),
     user: z.string().max(256).nullish(),
@@ -65,21 +84,40 @@ function fidelityShape(entry: ModelEntry) {
   return { input_fidelity: z.never({ error: `is not a ${entry.id} parameter: only ${owners.join(", ")} takes it` }).nullish() };
 }
 
-interface SizedFields {
+interface CrossFields {
   size?: string | null;
+  n?: number | null;
   background?: Background | null;
   output_format?: OutputFormat | null;
+  output_compression?: number | null;
+  frame_count?: number | null;
+  frame_duration_ms?: number | null;
+  stream?: boolean | null;
+  partial_images?: number | null;
 }
 
-/** Rules across fields: the size, and transparency only with a format that has alpha. */
-function crossFieldRules(entry: ModelEntry) {
-  return (body: SizedFields, ctx: z.RefinementCtx): void => {
-    const size = resolveSize(entry, body.size);
+/** OpenAI's names for the fields the catalogue's output rules read (`references` is the edit's images field). */
+const openaiNames = (references: string): AskNames => ({ ...OPENAI_ASK_NAMES, references });
+
+/** Rules across fields: the size (a gif's as its sheet), and the catalogue's rules of formats and transparency. */
+function crossFieldRules(entry: ModelEntry, edit: { references: string; count: (body: object) => number; mask: (body: object) => boolean } | null) {
+  const names = openaiNames(edit?.references ?? "image");
+  return (body: CrossFields, ctx: z.RefinementCtx): void => {
+    const size = resolveSize(entry, body.size, gifFramesOf(entry, body));
     if (typeof size === "string") ctx.addIssue({ code: "custom", path: ["size"], message: size });
-    const format = body.output_format ?? OPENAI_OUTPUT_FORMAT;
-    if (body.background === "transparent" && !entry.transparentFormats.includes(format)) {
-      ctx.addIssue({ code: "custom", path: ["background"], message: `"transparent" needs output_format ${entry.transparentFormats.join(" or ")}, not ${format}` });
-    }
+    const ask = {
+      format: body.output_format ?? OPENAI_OUTPUT_FORMAT,
+      background: body.background ?? "auto",
+      quantity: body.n ?? 1,
+      references: edit?.count(body) ?? 0,
+      ...(typeof body.frame_count === "number" ? { frameCount: body.frame_count } : {}),
+      ...(typeof body.frame_duration_ms === "number" ? { frameDurationMs: body.frame_duration_ms } : {}),
+      stream: body.stream ?? false,
+      partialImages: body.partial_images ?? 0,
+      mask: edit?.mask(body) ?? false,
+      compression: typeof body.output_compression === "number",
+    };
+    for (const problem of outputProblems(entry, ask, names)) ctx.addIssue({ code: "custom", path: [names[problem.field]], message: problem.message });
   };
 }
 
@@ -93,7 +131,7 @@ const ImageUrl = closedObject(
 /** One schema per model, chosen by `model` (the newest when absent); unknown parameters are refused one by one. */
 function byModel<T extends z.ZodObject>(option: (entry: ModelEntry) => T) {
   // additionalProperties: the documentation says what the preprocess enforces.
-  const options = MODEL_IDS.map((id) => option(CATALOGUE[id]).meta({ additionalProperties: false }));
+  const options = modelEntries().map((entry) => option(entry).meta({ additionalProperties: false }));
   const known = new Set(options.flatMap((o) => Object.keys(o.shape)));
   return z.preprocess(
     (value, ctx) => {
@@ -103,12 +141,12 @@ function byModel<T extends z.ZodObject>(option: (entry: ModelEntry) => T) {
       return fields.model === undefined || fields.model === null ? { ...fields, model: DEFAULT_MODEL } : fields;
     },
     z.discriminatedUnion("model", options as [T, ...T[]], {
-      error: (iss) => (iss.code === "invalid_union" ? `must be one of ${MODEL_IDS.join(", ")}` : undefined),
+      error: (iss) => (iss.code === "invalid_union" ? `must be one of ${modelEntries().flatMap(idsOf).join(", ")}` : undefined),
     }),
   );
 }
 
-export const GenerationRequest = byModel((entry) => z.object(commonShape(entry, "json")).superRefine(crossFieldRules(entry))).meta({
+export const GenerationRequest = byModel((entry) => z.object(commonShape(entry, "json")).superRefine(crossFieldRules(entry, null))).meta({
   id: "ImageGenerationRequest",
   examples: [{ model: "gpt-image-2", prompt: "A fox reading a book, watercolour", size: "1536x1024", quality: "low" }],
 });
@@ -119,7 +157,13 @@ export const EditJsonRequest = byModel((entry) =>
     ...fidelityShape(entry),
     images: z.array(ImageUrl, required("an array of {image_url}")).min(1, "give at least one image").max(entry.references.native, `takes at most ${entry.references.native} images`),
     mask: ImageUrl.nullish(),
-  }).superRefine(crossFieldRules(entry)),
+  }).superRefine(
+    crossFieldRules(entry, {
+      references: "images",
+      count: (body) => ("images" in body && Array.isArray(body.images) ? body.images.length : 0),
+      mask: (body) => "mask" in body && body.mask != null,
+    }),
+  ),
 ).meta({
   id: "ImageEditJsonRequest",
   examples: [{ model: "gpt-image-2", prompt: "Give the fox a red scarf", images: [{ image_url: "https://example.com/fox.png" }], quality: "low" }],
@@ -133,8 +177,8 @@ export const EditFormRequest = byModel((entry) =>
     "image[]": z.array(FileField).optional(),
     mask: FileField.optional(),
   }).superRefine((body, ctx) => {
-    crossFieldRules(entry)(body, ctx);
     const count = [body.image ?? [], body["image[]"] ?? []].flat().length;
+    crossFieldRules(entry, { references: "image", count: () => count, mask: () => body.mask !== undefined })(body, ctx);
     if (count === 0) ctx.addIssue({ code: "custom", path: ["image"], message: MISSING_PARAMETER });
     if (count > entry.references.native) ctx.addIssue({ code: "custom", path: ["image"], message: `takes at most ${entry.references.native} images, not ${count}` });
   }),
@@ -142,7 +186,8 @@ export const EditFormRequest = byModel((entry) =>
 
 /** What every variant yields, as the mapping to a JobSpec reads it. */
 export interface ImageRequestFields {
-  model: ModelId;
+  /** The model's id or one of its aliases. */
+  model: string;
   prompt: string;
   n?: number | null;
   size?: string | null;
@@ -152,6 +197,9 @@ export interface ImageRequestFields {
   output_compression?: number | null;
   moderation?: Moderation | null;
   input_fidelity?: InputFidelity | null;
+  complexity?: Complexity | null;
+  frame_count?: number | null;
+  frame_duration_ms?: number | null;
   stream?: boolean | null;
   partial_images?: number | null;
   response_format?: "b64_json" | "url" | null;

@@ -1,14 +1,15 @@
-import { CATALOGUE, presetOf, type Reference } from "../../catalogue";
+import { modelById, presetOf, roundedFrameDuration, type Reference } from "../../catalogue";
 import { ApiError } from "../../lib/errors";
 import type { JobRequest } from "../../jobs/admit";
 import type { Json } from "../../lib/json";
-import { OPENAI_OUTPUT_FORMAT, resolveSize, type ImageRequestFields } from "./schemas";
+import { OPENAI_OUTPUT_FORMAT, gifFramesOf, resolveSize, type ImageRequestFields } from "./schemas";
 
 // OpenAI's dialect → JobSpec. Validation has already run; edits bring their references already stored or checked.
 
 export function openaiToJobRequest(body: ImageRequestFields, references: Reference[], mask: Reference | null, input: Json): JobRequest {
-  const entry = CATALOGUE[body.model];
-  const size = resolveSize(entry, body.size);
+  const entry = modelById(body.model)!;
+  const gifFrames = gifFramesOf(entry, body);
+  const size = resolveSize(entry, body.size, gifFrames);
   if (typeof size === "string") throw new ApiError("invalid_request", `size: ${size}`, { errors: [{ path: "size", message: size }] });
   return {
     spec: {
@@ -31,6 +32,10 @@ export function openaiToJobRequest(body: ImageRequestFields, references: Referen
       // Partial renders exist only to be streamed (as with OpenAI, partial_images without stream asks for none).
       ...(body.stream && body.partial_images ? { partialImages: body.partial_images } : {}),
       ...(typeof body.output_compression === "number" ? { outputCompression: body.output_compression } : {}),
+      ...(entry.complexity ? { complexity: body.complexity ?? entry.complexity.default } : {}),
+      ...(gifFrames !== undefined && entry.gif
+        ? { gif: { frameCount: gifFrames, frameDurationMs: roundedFrameDuration(entry, body.frame_duration_ms ?? entry.gif.frameDurationMs.default) } }
+        : {}),
     },
     providers: null,
     public: false,

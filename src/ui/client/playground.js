@@ -1,5 +1,6 @@
-// The playground: builds a native /v2 request from the catalogue (GET /v2/models), follows the job by its event
+// The playground: builds a native /v2 request from the catalogue (GET /v2/models, see controls.js), follows the job by its event
 // stream (GET /v2/jobs/:id/events) or, where the server has none, by polling GET /v2/jobs/:id, and shows the images.
+import { describe, fillFormat, fillModel, fillSize, requestBody } from "./controls.js";
 import { readEventStream } from "./sse.js";
 
 const $ = (id) => document.getElementById(id);
@@ -21,64 +22,20 @@ function readJson(res) {
   return res.json().catch(() => null);
 }
 
-// ---- the form, from the catalogue --------------------------------------------------------------------------------
+// ---- the form, from the catalogue (controls.js) ----------------------------------------------------------------
 
-function fillModel() {
+function onModel() {
   const m = model();
   if (!m) return;
-  $("quality").replaceChildren(...m.qualities.map((q) => option(q, `${q} (${m.creditsPerImage[q]} credits)`)));
-  $("quality").value = m.defaults.quality;
-  const sizes = Object.entries(m.sizes.presets).map(([ratio, s]) => option(ratio, `${ratio} · ${s.width}×${s.height}`));
-  if (m.sizes.custom) sizes.push(option("custom", "Custom width × height"));
-  $("size").replaceChildren(...sizes);
-  $("size").value = m.sizes.defaultAspectRatio;
-  $("count").max = String(m.maxImages);
-  if (Number($("count").value) > m.maxImages) $("count").value = String(m.maxImages);
-  $("provider").replaceChildren(option("auto", "auto"), ...m.providers.map((p) => option(p, p)));
-  fillSize();
-}
-
-function fillSize() {
-  const m = model();
-  const custom = $("size").value === "custom" && m.sizes.custom;
-  $("width-field").hidden = $("height-field").hidden = !custom;
-  if (custom) {
-    const rule = m.sizes.custom;
-    for (const id of ["width", "height"]) {
-      Object.assign($(id), { step: rule.multipleOf, min: rule.multipleOf, max: rule.maxEdgeExclusive - rule.multipleOf });
-      if (!$(id).value) $(id).value = String(m.sizes.presets[m.sizes.defaultAspectRatio][id]);
-    }
-  }
+  fillModel(m);
   hint();
 }
 
 function hint() {
   const m = model();
   if (!m) return;
-  const count = Number($("count").value) || 1;
-  const credits = m.creditsPerImage[$("quality").value] * count;
-  const rule = m.sizes.custom;
-  const custom = $("size").value === "custom" && rule
-    ? ` Custom sizes: sides multiples of ${rule.multipleOf}, longest side < ${rule.maxEdgeExclusive}, ratio ≤ ${rule.maxRatio}:1, ${rule.minPixels.toLocaleString()}–${rule.maxPixels.toLocaleString()} pixels.`
-    : "";
-  const none = m.providers.length === 0 ? " No provider is configured for this model." : "";
-  const lifecycle = m.status === "deprecated" ? ` ${m.lifecycle.note}` : "";
-  $("hint").textContent = `About ${credits} credits.${custom}${lifecycle}${none}`;
+  $("hint").textContent = describe(m);
   $("generate").disabled = m.providers.length === 0 || state.following !== null;
-}
-
-function requestBody() {
-  const m = model();
-  const params = { quality: $("quality").value, number_of_images: Number($("count").value) || 1 };
-  if ($("size").value === "custom") {
-    params.width = Number($("width").value);
-    params.height = Number($("height").value);
-  } else {
-    params.aspect_ratio = $("size").value;
-  }
-  const body = { prompt: $("prompt").value, model: m.id, [m.paramsKey]: params };
-  if ($("provider").value !== "auto") body.provider = $("provider").value;
-  return body;
 }
 
 // ---- output -----------------------------------------------------------------------------------------------------
@@ -199,7 +156,7 @@ async function generate(event) {
   showError("");
   $("generate").disabled = true;
   $("status").textContent = "Creating the job…";
-  const body = requestBody();
+  const body = requestBody(model());
   const res = await fetch("/v2/images/generate", { method: "POST", headers: { ...auth(), "content-type": "application/json" }, body: JSON.stringify(body) }).catch((e) => e);
   if (res instanceof Error) {
     hint();
@@ -264,9 +221,10 @@ async function refreshRecent() {
 
 async function start() {
   if (!$("key").value) $("key").value = sessionStorage.getItem(KEY) ?? "";
-  for (const id of ["quality", "count", "width", "height"]) $(id).addEventListener("input", hint);
-  $("model").addEventListener("change", fillModel);
-  $("size").addEventListener("change", fillSize);
+  for (const id of ["quality", "count", "width", "height", "frames", "duration"]) $(id).addEventListener("input", hint);
+  $("model").addEventListener("change", onModel);
+  $("format").addEventListener("change", () => (fillFormat(model()), hint()));
+  $("size").addEventListener("change", () => (fillSize(model()), hint()));
   $("form").addEventListener("submit", generate);
   const [models, doc] = await Promise.all([fetch("/v2/models").then(readJson), fetch("/openapi.json").then(readJson)]);
   // The OpenAPI document lists every route, so the page asks only for what this server has (no 404s to log).
@@ -275,7 +233,7 @@ async function start() {
   if (state.models.length === 0) return showError("Could not load the models from GET /v2/models.");
   $("model").replaceChildren(...state.models.map((m) => option(m.id, m.status === "deprecated" ? `${m.name} (deprecated)` : m.name)));
   $("model").value = (state.models.find((m) => m.status === "active") ?? state.models[0]).id;
-  fillModel();
+  onModel();
   $("status").textContent = "Ready.";
   refreshRecent();
 }
