@@ -33,6 +33,8 @@ export interface Env {
   RETIRED_MODEL_UPGRADES?: string;
 
   FILE_SIGNING_SECRET?: string;
+  /** Where file URLs point, e.g. "https://images.example.com": required in production; in development it defaults to the request's origin. */
+  PUBLIC_BASE_URL?: string;
   /** Compresses the webhook retry schedule (0 < scale ≤ 1, default 1): for test and staging environments only. */
   WEBHOOK_RETRY_SCALE?: string;
   /** Guards /admin/*; when unset, every admin route is refused. */

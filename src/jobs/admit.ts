@@ -51,7 +51,7 @@ export interface Admission {
 }
 
 export interface AdmitOptions {
-  /** The Idempotency-Key and a hash of what identifies the request (its body). */
+  /** The Idempotency-Key and a hash of what identifies the request (its route and canonical body: idempotency-key.ts). */
   idempotency?: { key: string; bodyHash: string } | null;
 }
 
@@ -86,7 +86,7 @@ function refusal(gate: Exclude<AdmitResult, { kind: "reserved" | "replay" }>): A
         extra: { creditsRequired: gate.required, creditsAvailable: gate.available },
       });
     case "mismatch":
-      return new ApiError("unprocessable", "This Idempotency-Key was used with a different request body.", { headers });
+      return new ApiError("unprocessable", "This Idempotency-Key was used with a different request body (or on another route); send a new key for a new request.", { headers });
     case "in_flight":
       return new ApiError("conflict", "A request with this Idempotency-Key is still being admitted; retry shortly.", { headers });
   }
@@ -170,9 +170,4 @@ export async function admit(env: Env, principal: Principal, request: JobRequest,
   // If this report is lost, the AccountDO's alarm finds the JobDO and completes the admission itself.
   await account.admitted(id).catch(() => undefined);
   return { job, replayed: false, headers: rateHeaders(gate.rate) };
-}
-
-/** Admission for surfaces that need only the job. */
-export async function admitJob(env: Env, principal: Principal, request: JobRequest, origin: string): Promise<JobRecord> {
-  return (await admit(env, principal, request, origin)).job;
 }

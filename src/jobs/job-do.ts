@@ -77,6 +77,7 @@ export class JobDO extends DurableObject<Env> {
       ...(owed ? { [owed.key]: owed.entry } : {}),
     });
     if (logged) this.streams.publish(logged.event);
+    if (owed) this.outbox.notify();
     if (isTerminal(rec.status)) {
       this.wake();
       await this.settle(rec);
@@ -261,8 +262,10 @@ export class JobDO extends DurableObject<Env> {
       this.nudged.clear();
       await this.settle(rec);
     }
-    // A slow receiver must not hold up the job, nor a long step the webhooks: both run side by side.
-    await Promise.all([this.step(rec), this.outbox.deliverDue(() => this.load(), (seq) => this.log.get(seq))]);
+    // A slow receiver must not hold up the job, nor a long step the webhooks: both run side by side, and the events the
+    // step makes go out as it makes them.
+    const step = this.step(rec);
+    await Promise.all([step, this.outbox.deliverDue(() => this.load(), (seq) => this.log.get(seq), step)]);
     await this.restampWebhookStatus();
     // Callbacks that arrived while the step ran make the next alarm due at once.
     await this.schedule();

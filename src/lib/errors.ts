@@ -53,8 +53,12 @@ export class ApiError extends Error {
   }
 }
 
-/** Any thrown value as an ApiError; unknown errors never leak their message. */
-export function asApiError(err: unknown): ApiError {
+/**
+ * Any thrown value as an ApiError. An unknown error never leaks its message to the client, who is told that the request
+ * id finds it in our logs: so it is logged here, once (an ApiError passes through unlogged), with its stack.
+ */
+export function asApiError(err: unknown, requestId: string | null): ApiError {
   if (err instanceof ApiError) return err;
+  console.error(JSON.stringify({ msg: "unknown error", requestId, error: err instanceof Error ? (err.stack ?? String(err)) : String(err) }));
   return new ApiError("internal", "Something went wrong on our side. The request id identifies it in our logs.");
 }

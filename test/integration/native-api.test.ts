@@ -49,6 +49,23 @@ describe("native API", () => {
     );
   });
 
+  it("names no model for parameter names every object inherits (__proto__, constructor, toString)", async () => {
+    for (const key of ["__proto__", "constructor", "toString"]) {
+      const raw = `{"prompt":"p","model":"gpt-image-2","gptImage2Params":{"${key}":"x"}}`;
+      const body = await problem(await post(raw), 400);
+      expect(body.errors).toEqual([{ path: "gptImage2Params", message: `${key} is not a gptImage2Params field` }]);
+    }
+  });
+
+  it("refuses a metadata key __proto__ instead of dropping it", async () => {
+    const raw = '{"prompt":"p","model":"gpt-image-2","metadata":{"__proto__":"x","order":"1"}}';
+    const body = await problem(await post(raw), 400);
+    expect(body.errors).toEqual([{ path: "metadata.__proto__", message: "__proto__ cannot be a metadata key" }]);
+    // Other keys named like Object.prototype's stay ordinary keys, echoed as given.
+    const jobId = await createJob({ prompt: "metadata names", model: "gpt-image-2", metadata: { constructor: "c", toString: "t" } });
+    expect(((await (await api(`/v2/jobs/${jobId}`)).json()) as { metadata: unknown }).metadata).toEqual({ constructor: "c", toString: "t" });
+  });
+
   it("refuses hostile reference and webhook URLs at admission", async () => {
     const body = await problem(
       await post(JSON.stringify({ prompt: "p", model: "gpt-image-2", webhookUrl: "https://169.254.169.254/latest", gptImage2Params: { input_images: ["http://10.0.0.1/a.png"] } })),

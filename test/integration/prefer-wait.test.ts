@@ -63,6 +63,13 @@ describe("Prefer: wait", () => {
     expect(clamped.headers.get("preference-applied")).toBe("wait=60");
     expect(clamped.status).toBe(200);
     expect(JobView.parse(await clamped.json()).status).toBe("COMPLETED");
+
+    // However many digits: past 2^53, and past what a double holds (Infinity).
+    for (const huge of ["99999999999", "9".repeat(400)]) {
+      const res = await post(`prefer: huge ${huge.length}`, key, { prefer: `wait=${huge}` });
+      expect(res.headers.get("preference-applied")).toBe("wait=60");
+      expect(res.status).toBe(200);
+    }
   });
 
   it("leaves a create without a wait preference as it was: 202 {jobId, status}", async () => {

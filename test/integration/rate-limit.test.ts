@@ -1,9 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api } from "../helpers/api";
+import { api, runToEnd } from "../helpers/api";
 import { accountOf, checkedLedger, mintAccount } from "../helpers/accounts";
 
-// The create rate limit: a token bucket per key, RateLimit-* headers on creates, 429 with Retry-After.
+// The create rate limit: a token bucket per key, RateLimit-* headers on every surface's creates, 429 with Retry-After.
 
 const body = (prompt: string) => JSON.stringify({ prompt, model: "gpt-image-2", gptImage2Params: { quality: "low" } });
 const post = (prompt: string, key: string) => api("/v2/images/generate", { method: "POST", body: body(prompt), key });
@@ -68,5 +68,28 @@ describe("rate limit", () => {
       expect(bad.status).toBe(400);
     }
     expect((await post("after invalid", key)).status).toBe(202);
+  });
+
+  it("puts RateLimit headers on /v1 and /api/rest creates too, counting down one bucket per key", async () => {
+    const { key } = await mintAccount({ credits: 100, requestsPerMinute: 5 });
+    const v1 = await api("/v1/images/generations", {
+      method: "POST",
+      body: JSON.stringify({ model: "gpt-image-2", prompt: "rate: v1", quality: "low", stream: true }),
+      key,
+    });
+    expect(v1.status).toBe(200);
+    await runToEnd(v1.headers.get("x-imagegate-job-id")!);
+    await v1.text();
+    const leonardo = await api("/api/rest/v2/generations", {
+      method: "POST",
+      body: JSON.stringify({ model: "gpt-image-2", parameters: { prompt: "rate: leonardo", quality: "LOW", quantity: 1, width: 1024, height: 1024 } }),
+      key,
+    });
+    expect(leonardo.status).toBe(200);
+    for (const [res, remaining] of [[v1, "4"], [leonardo, "3"]] as const) {
+      expect(res.headers.get("ratelimit-limit")).toBe("5");
+      expect(res.headers.get("ratelimit-remaining")).toBe(remaining);
+      expect(Number(res.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
+    }
   });
 });

@@ -1,6 +1,7 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { DEV_KEY, api, createJob, runToEnd } from "../helpers/api";
+import { accountOf, mintAccount } from "../helpers/accounts";
 
 // One structured line per request and per job transition; none of them carries a key, token or secret.
 
@@ -51,6 +52,34 @@ describe("logs", () => {
     expect(records().some((r) => r.msg === "job" && r.jobId === jobId && r.status === "COMPLETED")).toBe(true);
     for (const secret of [DEV_KEY, wrongKey, env.FILE_SIGNING_SECRET!, fileUrl.searchParams.get("sig")!]) {
       expect(all.filter((line) => line.includes(secret)), `a log line carries ${secret.slice(0, 10)}…`).toEqual([]);
+    }
+  });
+
+  it("logs an unknown error's stack once, under the request id its 500 gives the client, on every surface", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      // An account whose rate-limit table is gone: every create fails inside the AccountDO with SQLite's own error.
+      const { key, accountId } = await mintAccount({ credits: 100 });
+      await runInDurableObject(accountOf(accountId), (_instance, state) => void state.storage.sql.exec("DROP TABLE buckets"));
+      const creates: Array<[string, unknown]> = [
+        ["/v2/images/generate", { prompt: "unknown error", model: "gpt-image-2" }],
+        ["/v1/images/generations", { prompt: "unknown error", model: "gpt-image-2" }],
+        ["/api/rest/v2/generations", { model: "gpt-image-2", parameters: { prompt: "unknown error", quantity: 1, width: 1024, height: 1024 } }],
+      ];
+      for (const [i, [path, body]] of creates.entries()) {
+        const requestId = `req-unknown-error-${i}`;
+        const res = await api(path, { method: "POST", key, body: JSON.stringify(body), headers: { "x-request-id": requestId } });
+        const text = await res.text();
+        expect([path, res.status]).toEqual([path, 500]);
+        expect(res.headers.get("x-request-id")).toBe(requestId);
+        expect(text).toContain("The request id identifies it in our logs");
+        expect(text).not.toMatch(/buckets/);
+
+        const logged = errors.mock.calls.map((args) => JSON.parse(String(args[0])) as Record<string, unknown>).filter((r) => r.requestId === requestId);
+        expect(logged).toEqual([{ msg: "unknown error", requestId, error: expect.stringMatching(/no such table: buckets[^]*\n\s+at /) }]);
+      }
+    } finally {
+      errors.mockRestore();
     }
   });
 });

@@ -90,9 +90,9 @@ describe("outbound webhooks", () => {
     const hook = name();
     await programReceiver(hook, { statuses: [503, 500] });
     const jobId = await webhookJob(account, hook);
+    // The first attempt goes out in the alarm that ends the job.
     await runToEnd(jobId);
 
-    await deliverDue(jobId);
     let deliveries = await deliveriesOf(jobId, account.key);
     expect(deliveries.data[0]).toMatchObject({ event: "job.completed", attempt: 1, statusCode: 503, error: "the receiver answered 503" });
     const wait = Date.parse(deliveries.data[0]!.nextAttemptAt) - Date.parse(deliveries.data[0]!.at);
@@ -183,8 +183,8 @@ describe("outbound webhooks", () => {
     const hook = name();
     await programReceiver(hook, { delayMs: 1000 });
     const jobId = await webhookJob(account, hook);
+    // The first attempt goes out in the alarm that ends the job.
     await runToEnd(jobId);
-    await deliverDue(jobId);
     const [first] = (await deliveriesOf(jobId, account.key)).data;
     expect(first).toMatchObject({ attempt: 1, statusCode: null, error: "no answer within 0.1 s" });
     expect(first!.nextAttemptAt).not.toBeNull();
@@ -213,6 +213,39 @@ describe("outbound webhooks", () => {
     expect(verified(rotated.webhookSecret, request!).data.id).toBe(jobId);
     expect(verified(old, request!).data.id).toBe(jobId);
     expect(() => verified(`whsec_${btoa("someone else's secret, 32 bytes!")}`, request!)).toThrow(/No matching signature/);
+  });
+
+  it("keeps every secret of the last 24 h signing across rotations, at most three at once", async () => {
+    const account = await mintAccount({ credits: 100 });
+    const secrets = [await secretOf(account.key)];
+    const rotate = async () => {
+      const res = await api("/v2/me/webhook-secret/rotate", { method: "POST", key: account.key });
+      secrets.push(((await res.json()) as { webhookSecret: string }).webhookSecret);
+    };
+    const signedBy = async () => {
+      const hook = name();
+      const jobId = await webhookJob(account, hook);
+      await runToEnd(jobId);
+      await deliverAll(jobId);
+      const [request] = await received(hook);
+      const accepted = secrets.filter((secret) => {
+        try {
+          return verified(secret, request!).data.id === jobId;
+        } catch {
+          return false;
+        }
+      });
+      return { accepted, signatures: request!.headers["webhook-signature"]!.split(" ").length };
+    };
+
+    await rotate();
+    await rotate();
+    expect(new Set(secrets).size).toBe(3);
+    expect(await signedBy()).toEqual({ accepted: secrets, signatures: 3 });
+
+    // A third rotation within the overlap retires the oldest at once: never more than three signatures.
+    await rotate();
+    expect(await signedBy()).toEqual({ accepted: secrets.slice(1), signatures: 3 });
   });
 
   it("sends only the events the job asked for", async () => {

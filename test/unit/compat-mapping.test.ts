@@ -48,10 +48,12 @@ describe("error envelopes", () => {
   });
 
   it("Leonardo: a JSONPath to the first offending field, Hasura-style codes", async () => {
-    const res = renderLeonardoError(invalid, undefined as never);
+    // The renderer reads only the request id from its context.
+    const c = { get: () => "req_test" } as never;
+    const res = renderLeonardoError(invalid, c);
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: "x", path: "$.images[0].image_url", code: "validation-failed" });
-    const hidden = renderLeonardoError(new Error("secret detail"), undefined as never);
+    const hidden = renderLeonardoError(new Error("secret detail"), c);
     expect(hidden.status).toBe(500);
     expect(await hidden.json()).toEqual({ error: expect.not.stringContaining("secret"), path: "$", code: "unexpected" });
   });

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../../env";
-import { asApiError, type Reason } from "../../lib/errors";
+import { asApiError, type ApiError, type Reason } from "../../lib/errors";
 
 // The Leonardo surface's one error envelope: {error, path, code}, as Leonardo's REST API (Hasura's) answers.
 
@@ -26,13 +26,12 @@ export const LeonardoError = z
   })
   .meta({ id: "LeonardoError", description: "Leonardo's error envelope (Hasura's)." });
 
-export function leonardoErrorBody(err: unknown): z.infer<typeof LeonardoError> {
-  const e = asApiError(err);
+export function leonardoErrorBody(e: ApiError): z.infer<typeof LeonardoError> {
   const path = e.reason === "model_retired" ? "$.model" : jsonPath(e.errors?.[0]?.path);
   return { error: e.message, path, code: CODES[e.reason] ?? e.reason.replaceAll("_", "-") };
 }
 
-export function renderLeonardoError(err: unknown, _c: Context<AppEnv>): Response {
-  const e = asApiError(err);
+export function renderLeonardoError(err: unknown, c: Context<AppEnv>): Response {
+  const e = asApiError(err, c.get("requestId"));
   return new Response(JSON.stringify(leonardoErrorBody(e)), { status: e.status, headers: { ...e.headers, "Content-Type": "application/json" } });
 }

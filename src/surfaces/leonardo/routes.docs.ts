@@ -1,5 +1,7 @@
 import { invalidField } from "../../docs/errors";
 import type { RouteDocs } from "../../docs/registry";
+import { ApiError } from "../../lib/errors";
+import { createHeaders, idempotencyKeyParam } from "../idempotency-key.docs";
 import { leonardoErrors } from "./errors.docs";
 import { GenerateAnswer, GenerationAnswer, InitImageAnswer } from "./responses";
 import { notMultipart, uploadTooLarge } from "./routes";
@@ -8,6 +10,8 @@ import { POLICY_TTL_MS } from "./upload-policy";
 // The documentation of /api/rest (routes.ts).
 
 const TAG = "Leonardo-compatible";
+
+const inFlight = new ApiError("conflict", "A request with this Idempotency-Key is still being admitted; retry shortly.");
 
 export const leonardoDocs = {
   leonardoCreateGeneration: {
@@ -19,17 +23,19 @@ export const leonardoDocs = {
       "`mode` is retired (use `quality`).",
     tag: TAG,
     auth: "key",
+    params: { "Idempotency-Key": idempotencyKeyParam("a 422 in Leonardo's envelope (`code` `unprocessable`)", " A replay answers with the same generationId.") },
     responses: {
       200: {
         description: "The generation is queued.",
         schema: GenerateAnswer,
         headers: {
+          ...createHeaders,
           Deprecation: "Set when the model is deprecated (RFC 9745).",
           Sunset: "The date the deprecated model stops answering (RFC 8594).",
           "imagegate-model-upgrade": "`<retired> -> <successor>` when the operator's RETIRED_MODEL_UPGRADES served a retired model's request with its successor.",
         },
       },
-      ...leonardoErrors(400, 401, 402, 410, 413, 415, 422, 429, 503),
+      ...leonardoErrors(400, 401, 402, inFlight, 410, 413, 415, 422, 429, 503),
     },
   },
   leonardoGetGeneration: {

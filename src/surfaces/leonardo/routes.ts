@@ -1,3 +1,4 @@
+import { publicOrigin } from "../../files/signing";
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import * as z from "zod";
@@ -6,13 +7,14 @@ import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";
 import { storeClientUpload } from "../../files/client-upload";
 import { findUpload, MAX_UPLOAD_BYTES } from "../../files/uploads";
-import { admitJob, readOwnJob } from "../../jobs/admit";
+import { admit, readOwnJob } from "../../jobs/admit";
 import { now } from "../../lib/clock";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { jsonBody } from "../../lib/json-body";
 import { validate } from "../../lib/validation";
 import { doc } from "../../docs/registry";
+import { idempotencyOf } from "../idempotency-key";
 import { renderLeonardoError } from "./errors";
 import { generationView } from "./generation-view";
 import type { GenerateAnswer, GenerationAnswer, InitImageAnswer } from "./responses";
@@ -30,11 +32,16 @@ const UPLOAD_PATH = "/v1/init-image/upload";
 const GenerationParams = z.object({ id: z.string().max(64).meta({ description: "The generationId from the create call." }) });
 
 leonardo.post("/v2/generations", doc("leonardoCreateGeneration"), requireKey(), jsonBody(), validate("json", LeonardoGenerationRequest), async (c) => {
-  const request = await leonardoToJobRequest(c.req.valid("json"), c.env, c.get("principal").accountId, now());
-  const rec = await admitJob(c.env, c.get("principal"), request, new URL(c.req.url).origin);
-  const headers = await modelHeaders(c.env, rec, now());
-  const answer: z.infer<typeof GenerateAnswer> = { generate: { generationId: rec.id, apiCreditCost: rec.creditCost } };
-  return c.json(answer, 200, headers);
+  const body = c.req.valid("json");
+  const idempotency = await idempotencyOf(c.req.header("idempotency-key"), "POST /api/rest/v2/generations", body);
+  const request = await leonardoToJobRequest(body, c.env, c.get("principal").accountId, now());
+  const { job, replayed, headers } = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency });
+  const answer: z.infer<typeof GenerateAnswer> = { generate: { generationId: job.id, apiCreditCost: job.creditCost } };
+  return c.json(answer, 200, {
+    ...headers,
+    ...(replayed ? { "Idempotent-Replayed": "true" } : {}),
+    ...(await modelHeaders(c.env, job, now())),
+  });
 });
 
 leonardo.get("/v1/generations/:id", doc("leonardoGetGeneration"), requireKey(), validate("param", GenerationParams), async (c) => {
@@ -52,7 +59,7 @@ leonardo.get("/v1/generations/:id", doc("leonardoGetGeneration"), requireKey(), 
 leonardo.post("/v1/init-image", doc("leonardoInitImage"), requireKey(), jsonBody(), validate("json", InitImageRequest), async (c) => {
   const policy = { accountId: c.get("principal").accountId, uploadId: newId("upl"), extension: c.req.valid("json").extension, expiresAt: now() + POLICY_TTL_MS };
   const fields = await uploadFields(c.env, policy);
-  const url = `${new URL(c.req.url).origin}/api/rest${UPLOAD_PATH}`;
+  const url = `${publicOrigin(c.env, new URL(c.req.url).origin)}/api/rest${UPLOAD_PATH}`;
   const answer: z.infer<typeof InitImageAnswer> = { uploadInitImage: { id: policy.uploadId, url, fields: JSON.stringify(fields), key: uploadKeyOf(policy) } };
   return c.json(answer);
 });

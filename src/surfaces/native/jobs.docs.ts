@@ -17,7 +17,7 @@ export const Delivery = z.object({
   statusCode: z.number().int().nullable().meta({ description: "The receiver's status; null when it did not answer." }),
   latencyMs: z.number(),
   error: z.string().nullable(),
-  nextAttemptAt: z.string().nullable().meta({ description: "When this event is tried again; null once delivered or given up." }),
+  nextAttemptAt: z.string().nullable().meta({ description: "When this event is tried again; null once delivered, given up, or superseded (a progress event a later event replaced is not retried; its `error` says so)." }),
 });
 export const DeliveryList = z.object({ webhookStatus: JobView.shape.webhookStatus, data: z.array(Delivery) }).meta({ id: "WebhookDeliveries" });
 

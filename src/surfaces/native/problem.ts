@@ -39,8 +39,9 @@ export function problemBody(e: ApiError, requestId: string): z.infer<typeof Prob
 
 /** The native surface's one error renderer: RFC 9457 problem+json. */
 export function renderProblem(err: unknown, c: Context<AppEnv>): Response {
-  const e = asApiError(err);
-  return new Response(JSON.stringify(problemBody(e, c.get("requestId"))), {
+  const requestId = c.get("requestId");
+  const e = asApiError(err, requestId);
+  return new Response(JSON.stringify(problemBody(e, requestId)), {
     status: e.status,
     headers: { ...e.headers, "Content-Type": "application/problem+json" },
   });

@@ -2,6 +2,7 @@ import * as z from "zod";
 import { modelEntries } from "../../catalogue";
 import type { RouteDocs } from "../../docs/registry";
 import { JobView } from "../../jobs/view";
+import { createHeaders, idempotencyKeyParam } from "../idempotency-key.docs";
 import { createdExample, jobExample } from "./examples";
 import { ModelList } from "./models";
 import { problems } from "./problem.docs";
@@ -35,11 +36,7 @@ export const nativeDocs = {
         description: "`wait=N` (RFC 7240): hold the answer until the job ends or N seconds pass (N above 60 counts as 60).",
         schema: z.string(),
       },
-      "Idempotency-Key": {
-        in: "header",
-        description: "Up to 255 printable ASCII characters. Repeating a request with the same key and body returns the same job (`Idempotent-Replayed: true`) instead of making another; the same key with another body is a 422.",
-        schema: z.string().min(1).max(255),
-      },
+      "Idempotency-Key": idempotencyKeyParam("a 422"),
     },
     responses: {
       200: {
@@ -55,10 +52,7 @@ export const nativeDocs = {
         headers: {
           Location: "`/v2/jobs/<id>`",
           "Preference-Applied": "With `Prefer: wait=N`: `wait=N`, the wait applied.",
-          "Idempotent-Replayed": "`true` when an earlier request with this Idempotency-Key made the job.",
-          "RateLimit-Limit": "Jobs this key may create per minute.",
-          "RateLimit-Remaining": "Jobs left in the current minute.",
-          "RateLimit-Reset": "Seconds until the window resets.",
+          ...createHeaders,
           Deprecation: "Set when the model is deprecated (RFC 9745).",
           Sunset: "The date the deprecated model stops answering (RFC 8594).",
           "imagegate-model-upgrade": "`<retired> -> <successor>` when the operator's RETIRED_MODEL_UPGRADES served a retired model's request with its successor.",

@@ -10,7 +10,7 @@ import { admit, jobStub, readOwnJob } from "../../jobs/admit";
 import { isTerminal } from "../../jobs/record";
 import { jobView } from "../../jobs/view";
 import { doc } from "../../docs/registry";
-import { idempotencyOf } from "./idempotency-key";
+import { idempotencyOf } from "../idempotency-key";
 import { modelList } from "./models";
 import { preferredWait } from "./prefer";
 import { GenerateRequest, type JobCreated } from "./schemas";
@@ -27,7 +27,7 @@ const JobParams = z.object({ id: z.string().max(64).meta({ description: "The job
 
 native.post("/images/generate", doc("createJob"), requireKey(), jsonBody(), validate("json", GenerateRequest), async (c) => {
   const request = nativeToJobRequest(c.req.valid("json"), c.env);
-  const idempotency = await idempotencyOf(c.req.header("idempotency-key"), await c.req.text());
+  const idempotency = await idempotencyOf(c.req.header("idempotency-key"), "POST /v2/images/generate", c.req.valid("json"));
   const wait = preferredWait(c.req.header("prefer"));
   const origin = new URL(c.req.url).origin;
   const { job, replayed, headers } = await admit(c.env, c.get("principal"), request, origin, { idempotency });

@@ -74,7 +74,7 @@ const paramsShape = (entry: ModelEntry) => ({
 function unknownParamMessage(entry: ModelEntry, keys: string[]): string {
   return keys
     .map((key) => {
-      const owners = modelEntries().filter((other) => other.id !== entry.id && key in paramsShape(other));
+      const owners = modelEntries().filter((other) => other.id !== entry.id && Object.hasOwn(paramsShape(other), key));
       return owners.length > 0
         ? `${key} is not a ${entry.id} parameter: only ${owners.map((o) => o.id).join(", ")} takes it`
         : `${key} is not a ${entry.paramsKey} field`;
@@ -134,6 +134,17 @@ export type NativeParams = z.infer<ReturnType<typeof paramsSchema>> & {
 
 const ProviderName = z.enum(PROVIDER_NAMES);
 
+/**
+ * zod leaves `__proto__` out of a record without a word (writing it would set the prototype), and so would every copy
+ * of the metadata down to a receiver's own merge of a webhook: refused, so that no key is dropped silently.
+ */
+function refuseProtoKey(metadata: unknown, ctx: z.core.$RefinementCtx): unknown {
+  if (typeof metadata === "object" && metadata !== null && Object.hasOwn(metadata, "__proto__")) {
+    ctx.addIssue({ code: "custom", path: ["__proto__"], message: "__proto__ cannot be a metadata key" });
+  }
+  return metadata;
+}
+
 const commonShape = {
   prompt: z.string().min(1, "prompt must not be empty").meta({ description: "What to draw." }),
   webhookUrl: z.string().min(1).max(2048).optional().meta({ description: "An https URL that receives signed Standard Webhooks events." }),
@@ -144,8 +155,10 @@ const commonShape = {
     .meta({ description: "auto (default), one provider, or an ordered list to try." }),
   public: z.boolean().optional().meta({ description: "Public images get unsigned, permanent URLs (default false)." }),
   metadata: z
-    .record(z.string().min(1).max(64), z.string().max(512))
-    .refine((m) => Object.keys(m).length <= 16, "metadata takes at most 16 pairs")
+    .preprocess(
+      refuseProtoKey,
+      z.record(z.string().min(1).max(64), z.string().max(512)).refine((m) => Object.keys(m).length <= 16, "metadata takes at most 16 pairs"),
+    )
     .optional()
     .meta({ description: "Up to 16 string pairs, echoed on the job and its webhooks." }),
 };

@@ -4,6 +4,7 @@ import { modelHeaders } from "../../jobs/model-headers";
 import type { PartialImage } from "../../jobs/partials";
 import { isTerminal, type JobRecord } from "../../jobs/record";
 import { now } from "../../lib/clock";
+import { ApiError } from "../../lib/errors";
 import { jobFailure, openaiErrorBody } from "./errors";
 import { completedEvents, imagesResponse, partialEvent, type ImageFormat } from "./images-body";
 
@@ -24,6 +25,10 @@ export interface AnswerOptions {
   kind: "generation" | "edit";
   stream: boolean;
   format: ImageFormat;
+  /** The create's own headers (RateLimit-*, Idempotent-Replayed), on whichever answer it gets. */
+  headers: Record<string, string>;
+  /** The request's id: an unknown error met after the answer began is logged under it. */
+  requestId: string;
 }
 
 const encoder = new TextEncoder();
@@ -68,12 +73,12 @@ async function* untilEnd(env: Env, rec: JobRecord, tick: string, partial?: Parti
   }
 }
 
-async function* jsonAfterWait(env: Env, rec: JobRecord, format: ImageFormat): AsyncGenerator<string> {
+async function* jsonAfterWait(env: Env, rec: JobRecord, format: ImageFormat, requestId: string): AsyncGenerator<string> {
   let ended: JobRecord;
   try {
     ended = yield* untilEnd(env, rec, " ");
   } catch (err) {
-    yield JSON.stringify(openaiErrorBody(err));
+    yield JSON.stringify(openaiErrorBody(err, requestId));
     return;
   }
   if (ended.status === "COMPLETED") yield* imagesResponse(env, ended, format);
@@ -82,7 +87,7 @@ async function* jsonAfterWait(env: Env, rec: JobRecord, format: ImageFormat): As
 
 async function* events(env: Env, rec: JobRecord, opts: AnswerOptions): AsyncGenerator<string> {
   const prefix = opts.kind === "edit" ? "image_edit" : "image_generation";
-  const errorEvent = (err: unknown): string => `event: error\ndata: ${JSON.stringify({ type: "error", ...openaiErrorBody(err) })}\n\n`;
+  const errorEvent = (err: unknown): string => `event: error\ndata: ${JSON.stringify({ type: "error", ...openaiErrorBody(err, opts.requestId) })}\n\n`;
   let ended: JobRecord;
   try {
     ended = yield* untilEnd(env, rec, ": waiting for the image\n\n", (job, partial) => partialEvent(env, job, partial, prefix));
@@ -96,7 +101,7 @@ async function* events(env: Env, rec: JobRecord, opts: AnswerOptions): AsyncGene
 
 /** The answer to an admitted job, in whichever of the three forms above applies. */
 export async function answerWhenDone(env: Env, rec: JobRecord, opts: AnswerOptions): Promise<Response> {
-  const headers = { ...(await modelHeaders(env, rec, now())), "x-imagegate-job-id": rec.id };
+  const headers = { ...opts.headers, ...(await modelHeaders(env, rec, now())), "x-imagegate-job-id": rec.id };
   if (opts.stream) {
     return new Response(toStream(events(env, rec, opts), rec.id), {
       headers: { ...headers, "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache" },
@@ -105,8 +110,11 @@ export async function answerWhenDone(env: Env, rec: JobRecord, opts: AnswerOptio
   const json = { ...headers, "Content-Type": "application/json" };
   const early = await jobStub(env, rec.id).waitForEnd(KEEP_ALIVE.graceMs);
   if (early && isTerminal(early.status)) {
-    if (early.status !== "COMPLETED") throw jobFailure(early);
+    if (early.status !== "COMPLETED") {
+      const failure = jobFailure(early);
+      throw new ApiError(failure.reason, failure.message, { errors: failure.errors, extra: failure.extra, headers: { ...opts.headers, ...failure.headers } });
+    }
     return new Response(toStream(imagesResponse(env, early, opts.format), rec.id), { headers: json });
   }
-  return new Response(toStream(jsonAfterWait(env, rec, opts.format), rec.id), { headers: json });
+  return new Response(toStream(jsonAfterWait(env, rec, opts.format, opts.requestId), rec.id), { headers: json });
 }

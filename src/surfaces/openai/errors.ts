@@ -57,16 +57,17 @@ function codeOf(e: ApiError): string | null {
   return mapped === undefined ? e.reason : mapped;
 }
 
-export function openaiErrorBody(err: unknown): OpenAIErrorBody {
-  const e = asApiError(err);
+/** `requestId` is the one an unknown error is logged under (a streamed answer, which has none at hand, gives null). */
+export function openaiErrorBody(err: unknown, requestId: string | null = null): OpenAIErrorBody {
+  const e = asApiError(err, requestId);
   const first = e.errors?.[0]?.path;
   const param = first !== undefined ? paramOf(first) : e.reason === "model_retired" ? "model" : null;
   return { error: { message: e.message, type: TYPES[e.reason] ?? "invalid_request_error", param, code: codeOf(e) } };
 }
 
 /** The sub-app's onError: every failure of /v1 in OpenAI's envelope. */
-export function renderOpenAIError(err: unknown, _c: Context<AppEnv>): Response {
-  const e = asApiError(err);
+export function renderOpenAIError(err: unknown, c: Context<AppEnv>): Response {
+  const e = asApiError(err, c.get("requestId"));
   return new Response(JSON.stringify(openaiErrorBody(e)), {
     status: e.status,
     headers: { ...e.headers, "Content-Type": "application/json" },

@@ -1,5 +1,6 @@
 import type { RouteDocs } from "../../docs/registry";
 import { KEEP_ALIVE } from "./answer";
+import { createHeaders, idempotencyKeyParam } from "../idempotency-key.docs";
 import { openaiErrors } from "./errors.docs";
 import { OpenAIModel, OpenAIModelList } from "./models";
 import { ImagesResponse, imageEvents } from "./responses";
@@ -21,8 +22,17 @@ const ANSWERED = `The images (or, for a job that outlasted the first ${GRACE_S} 
 
 const imageHeaders = {
   "x-imagegate-job-id": "The job behind the answer: `GET /v2/jobs/{id}` shows its attempts and files.",
+  ...createHeaders,
   Deprecation: "Set when the model is deprecated (RFC 9745).",
   Sunset: "The date the deprecated model stops answering (RFC 8594).",
+};
+
+const idempotency = {
+  "Idempotency-Key": idempotencyKeyParam(
+    "a 422 in OpenAI's envelope (`code` `unprocessable`: the SDK raises UnprocessableEntityError and does not retry it)",
+    " A replay answers with the same job's images. The openai SDK sends no key of its own: pass one per call " +
+      '(`{ headers: { "Idempotency-Key": key } }`); its retries of that call reuse it.',
+  ),
 };
 
 const ADMISSION_ERRORS = [401, 402, 409, 410, 422, 429, 502, 503, 504];
@@ -33,6 +43,7 @@ export const openaiDocs = {
     description: `OpenAI's \`images.generate\`: point the official SDK's base URL at \`/v1\`. ${ANSWER}`,
     tag: TAG,
     auth: "key",
+    params: idempotency,
     responses: {
       200: {
         description: ANSWERED,
@@ -51,6 +62,7 @@ export const openaiDocs = {
       `may be up to ${MAX_EDIT_BYTES / (1024 * 1024)} MB. ${ANSWER}`,
     tag: TAG,
     auth: "key",
+    params: idempotency,
     body: { content: { "multipart/form-data": EditFormRequest, "application/json": EditJsonRequest } },
     responses: {
       200: {

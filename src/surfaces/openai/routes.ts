@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import * as z from "zod";
 import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";
-import { admitJob } from "../../jobs/admit";
+import { admit } from "../../jobs/admit";
 import { now } from "../../lib/clock";
 import { ApiError } from "../../lib/errors";
 import { jsonBody } from "../../lib/json-body";
@@ -13,6 +13,7 @@ import { validate } from "../../lib/validation";
 import { answerWhenDone } from "./answer";
 import { formEditInputs, jsonEditInputs, type EditInputs } from "./edit-inputs";
 import { doc } from "../../docs/registry";
+import { idempotencyOf } from "../idempotency-key";
 import { renderOpenAIError } from "./errors";
 import { servedModels, type OpenAIModelList } from "./models";
 import { EditFormRequest, EditJsonRequest, GenerationRequest, type ImageRequestFields } from "./schemas";
@@ -53,10 +54,29 @@ const editBodyLimit = bodyLimit({
   },
 });
 
-async function admitAndAnswer(c: Context<AppEnv>, kind: "generation" | "edit", body: ImageRequestFields, inputs: EditInputs | null): Promise<Response> {
-  const request = openaiToJobRequest(body, inputs?.references ?? [], inputs?.mask ?? null, inputs?.input ?? (body as unknown as Json));
-  const rec = await admitJob(c.env, c.get("principal"), request, new URL(c.req.url).origin);
-  return answerWhenDone(c.env, rec, { kind, stream: body.stream === true, format: body.response_format === "url" ? "url" : "b64_json" });
+const ROUTES = { generation: "POST /v1/images/generations", edit: "POST /v1/images/edits" } as const;
+
+/**
+ * The Idempotency-Key is read first, so a bad key stores nothing; an edit's images are stored after it (`inputs`).
+ * A replay answers with the first request's job, as that request was answered.
+ */
+async function admitAndAnswer(
+  c: Context<AppEnv>,
+  kind: "generation" | "edit",
+  body: ImageRequestFields,
+  inputs: (() => Promise<EditInputs>) | null,
+): Promise<Response> {
+  const idempotency = await idempotencyOf(c.req.header("idempotency-key"), ROUTES[kind], body);
+  const edit = inputs ? await inputs() : null;
+  const request = openaiToJobRequest(body, edit?.references ?? [], edit?.mask ?? null, edit?.input ?? (body as unknown as Json));
+  const { job, replayed, headers } = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency });
+  return answerWhenDone(c.env, job, {
+    kind,
+    stream: body.stream === true,
+    format: body.response_format === "url" ? "url" : "b64_json",
+    headers: replayed ? { ...headers, "Idempotent-Replayed": "true" } : headers,
+    requestId: c.get("requestId"),
+  });
 }
 
 openai.post("/images/generations", doc("openaiCreateImage"), requireKey(), jsonBody(), validate("json", GenerationRequest), (c) =>
@@ -73,10 +93,10 @@ openai.post("/images/edits", doc("openaiEditImage"), requireKey(), editBodyLimit
   const accountId = c.get("principal").accountId;
   if (isJson(c.req.header("content-type"))) {
     const body = c.req.valid("json");
-    return admitAndAnswer(c, "edit", body, await jsonEditInputs(c.env, accountId, body, now()));
+    return admitAndAnswer(c, "edit", body, () => jsonEditInputs(c.env, accountId, body, now()));
   }
   const body = c.req.valid("form");
-  return admitAndAnswer(c, "edit", body, await formEditInputs(c.env, accountId, body, now()));
+  return admitAndAnswer(c, "edit", body, () => formEditInputs(c.env, accountId, body, now()));
 });
 
 const ModelParams = z.object({ model: z.string().max(128).meta({ description: "A model id, e.g. `gpt-image-2`." }) });
