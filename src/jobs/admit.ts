@@ -1,5 +1,6 @@
 import { CATALOGUE, creditCost, type JobSpec, type ModelEntry } from "../catalogue";
 import { lifecycleInForce, lifecycleStatus, successorsInWords, type OpenAIDates } from "../catalogue/lifecycle";
+import { modelHeaders } from "./model-headers";
 import { readOpenAIDates } from "../providers/openai/shutdown-dates";
 import { priceList, pricesInForce } from "../catalogue/prices";
 import { carryOver, upgradesInForce, type ModelUpgrade } from "../catalogue/upgrades";
@@ -44,9 +45,10 @@ export async function readOwnJob(env: Env, principal: Principal, jobId: string):
 
 export interface Admission {
   job: JobRecord;
-  /** True when an Idempotency-Key replay returned an earlier job instead of admitting a new one. */
-  replayed: boolean;
-  /** RateLimit-* headers for the response. */
+  /**
+   * Headers for the create's answer: RateLimit-*, the job's model (Deprecation, Sunset, an upgrade), and
+   * `Idempotent-Replayed: true` when an Idempotency-Key replay returned an earlier job instead of admitting a new one.
+   */
   headers: Record<string, string>;
 }
 
@@ -132,7 +134,8 @@ function servedSpec(env: Env, spec: JobSpec, at: number, dates: OpenAIDates | nu
  */
 export async function admit(env: Env, principal: Principal, request: JobRequest, origin: string, options: AdmitOptions = {}): Promise<Admission> {
   const at = now();
-  const { spec, upgrade } = servedSpec(env, request.spec, at, await readOpenAIDates(env));
+  const dates = await readOpenAIDates(env);
+  const { spec, upgrade } = servedSpec(env, request.spec, at, dates);
   const entry = CATALOGUE[spec.model];
   const prices = priceList(entry, pricesInForce(env.CREDIT_PRICES));
   const candidates = chooseCandidates(env, spec, request.providers);
@@ -151,7 +154,7 @@ export async function admit(env: Env, principal: Principal, request: JobRequest,
   if (gate.kind === "replay") {
     const job = await jobStub(env, gate.jobId).read();
     if (!job) throw new ApiError("unavailable", "The job this Idempotency-Key admitted cannot be read right now; retry shortly.");
-    return { job, replayed: true, headers: rateHeaders(gate.rate) };
+    return { job, headers: { ...rateHeaders(gate.rate), ...modelHeaders(job, at, dates), "Idempotent-Replayed": "true" } };
   }
   if (gate.kind !== "reserved") throw refusal(gate);
   const job = await createJob(env, account, {
@@ -169,5 +172,5 @@ export async function admit(env: Env, principal: Principal, request: JobRequest,
   });
   // If this report is lost, the AccountDO's alarm finds the JobDO and completes the admission itself.
   await account.admitted(id).catch(() => undefined);
-  return { job, replayed: false, headers: rateHeaders(gate.rate) };
+  return { job, headers: { ...rateHeaders(gate.rate), ...modelHeaders(job, at, dates) } };
 }

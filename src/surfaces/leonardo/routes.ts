@@ -2,7 +2,6 @@ import { publicOrigin } from "../../files/signing";
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import * as z from "zod";
-import { modelHeaders } from "../../jobs/model-headers";
 import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";
 import { storeClientUpload } from "../../files/client-upload";
@@ -35,13 +34,9 @@ leonardo.post("/v2/generations", doc("leonardoCreateGeneration"), requireKey(), 
   const body = c.req.valid("json");
   const idempotency = await idempotencyOf(c.req.header("idempotency-key"), "POST /api/rest/v2/generations", body);
   const request = await leonardoToJobRequest(body, c.env, c.get("principal").accountId, now());
-  const { job, replayed, headers } = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency });
+  const { job, headers } = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency });
   const answer: z.infer<typeof GenerateAnswer> = { generate: { generationId: job.id, apiCreditCost: job.creditCost } };
-  return c.json(answer, 200, {
-    ...headers,
-    ...(replayed ? { "Idempotent-Replayed": "true" } : {}),
-    ...(await modelHeaders(c.env, job, now())),
-  });
+  return c.json(answer, 200, headers);
 });
 
 leonardo.get("/v1/generations/:id", doc("leonardoGetGeneration"), requireKey(), validate("param", GenerationParams), async (c) => {

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import * as z from "zod";
-import { modelHeaders } from "../../jobs/model-headers";
 import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";
 import { now } from "../../lib/clock";
@@ -30,14 +29,8 @@ native.post("/images/generate", doc("createJob"), requireKey(), jsonBody(), vali
   const idempotency = await idempotencyOf(c.req.header("idempotency-key"), "POST /v2/images/generate", c.req.valid("json"));
   const wait = preferredWait(c.req.header("prefer"));
   const origin = new URL(c.req.url).origin;
-  const { job, replayed, headers } = await admit(c.env, c.get("principal"), request, origin, { idempotency });
-  const replay = replayed ? { "Idempotent-Replayed": "true" } : undefined;
-  const answerHeaders = {
-    Location: `/v2/jobs/${job.id}`,
-    ...headers,
-    ...replay,
-    ...(await modelHeaders(c.env, job, now())),
-  };
+  const { job, headers } = await admit(c.env, c.get("principal"), request, origin, { idempotency });
+  const answerHeaders = { Location: `/v2/jobs/${job.id}`, ...headers };
   if (wait === null) {
     const created: z.infer<typeof JobCreated> = { jobId: job.id, status: "QUEUED" };
     return c.json(created, 202, answerHeaders);

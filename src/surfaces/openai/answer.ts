@@ -1,6 +1,5 @@
 import type { Env } from "../../env";
 import { jobStub } from "../../jobs/admit";
-import { modelHeaders } from "../../jobs/model-headers";
 import type { PartialImage } from "../../jobs/partials";
 import { isTerminal, type JobRecord } from "../../jobs/record";
 import { now } from "../../lib/clock";
@@ -25,7 +24,7 @@ export interface AnswerOptions {
   kind: "generation" | "edit";
   stream: boolean;
   format: ImageFormat;
-  /** The create's own headers (RateLimit-*, Idempotent-Replayed), on whichever answer it gets. */
+  /** The create's own headers (RateLimit-*, the model's lifecycle, Idempotent-Replayed), on whichever answer it gets. */
   headers: Record<string, string>;
   /** The request's id: an unknown error met after the answer began is logged under it. */
   requestId: string;
@@ -101,7 +100,7 @@ async function* events(env: Env, rec: JobRecord, opts: AnswerOptions): AsyncGene
 
 /** The answer to an admitted job, in whichever of the three forms above applies. */
 export async function answerWhenDone(env: Env, rec: JobRecord, opts: AnswerOptions): Promise<Response> {
-  const headers = { ...opts.headers, ...(await modelHeaders(env, rec, now())), "x-imagegate-job-id": rec.id };
+  const headers = { ...opts.headers, "x-imagegate-job-id": rec.id };
   if (opts.stream) {
     return new Response(toStream(events(env, rec, opts), rec.id), {
       headers: { ...headers, "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache" },

@@ -69,12 +69,12 @@ async function admitAndAnswer(
   const idempotency = await idempotencyOf(c.req.header("idempotency-key"), ROUTES[kind], body);
   const edit = inputs ? await inputs() : null;
   const request = openaiToJobRequest(body, edit?.references ?? [], edit?.mask ?? null, edit?.input ?? (body as unknown as Json));
-  const { job, replayed, headers } = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency });
+  const { job, headers } = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency });
   return answerWhenDone(c.env, job, {
     kind,
     stream: body.stream === true,
     format: body.response_format === "url" ? "url" : "b64_json",
-    headers: replayed ? { ...headers, "Idempotent-Replayed": "true" } : headers,
+    headers,
     requestId: c.get("requestId"),
   });
 }
