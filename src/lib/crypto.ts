@@ -1,17 +1,15 @@
-// WebCrypto helpers: the only place that hashes or signs.
+// WebCrypto helpers: the only place that hashes or signs. Hex and base64 are the runtime's own (Uint8Array's
+// toHex/fromHex/toBase64/fromBase64), as is the constant-time comparison (workerd's crypto.subtle.timingSafeEqual).
 const encoder = new TextEncoder();
 
-export const toHex = (bytes: ArrayBuffer | Uint8Array): string =>
-  Array.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+const view = (bytes: ArrayBuffer | Uint8Array): Uint8Array => (bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
 
-export function toBase64(bytes: ArrayBuffer | Uint8Array): string {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  let s = "";
-  for (let i = 0; i < view.length; i += 0x8000) s += String.fromCharCode(...view.subarray(i, i + 0x8000));
-  return btoa(s);
-}
+export const toHex = (bytes: ArrayBuffer | Uint8Array): string => view(bytes).toHex();
 
-export const fromBase64 = (b64: string): Uint8Array => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+export const toBase64 = (bytes: ArrayBuffer | Uint8Array): string => view(bytes).toBase64();
+
+/** Standard base64, padded or not (throws a SyntaxError on anything else). */
+export const fromBase64 = (b64: string): Uint8Array => Uint8Array.fromBase64(b64);
 
 const asBytes = (data: string | Uint8Array): Uint8Array => (typeof data === "string" ? encoder.encode(data) : data);
 
@@ -28,9 +26,13 @@ export async function hmacSha256(key: string | Uint8Array, message: string | Uin
   return new Uint8Array(await crypto.subtle.sign("HMAC", k, asBytes(message)));
 }
 
+/** The bytes of a hex string; null when it is not one. */
 export function fromHex(hex: string): Uint8Array | null {
-  if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex)) return null;
-  return Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+  try {
+    return Uint8Array.fromHex(hex);
+  } catch {
+    return null;
+  }
 }
 
 /** Checks a hex HMAC-SHA256 of `message` in constant time (WebCrypto's verify). */
@@ -45,7 +47,5 @@ export async function verifyHmacSha256(key: string | Uint8Array, message: string
 export function timingSafeEqual(a: string, b: string): boolean {
   const x = encoder.encode(a);
   const y = encoder.encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
+  return x.length === y.length && crypto.subtle.timingSafeEqual(x, y);
 }

@@ -10,14 +10,14 @@ import { auth, benchModel, benchVars, completedJobId, floorWrite, OPENAI_KEY, po
 import { ratio, round } from "./stats.ts";
 
 const rev = process.argv[2];
-if (!rev) throw new Error("usage: node test/bench/ab.ts <git rev> [rounds] [figures, e.g. poll,throughput,create,sync]");
+if (!rev) throw new Error("usage: node test/bench/ab.ts <git rev> [rounds] [figures, e.g. poll,throughput,create,sync,synccpu]");
 const ROUNDS = Number(process.argv[3] ?? 300);
 const FIGURES = new Set((process.argv[4] ?? "poll,cpu,throughput,create,sync").split(","));
 
 const oldDir = buildBundle({ rev });
 const newDir = buildBundle();
 const sim = await startSimulator({ SIM_LATENCY_MS: "50" });
-const gw = await spawnGateway({ vars: benchVars(sim.url), withFloor: true, baselineDir: oldDir }, newDir);
+const gw = await spawnGateway({ vars: benchVars(sim.url), withFloor: true, floorUpstream: sim.url, baselineDir: oldDir }, newDir);
 const builds = { old: gw.baselineUrl!, new: gw.url };
 const floor = gw.floorUrl!;
 
@@ -62,6 +62,13 @@ try {
     const sync = (base: URL): Call => () => fetch(new URL("/v1/images/generations", base), post(body));
     const direct: Call = () => fetch(`${sim.url}/openai/v1/images/generations`, post(body, { authorization: `Bearer ${OPENAI_KEY}` }));
     show("sync", await rotate([{ call: sync(builds.old), expect: [200] }, { call: sync(builds.new), expect: [200] }, { call: direct, expect: [200] }], Math.max(20, Math.floor(ROUNDS / 5)), { warmup: 5 }));
+  }
+  if (FIGURES.has("synccpu")) {
+    const body = syncBody(model);
+    const sync = (base: URL): Call => () => fetch(new URL("/v1/images/generations", base), post(body));
+    const durable: Call = () => fetch(new URL("/durable/openai/v1/images/generations", floor), post(body, { authorization: `Bearer ${OPENAI_KEY}` }));
+    const [o, n, d] = (await cpuPerRequest(() => cpuMs(gw.workerdPid), [{ call: sync(builds.old), expect: [200] }, { call: sync(builds.new), expect: [200] }, { call: durable, expect: [200] }], 50, 3)).map((ms) => round(ms, 3));
+    console.log(`synccpu    workerd ms per sync call: old ${o}, new ${n}, durable floor ${d}: new/old ${ratio(n!, o!)}, new ${ratio(n!, d!)}x the durable floor`);
   }
 } finally {
   await gw.dispose();

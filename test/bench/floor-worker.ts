@@ -3,7 +3,8 @@ import { DurableObject } from "cloudflare:workers";
 // The floor: a bare Worker whose routes write or read one Durable Object row, the least any job API must do.
 // It uses the same storage API as the JobDO (SQLite-backed, storage.put/get), so the ratio measures imagegate alone.
 // For the sync figure it also passes a request through to the simulator and its answer back (the least a Worker in
-// front of a provider adds). For the ingest figure it also streams an image straight from a URL into R2 (one put, no hashing, no checks): what
+// front of a provider adds), and, as the "durable pass-through", does the same while keeping the image in R2 and a
+// row in a Durable Object (the least a gateway that keeps what it serves adds). For the ingest figure it also streams an image straight from a URL into R2 (one put, no hashing, no checks): what
 // the runtime and its local R2 hold in memory for that, whatever the Worker on top does.
 // Like imagegate, it writes one JSON line per request: locally each console.log line costs any Worker about 0.17 ms
 // of latency (workerd writes it to a pipe that Miniflare reads in another process; measured on a bare Worker), a
@@ -36,6 +37,21 @@ async function route(request: Request, env: FloorEnv, url: URL): Promise<Respons
   if (request.method === "GET" && url.pathname.startsWith("/read/")) {
     const id = url.pathname.slice("/read/".length);
     return Response.json(await env.FLOOR.get(env.FLOOR.idFromName(id)).read());
+  }
+  if (url.pathname.startsWith("/durable/") && env.UPSTREAM) {
+    // The durable pass-through: the call passed on, and before the answer goes back, the image's bytes put into R2
+    // and one Durable Object row written (side by side): the least a gateway that keeps what it served must do.
+    const upstream = await fetch(`${env.UPSTREAM}${url.pathname.slice("/durable".length)}`, { method: request.method, headers: request.headers, body: request.body });
+    const text = await upstream.text();
+    const image = (JSON.parse(text) as { data?: { b64_json?: string }[] }).data?.[0]?.b64_json;
+    if (!upstream.ok || !image) return new Response(text, upstream);
+    const id = crypto.randomUUID();
+    const bytes = (Uint8Array as unknown as { fromBase64: (b64: string) => Uint8Array }).fromBase64(image);
+    await Promise.all([
+      env.FILES.put(`floor/${id}.png`, bytes),
+      env.FLOOR.get(env.FLOOR.idFromName(id)).write({ id, byteSize: bytes.length, createdAt: Date.now() }),
+    ]);
+    return new Response(text, upstream);
   }
   if (url.pathname.startsWith("/proxy/") && env.UPSTREAM) {
     const upstream = await fetch(`${env.UPSTREAM}${url.pathname.slice("/proxy".length)}`, { method: request.method, headers: request.headers, body: request.body });

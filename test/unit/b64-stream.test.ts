@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MalformedAnswer, scanImagesAnswer } from "../../src/providers/openai/b64-stream";
 
@@ -50,9 +51,11 @@ interface Received {
   largestPiece: number;
 }
 
-async function scan(text: string, maxChunk: number): Promise<{ skeleton: unknown; images: Received[] }> {
+const scan = (text: string, maxChunk: number): Promise<{ skeleton: unknown; images: Received[] }> => scanWith(text, maxChunk, 7);
+
+async function scanWith(text: string, maxChunk: number, seed: number): Promise<{ skeleton: unknown; images: Received[] }> {
   const images: Received[] = [];
-  const skeleton = await scanImagesAnswer(chunked(text, maxChunk), async (index, stream) => {
+  const skeleton = await scanImagesAnswer(chunked(text, maxChunk, seed), async (index, stream) => {
     const digest = new crypto.DigestStream("SHA-256");
     const writer = digest.getWriter();
     let length = 0;
@@ -112,6 +115,24 @@ describe("streaming base64 decode of OpenAI answers", () => {
       throw new Error("R2 is down");
     });
     await expect(failing).rejects.toThrow("R2 is down");
+  });
+
+  it("decodes any bytes, padded or not, cut anywhere, as the runtime's own base64 decoder does", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 2000 }), fc.integer({ min: 1, max: 40 }), fc.boolean(), fc.nat(), async (bytes, maxChunk, unpadded, seed) => {
+        const b64 = base64(bytes);
+        const text = `{"data":[{"b64_json":"${unpadded ? b64.replace(/=+$/, "") : b64}","n":"é"}]}`;
+        const { images, skeleton } = await scanWith(text, maxChunk, seed);
+        expect(images[0]!.sha).toBe(await hex(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
+        expect(skeleton).toEqual({ data: [{ b64_json: "", n: "é" }] });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("refuses padding anywhere but at the end", async () => {
+    const b64 = base64(randomBytes(300, 4));
+    await expect(scan(`{"data":[{"b64_json":"QQ==${b64}"}]}`, 3)).rejects.toBeInstanceOf(MalformedAnswer);
   });
 
   it("refuses an answer with a huge non-image part", async () => {

@@ -10,10 +10,10 @@ import { UpstreamError, type ProviderContext } from "../../src/providers/types";
 // OpenAI's event stream read as it arrives: events split anywhere (inside names, CRLFs and base64) come out whole and
 // in order, no event's data is held whole, and a stream that breaks off or ends in an error event says so.
 
-/** `text` as a stream of pieces cut at the given offsets. */
-function cut(text: string, offsets: number[]): ReadableStream<string> {
+/** `text` (ASCII) as a stream of byte pieces cut at the given offsets. */
+function cut(text: string, offsets: number[]): ReadableStream<Uint8Array> {
   const at = [...new Set(offsets.filter((o) => o > 0 && o < text.length))].sort((a, b) => a - b);
-  const pieces = [0, ...at].map((start, i) => text.slice(start, at[i] ?? text.length));
+  const pieces = [0, ...at].map((start, i) => new TextEncoder().encode(text.slice(start, at[i] ?? text.length)));
   return new ReadableStream({
     pull(controller) {
       const next = pieces.shift();
@@ -23,14 +23,14 @@ function cut(text: string, offsets: number[]): ReadableStream<string> {
   });
 }
 
-async function collect(body: ReadableStream<string>): Promise<{ events: [string, string][]; largestPiece: number }> {
+async function collect(body: ReadableStream<Uint8Array>): Promise<{ events: [string, string][]; largestPiece: number }> {
   const events: [string, string][] = [];
   let largestPiece = 0;
   await readEvents(body, async (name, data) => {
     let text = "";
-    for await (const piece of data as unknown as AsyncIterable<string>) {
+    for await (const piece of data as unknown as AsyncIterable<Uint8Array>) {
       largestPiece = Math.max(largestPiece, piece.length);
-      text += piece;
+      text += new TextDecoder().decode(piece);
     }
     events.push([name, text]);
   });

@@ -1,7 +1,7 @@
 import type { JobSpec } from "../../catalogue";
 import type { StoredFile } from "../../jobs/record";
 import type { ProviderContext, UpstreamCost } from "../types";
-import { scanImagesText } from "./b64-stream";
+import { scanImagesAnswer } from "./b64-stream";
 import { openaiStreamError } from "./errors";
 import { readEvents } from "./sse";
 import { OpenAIStreamEvent, fromOpenAIUsage, type OpenAIUsage } from "./wire";
@@ -26,17 +26,17 @@ export async function readStreamedAnswer(body: ReadableStream<Uint8Array>, spec:
   let partials = 0;
   let usage: OpenAIUsage | undefined;
 
-  await readEvents(body.pipeThrough(new TextDecoderStream()), async (name, data) => {
+  await readEvents(body, async (name, data) => {
     if (name.endsWith(".partial_image")) {
       const image = completed;
       const partial = partials++;
-      await scanImagesText(data, (n, bytes) => (n === 0 && image < spec.quantity ? ctx.partial(image, partial, bytes) : drain(bytes)));
+      await scanImagesAnswer(data, (n, bytes) => (n === 0 && image < spec.quantity ? ctx.partial(image, partial, bytes) : drain(bytes)));
       return;
     }
     if (name.endsWith(".completed")) {
       const image = completed++;
       partials = 0;
-      const skeleton = await scanImagesText(data, async (n, bytes) => {
+      const skeleton = await scanImagesAnswer(data, async (n, bytes) => {
         if (n === 0 && image < spec.quantity) files.push(await ctx.store(image, bytes));
         else await drain(bytes);
       });
@@ -50,7 +50,7 @@ export async function readStreamedAnswer(body: ReadableStream<Uint8Array>, spec:
       }
       return;
     }
-    const skeleton = await scanImagesText(data, (_n, bytes) => drain(bytes));
+    const skeleton = await scanImagesAnswer(data, (_n, bytes) => drain(bytes));
     if (name === "error") throw openaiStreamError(skeleton);
   });
   return { files, count: completed, cost: fromOpenAIUsage({ usage }) };
