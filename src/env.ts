@@ -27,6 +27,9 @@ export interface Env {
   FILE_URL_TTL_SECONDS?: string;
   /** Default create rate limit per key (token bucket); a key may carry its own. */
   RATE_LIMIT_PER_MINUTE?: string;
+  /** An account's storage quota: live uploads (default 500) and their bytes (default 2 GiB). */
+  STORAGE_MAX_UPLOADS?: string;
+  STORAGE_MAX_BYTES?: string;
   /** The operator's prices over the catalogue's (SPEC §3.3): JSON, model → quality → credits per image. */
   CREDIT_PRICES?: string;
   /** Opt-in upgrades of retired models (SPEC §3.4): "gpt-image-1.5=gpt-image-2.6-sunburst,…"; unset: none. */

@@ -5,10 +5,13 @@ import { newId } from "../lib/ids";
 import { jobStub } from "../jobs/admit";
 import type { JobStatus } from "../jobs/record";
 import { checkIdempotency, forgetIdempotency, recordIdempotency } from "./idempotency";
-import { addJob, closeJob, indexedJob, listJobs, markAdmitted, oldestAdmission, removeJob, staleAdmissions, ACTIVE, type JobQuery } from "./job-index";
+import { addJob, closeJob, indexedJob, type JobReport, listJobs, markAdmitted, oldestAdmission, removeJob, staleAdmissions, ACTIVE, type JobQuery } from "./job-index";
 import { grantCredits, readLedger, reserveCredits, settleCredits, type Ledger } from "./ledger";
 import { takeKeyToken, type RateState } from "./rate-limit";
 import { migrate } from "./schema";
+import { budgets, overBudget, setBudget, type Budget, type BudgetState } from "./budget";
+import { costliestJobs, usageCells, type CostlyJob, type UsageCell, type UsageQuery } from "./usage-cells";
+import { releaseStorage, reserveStorage, settleStorage, storageUse, type StorageLimits, type StorageView } from "./storage-quota";
 import { rotateWebhookSecret, webhookSecrets } from "./webhook-secrets";
 
 // One Durable Object per account: create rate limits, the credit ledger, idempotency records, the job index and the
@@ -24,6 +27,8 @@ export interface AdmitRequest {
   jobId: string;
   model: string;
   cost: number;
+  /** Reference URLs the job will fetch: each takes a rate-limit token besides the create's own. */
+  fetches: number;
   idempotency: { key: string; bodyHash: string } | null;
 }
 
@@ -31,13 +36,34 @@ export type AdmitResult =
   | { kind: "revoked" }
   | { kind: "rate_limited"; rate: RateState }
   | { kind: "insufficient"; rate: RateState; required: number; available: number }
+  | { kind: "over_budget"; rate: RateState; required: number; budget: BudgetState }
   | { kind: "mismatch"; rate: RateState }
   | { kind: "in_flight"; rate: RateState }
   | { kind: "replay"; rate: RateState; jobId: string }
   | { kind: "reserved"; rate: RateState };
 
+export interface UploadRequest {
+  keyId: string;
+  requestsPerMinute: number;
+  uploadId: string;
+  /** The most the upload may hold: its room in the storage quota until it is settled. */
+  bytes: number;
+  expiresAt: number;
+  limits: StorageLimits;
+}
+
+export type UploadGate =
+  | { kind: "revoked" }
+  | { kind: "rate_limited"; rate: RateState }
+  | { kind: "over_quota"; rate: RateState; storage: StorageView; freesAt: number | null }
+  | { kind: "reserved"; rate: RateState };
+
 export interface AccountView {
   ledger: Ledger;
+  /** The budgets of the account's keys, with what each has used this period. */
+  budgets: BudgetState[];
+  /** Live uploads against the quota; limits are the caller's (vars), so they are filled in there. */
+  storage: { uploads: number; bytes: number };
   webhookSecret: string;
   previousWebhookSecretRetiresAt: number | null;
 }
@@ -60,16 +86,18 @@ export class AccountDO extends DurableObject<Env> {
     const at = now();
     const result = this.ctx.storage.transactionSync((): AdmitResult => {
       if (this.revoked(req.keyId)) return { kind: "revoked" };
-      const { allowed, state: rate } = takeKeyToken(this.sql, req.keyId, req.requestsPerMinute, at);
+      const { allowed, state: rate } = takeKeyToken(this.sql, req.keyId, req.requestsPerMinute, at, 1 + req.fetches);
       if (!allowed) return { kind: "rate_limited", rate };
       if (req.idempotency) {
         const seen = checkIdempotency(this.sql, req.idempotency.key, req.idempotency.bodyHash, at);
         if (seen.kind !== "new") return { ...seen, rate };
       }
+      const over = overBudget(this.sql, req.keyId, req.cost, at);
+      if (over) return { kind: "over_budget", rate, required: req.cost, budget: over };
       if (!reserveCredits(this.sql, req.cost)) {
         return { kind: "insufficient", rate, required: req.cost, available: readLedger(this.sql).balance };
       }
-      addJob(this.sql, { id: req.jobId, model: req.model, created: at, reserved: req.cost });
+      addJob(this.sql, { id: req.jobId, keyId: req.keyId, model: req.model, created: at, reserved: req.cost });
       if (req.idempotency) recordIdempotency(this.sql, req.idempotency.key, req.idempotency.bodyHash, req.jobId, at);
       return { kind: "reserved", rate };
     });
@@ -77,6 +105,27 @@ export class AccountDO extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(at + ADMISSION_GRACE_MS);
     }
     return result;
+  }
+
+  /** An upload takes a create token, then room in the storage quota (storage-quota.ts), in one transaction. */
+  async reserveUpload(req: UploadRequest): Promise<UploadGate> {
+    const at = now();
+    return this.ctx.storage.transactionSync((): UploadGate => {
+      if (this.revoked(req.keyId)) return { kind: "revoked" };
+      const { allowed, state: rate } = takeKeyToken(this.sql, req.keyId, req.requestsPerMinute, at);
+      if (!allowed) return { kind: "rate_limited", rate };
+      const room = reserveStorage(this.sql, req.uploadId, req.bytes, req.expiresAt, req.limits, at);
+      if (!room.ok) return { kind: "over_quota", rate, storage: { ...room.use, ...req.limits }, freesAt: room.freesAt };
+      return { kind: "reserved", rate };
+    });
+  }
+
+  async settleUpload(uploadId: string, bytes: number): Promise<void> {
+    settleStorage(this.sql, uploadId, bytes);
+  }
+
+  async releaseUpload(uploadId: string): Promise<void> {
+    releaseStorage(this.sql, uploadId);
   }
 
   /** The job's JobDO exists: the admission is complete (an idempotent replay now returns it). */
@@ -99,13 +148,13 @@ export class AccountDO extends DurableObject<Env> {
    * The job ended (called by its JobDO until it succeeds): `charge` is spent, the rest of the reservation refunded.
    * Idempotent per job: only the first call for a job moves credits.
    */
-  async settle(jobId: string, status: JobStatus, charge: number): Promise<void> {
+  async settle(jobId: string, status: JobStatus, charge: number, report?: JobReport): Promise<void> {
     this.ctx.storage.transactionSync(() => {
       const job = indexedJob(this.sql, jobId);
       if (!job || job.status !== ACTIVE) return;
       const charged = status === "COMPLETED" ? Math.max(0, Math.min(charge, job.reserved)) : 0;
       settleCredits(this.sql, job.reserved, charged);
-      closeJob(this.sql, jobId, status, charged);
+      closeJob(this.sql, jobId, status, charged, report);
     });
   }
 
@@ -138,6 +187,18 @@ export class AccountDO extends DurableObject<Env> {
     return webhookSecrets(this.sql, now()).map((s) => s.secret);
   }
 
+  /** Sets (or, null, removes) a key's budget; it applies to the key's next create. */
+  async setBudget(keyId: string, budget: Budget | null): Promise<BudgetState[]> {
+    setBudget(this.sql, keyId, budget);
+    return budgets(this.sql, now());
+  }
+
+  /** The account's usage cells and costliest jobs (usage-cells.ts); null for a revoked viewer (the operator passes null). */
+  async usage(viewerKeyId: string | null, query: UsageQuery, top: number): Promise<{ cells: UsageCell[]; costliest: CostlyJob[] } | null> {
+    if (viewerKeyId !== null && this.revoked(viewerKeyId)) return null;
+    return { cells: usageCells(this.sql, query), costliest: costliestJobs(this.sql, query, top) };
+  }
+
   async listJobs(keyId: string, query: JobQuery): Promise<{ ids: string[]; next: number | null } | null> {
     if (this.revoked(keyId)) return null;
     return listJobs(this.sql, query);
@@ -147,6 +208,8 @@ export class AccountDO extends DurableObject<Env> {
     const retiring = secrets.slice(1).map((s) => s.retires ?? 0);
     return {
       ledger: readLedger(this.sql),
+      budgets: budgets(this.sql, now()),
+      storage: storageUse(this.sql, now()),
       webhookSecret: secrets[0]!.secret,
       previousWebhookSecretRetiresAt: retiring.length > 0 ? Math.max(...retiring) : null,
     };

@@ -4,7 +4,7 @@ import type { AccountDO } from "./account-do";
 /** The AccountDO's RPC methods as callers see them. */
 export type AccountClient = Pick<
   AccountDO,
-  "admit" | "admitted" | "release" | "settle" | "grant" | "revokeKey" | "ledger" | "view" | "rotateWebhookSecret" | "webhookSecrets" | "listJobs"
+  "admit" | "admitted" | "release" | "reserveUpload" | "settleUpload" | "releaseUpload" | "settle" | "grant" | "revokeKey" | "ledger" | "view" | "rotateWebhookSecret" | "webhookSecrets" | "listJobs" | "setBudget" | "usage"
 >;
 
 export const accountStub = (env: Env, accountId: string): AccountClient =>

@@ -4,7 +4,10 @@ import type { RouteDocs } from "../docs/registry";
 import { ApiError } from "../lib/errors";
 import { problems } from "../surfaces/native/problem.docs";
 import { disabled, overdrawn, refused } from "./admin";
+import { BudgetState } from "./budget.docs";
 import { Ledger } from "./ledger";
+import { Usage } from "./usage.docs";
+import { usageExample } from "../surfaces/native/usage.docs";
 
 // The documentation of /admin (admin.ts), and the schemas of its answers, which type what admin.ts answers with.
 
@@ -19,6 +22,13 @@ export const MintedKey = z
 export const Granted = z
   .object({ accountId: z.string(), credits: Ledger })
   .meta({ examples: [{ accountId: "acct_7Hq2mX9vK3pL", credits: { granted: 20_000, balance: 19_960, reserved: 16, spent: 24 } }] });
+
+export const KeyBudget = z
+  .object({ id: z.string(), accountId: z.string(), budget: BudgetState.nullable().meta({ description: "Null: the key has no budget." }) })
+  .meta({
+    id: "KeyBudget",
+    examples: [{ id: "key_R4t8Wn2Zc6Yb", accountId: "acct_7Hq2mX9vK3pL", budget: { keyId: "key_R4t8Wn2Zc6Yb", credits: 500, period: "day", used: 120, remaining: 380, resetsAt: "2026-12-03T00:00:00.000Z" } }],
+  });
 
 const TAG = "Admin";
 const ADMIN_ERRORS = [refused(), disabled()];
@@ -42,6 +52,34 @@ export const adminDocs = {
     responses: {
       204: { description: "Revoked." },
       ...problems(invalidField("id", "Too big: expected string to have <=64 characters"), ...ADMIN_ERRORS, new ApiError("not_found", "No active key key_R4t8Wn2Zc6Yb.")),
+    },
+  },
+  adminUpdateKey: {
+    summary: "Set a key's budget",
+    description:
+      "A budget caps the credits a key uses per UTC day or calendar month: what its jobs were charged plus what its running jobs hold. " +
+      "A create beyond it answers 402 (in each surface's envelope) naming the budget, what is left and when it resets. Applies at once.",
+    tag: TAG,
+    auth: "admin",
+    responses: {
+      200: { description: "The key's budget, with what it has used this period.", schema: KeyBudget },
+      ...problems(invalidField("budget.period", 'Invalid option: expected one of "day"|"month"'), ...ADMIN_ERRORS, 413, 415, new ApiError("not_found", "No active key key_R4t8Wn2Zc6Yb.")),
+    },
+  },
+  adminUsage: {
+    summary: "Usage across accounts",
+    description:
+      "The rows of `GET /v2/usage` for every account that has or had a key (or one, with `accountId`), groupable by `account` too; " +
+      "the costliest jobs name their account.",
+    tag: TAG,
+    auth: "admin",
+    responses: {
+      200: {
+        description: "The usage rows and their totals.",
+        schema: Usage,
+        example: { ...usageExample, groupBy: ["account"], rows: usageExample.rows.map(({ day: _day, model: _model, ...r }) => ({ account: "acct_7Hq2mX9vK3pL", ...r })) },
+      },
+      ...problems(invalidField("groupBy", '"team" is not one of day, model, provider, key, account'), ...ADMIN_ERRORS, new ApiError("not_found", "No key key_R4t8Wn2Zc6Yb.")),
     },
   },
   adminGrantCredits: {

@@ -1,19 +1,23 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../env";
+import { now } from "../lib/clock";
 import { timingSafeEqual } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { jsonBody } from "../lib/json-body";
 import { validate } from "../lib/validation";
 import { doc } from "../docs/registry";
 import { renderProblem } from "../surfaces/native/problem";
-import type { Granted, MintedKey } from "./admin.docs";
+import type { Granted, KeyBudget, MintedKey } from "./admin.docs";
 import { accountStub } from "./account-stub";
+import { Budget } from "./budget";
 import type { Ledger } from "./ledger";
-import { mintKey, revokeKey } from "./keys";
+import { keyOwner, knownAccounts, mintKey, revokeKey } from "./keys";
+import { AdminUsageParams } from "./usage";
+import { usageReport } from "./usage-report";
 
-// /admin: keys and credits, for the operator. Guarded by the ADMIN_TOKEN secret; with no token set, refused outright.
-// Documented in admin.docs.ts, with the schemas of its answers.
+// /admin: keys, their budgets, credits and usage across accounts, for the operator. Guarded by the ADMIN_TOKEN secret;
+// with no token set, refused outright. Documented in admin.docs.ts, with the schemas of its answers.
 
 export const admin = new Hono<AppEnv>();
 admin.onError(renderProblem);
@@ -41,8 +45,13 @@ const NewKey = z
       .strictObject({ requestsPerMinute: z.int().min(1).max(100_000) })
       .optional()
       .meta({ description: "Jobs the key may create per minute; default RATE_LIMIT_PER_MINUTE (60)." }),
+    budget: Budget.optional().meta({ description: "Credits the key may use per day or month; a create beyond it is a 402. Default: none." }),
   })
-  .meta({ id: "NewKey", examples: [{ name: "billing-service", rateLimit: { requestsPerMinute: 120 } }] });
+  .meta({ id: "NewKey", examples: [{ name: "billing-service", rateLimit: { requestsPerMinute: 120 }, budget: { credits: 5_000, period: "month" } }] });
+
+const KeyPatch = z
+  .strictObject({ budget: Budget.nullable().meta({ description: "The key's new budget; null removes it." }) })
+  .meta({ id: "KeyPatch", examples: [{ budget: { credits: 500, period: "day" } }] });
 
 const Credits = z
   .strictObject({
@@ -64,10 +73,32 @@ admin.post("/keys", doc("adminCreateKey"), jsonBody(), validate("json", NewKey),
   return c.json(minted, 201, { "Cache-Control": "no-store" });
 });
 
-admin.delete("/keys/:id", doc("adminRevokeKey"), validate("param", z.object({ id: z.string().max(64).meta({ description: "The key's id (`key_…`)." }) })), async (c) => {
+const KeyParams = z.object({ id: z.string().max(64).meta({ description: "The key's id (`key_…`)." }) });
+
+admin.delete("/keys/:id", doc("adminRevokeKey"), validate("param", KeyParams), async (c) => {
   const { id } = c.req.valid("param");
   if (!(await revokeKey(c.env, id))) throw new ApiError("not_found", `No active key ${id}.`);
   return c.body(null, 204);
+});
+
+admin.patch("/keys/:id", doc("adminUpdateKey"), validate("param", KeyParams), jsonBody(), validate("json", KeyPatch), async (c) => {
+  const { id } = c.req.valid("param");
+  const owner = await keyOwner(c.env, id);
+  if (!owner || owner.revoked) throw new ApiError("not_found", `No active key ${id}.`);
+  const states = await accountStub(c.env, owner.accountId).setBudget(id, c.req.valid("json").budget);
+  const answer: z.infer<typeof KeyBudget> = { id, accountId: owner.accountId, budget: states.find((b) => b.keyId === id) ?? null };
+  return c.json(answer);
+});
+
+admin.get("/usage", doc("adminUsage"), validate("query", AdminUsageParams), async (c) => {
+  const q = c.req.valid("query");
+  let accounts = q.accountId !== undefined ? [q.accountId] : await knownAccounts(c.env);
+  if (q.key !== undefined) {
+    const owner = await keyOwner(c.env, q.key);
+    if (!owner) throw new ApiError("not_found", `No key ${q.key}.`);
+    accounts = accounts.filter((a) => a === owner.accountId);
+  }
+  return c.json(await usageReport(c.env, accounts, null, q, now()), 200, { "Cache-Control": "no-store" });
 });
 
 const AccountParams = z.object({ id: ACCOUNT_ID.meta({ description: "The account's id." }) });

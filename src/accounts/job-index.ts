@@ -1,16 +1,29 @@
 import type { JobStatus } from "../jobs/record";
+import type { UpstreamCost } from "../providers/types";
 
 // The account's job index: every admitted job, newest first, with what its reservation holds. A row is `ACTIVE`
-// until the job's JobDO reports its end; `admitting` is set until the JobDO is known to exist.
+// until the job's JobDO reports its end; `admitting` is set until the JobDO is known to exist. The key that admitted
+// the job, and what the job reported when it ended (JobReport), are what GET /v2/usage and the key budgets read.
 
 export type IndexedJob = { seq: number; id: string; model: string; created: number; status: string; reserved: number; charged: number; admitting: number };
 
 export const ACTIVE = "ACTIVE";
 
-export function addJob(sql: SqlStorage, job: { id: string; model: string; created: number; reserved: number }): void {
+/** What an ended job reports for the account's usage (settle.ts makes it from the job's record). */
+export interface JobReport {
+  provider: string | null;
+  images: number;
+  /** From creation to the end. */
+  ms: number;
+  /** What the providers reported for all of the job's upstream calls, summed; a figure no provider gave is absent. */
+  cost: UpstreamCost;
+}
+
+export function addJob(sql: SqlStorage, job: { id: string; keyId: string; model: string; created: number; reserved: number }): void {
   sql.exec(
-    "INSERT INTO jobs (id, model, created, status, reserved, admitting) VALUES (?, ?, ?, ?, ?, 1)",
+    "INSERT INTO jobs (id, key_id, model, created, status, reserved, admitting) VALUES (?, ?, ?, ?, ?, ?, 1)",
     job.id,
+    job.keyId,
     job.model,
     job.created,
     ACTIVE,
@@ -25,8 +38,24 @@ export function markAdmitted(sql: SqlStorage, id: string): void {
   sql.exec("UPDATE jobs SET admitting = 0 WHERE id = ?", id);
 }
 
-export function closeJob(sql: SqlStorage, id: string, status: JobStatus, charged: number): void {
-  sql.exec("UPDATE jobs SET status = ?, charged = ? WHERE id = ?", status, charged, id);
+/** `report` is absent when a JobDO of a version before reports settles (a deploy rolls out): the row keeps NULLs. */
+export function closeJob(sql: SqlStorage, id: string, status: JobStatus, charged: number, report?: JobReport): void {
+  const cost = report?.cost ?? {};
+  sql.exec(
+    `UPDATE jobs SET status = ?, charged = ?, provider = ?, images = ?, ms = ?, api_credit_cost = ?, upstream_credit_cost = ?,
+       input_tokens = ?, output_tokens = ?, total_tokens = ? WHERE id = ?`,
+    status,
+    charged,
+    report?.provider ?? null,
+    report?.images ?? null,
+    report?.ms ?? null,
+    cost.apiCreditCost ?? null,
+    cost.creditCost ?? null,
+    cost.usage?.inputTokens ?? null,
+    cost.usage?.outputTokens ?? null,
+    cost.usage?.totalTokens ?? null,
+    id,
+  );
 }
 
 export function removeJob(sql: SqlStorage, id: string): void {

@@ -4,6 +4,7 @@ import { sha256Hex, timingSafeEqual } from "../lib/crypto";
 import { now } from "../lib/clock";
 import { newId, randomBase62 } from "../lib/ids";
 import { accountStub } from "./account-stub";
+import type { Budget } from "./budget";
 
 // API keys (SPEC §7): `ig_live_<32 base62>` (`ig_test_` outside production), shown once, stored only as the SHA-256
 // of the key in KV. `key:<hash>` → the key's record; `keyid:<id>` → its hash, so an admin can revoke it by id.
@@ -70,13 +71,18 @@ const principalOf = (env: Env, rec: KeyRecord): Principal => ({
   requestsPerMinute: rec.rateLimit?.requestsPerMinute ?? defaultRequestsPerMinute(env),
 });
 
+/** Listed with each `keyid:` entry, so that the accounts can be listed without reading every entry. */
+type KeyIdMetadata = { accountId: string };
+
 async function storeKey(env: Env, rec: KeyRecord): Promise<void> {
-  await env.KEYS.put(idEntry(rec.keyId), JSON.stringify({ hash: rec.hash, accountId: rec.accountId, revoked: null } satisfies KeyIdRecord));
+  await env.KEYS.put(idEntry(rec.keyId), JSON.stringify({ hash: rec.hash, accountId: rec.accountId, revoked: null } satisfies KeyIdRecord), {
+    metadata: { accountId: rec.accountId } satisfies KeyIdMetadata,
+  });
   await env.KEYS.put(keyEntry(rec.hash), JSON.stringify(rec));
 }
 
 /** Makes a key; the caller shows it once. A new account is opened unless `accountId` names one. */
-export async function mintKey(env: Env, input: { name: string; accountId?: string; rateLimit?: RateLimit }): Promise<MintedKey> {
+export async function mintKey(env: Env, input: { name: string; accountId?: string; rateLimit?: RateLimit; budget?: Budget }): Promise<MintedKey> {
   const key = `ig_${env.ENVIRONMENT === "production" ? "live" : "test"}_${randomBase62(32)}`;
   const rec: KeyRecord = {
     hash: await sha256Hex(key),
@@ -87,6 +93,8 @@ export async function mintKey(env: Env, input: { name: string; accountId?: strin
     rateLimit: input.rateLimit ?? null,
     created: now(),
   };
+  // The budget is in force before the key exists, so no create can ever pass it.
+  if (input.budget) await accountStub(env, rec.accountId).setBudget(rec.keyId, input.budget);
   await storeKey(env, rec);
   return { id: rec.keyId, key, accountId: rec.accountId };
 }
@@ -96,10 +104,33 @@ export async function revokeKey(env: Env, keyId: string): Promise<boolean> {
   const entry = await env.KEYS.get<KeyIdRecord>(idEntry(keyId), "json");
   if (!entry || entry.revoked !== null) return false;
   await accountStub(env, entry.accountId).revokeKey(keyId);
-  await env.KEYS.put(idEntry(keyId), JSON.stringify({ ...entry, revoked: now() } satisfies KeyIdRecord));
+  await env.KEYS.put(idEntry(keyId), JSON.stringify({ ...entry, revoked: now() } satisfies KeyIdRecord), {
+    metadata: { accountId: entry.accountId } satisfies KeyIdMetadata,
+  });
   await env.KEYS.delete(keyEntry(entry.hash));
   for (const [key, cached] of cache) if (cached.hash === entry.hash) cache.delete(key);
   return true;
+}
+
+/** The account of a key, revoked or not (its usage stays); null when there never was such a key. */
+export async function keyOwner(env: Env, keyId: string): Promise<{ accountId: string; revoked: boolean } | null> {
+  const entry = await env.KEYS.get<KeyIdRecord>(idEntry(keyId), "json");
+  return entry ? { accountId: entry.accountId, revoked: entry.revoked !== null } : null;
+}
+
+/** Every account that has or had a key, from the `keyid:` entries (one read each only for entries older than their metadata). */
+export async function knownAccounts(env: Env): Promise<string[]> {
+  const accounts = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await env.KEYS.list<KeyIdMetadata>({ prefix: "keyid:", ...(cursor ? { cursor } : {}) });
+    for (const { name, metadata } of page.keys) {
+      const accountId = metadata?.accountId ?? (await env.KEYS.get<KeyIdRecord>(name, "json"))?.accountId;
+      if (accountId) accounts.add(accountId);
+    }
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+  return [...accounts].sort();
 }
 
 /** The development key becomes a real key (with credits) the first time it is used, unless it was revoked. */

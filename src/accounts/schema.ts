@@ -1,3 +1,5 @@
+import { migrateUsage } from "./usage-schema";
+
 // The AccountDO's SQLite tables. Run on every start; each statement is idempotent.
 
 export function migrate(sql: SqlStorage): void {
@@ -21,5 +23,7 @@ export function migrate(sql: SqlStorage): void {
     CREATE TABLE IF NOT EXISTS buckets (key_id TEXT PRIMARY KEY, tokens REAL NOT NULL, updated INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS revoked_keys (key_id TEXT PRIMARY KEY, at INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS webhook_secrets (secret TEXT PRIMARY KEY, created INTEGER NOT NULL, retires INTEGER);
+    CREATE TABLE IF NOT EXISTS uploads (id TEXT PRIMARY KEY, bytes INTEGER NOT NULL, expires INTEGER NOT NULL);
   `);
+  migrateUsage(sql);
 }

@@ -1,13 +1,42 @@
 import type { Env } from "../env";
 import type { JobRecord } from "../jobs/record";
+import type { UpstreamCost } from "../providers/types";
 import { accountStub } from "./account-stub";
+import type { JobReport } from "./job-index";
 
 // What an ended job owes: the images it delivered at the price per image reserved at admission (so a change of
 // CREDIT_PRICES while it ran cannot charge it differently, and never more than was reserved); FAILED and CANCELLED
-// owe nothing. The JobDO calls this until it succeeds; the AccountDO applies it once per job.
+// owe nothing. The JobDO calls this until it succeeds; the AccountDO applies it once per job, and keeps the job's
+// report (provider, images, time, upstream cost) in its job index for GET /v2/usage.
+
+/** The upstream cost of every attempt, summed per figure; a figure no attempt reported stays absent. */
+export function upstreamCostOf(rec: JobRecord): UpstreamCost {
+  const total: UpstreamCost = {};
+  for (const { cost } of rec.attempts) {
+    if (!cost) continue;
+    if (cost.apiCreditCost !== undefined) total.apiCreditCost = (total.apiCreditCost ?? 0) + cost.apiCreditCost;
+    if (cost.creditCost !== undefined) total.creditCost = (total.creditCost ?? 0) + cost.creditCost;
+    if (cost.usage) {
+      const u = total.usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+      total.usage = {
+        inputTokens: u.inputTokens + cost.usage.inputTokens,
+        outputTokens: u.outputTokens + cost.usage.outputTokens,
+        totalTokens: u.totalTokens + cost.usage.totalTokens,
+      };
+    }
+  }
+  return total;
+}
+
+export const jobReport = (rec: JobRecord): JobReport => ({
+  provider: rec.provider,
+  images: rec.files.length,
+  ms: Math.max(0, (rec.completedAt ?? rec.createdAt) - rec.createdAt),
+  cost: upstreamCostOf(rec),
+});
 
 export function settleJob(env: Env, rec: JobRecord): Promise<void> {
   const perImage = rec.creditCost / rec.spec.quantity;
   const charge = rec.status === "COMPLETED" ? perImage * rec.files.length : 0;
-  return accountStub(env, rec.accountId).settle(rec.id, rec.status, charge);
+  return accountStub(env, rec.accountId).settle(rec.id, rec.status, charge, jobReport(rec));
 }

@@ -6,6 +6,7 @@ import { accountDocs } from "../surfaces/native/account.docs";
 import { jobDocs } from "../surfaces/native/jobs.docs";
 import { nativeDocs } from "../surfaces/native/routes.docs";
 import { uploadDocs } from "../surfaces/native/uploads.docs";
+import { usageDocs } from "../surfaces/native/usage.docs";
 import { openaiDocs } from "../surfaces/openai/routes.docs";
 import { playgroundDocs } from "../ui/page.docs";
 import { callbackDocs } from "../webhooks/inbound/routes.docs";
@@ -20,6 +21,7 @@ const MODULES: RouteDocs[] = [
   fileDocs,
   uploadDocs,
   accountDocs,
+  usageDocs,
   nativeDocs,
   jobDocs,
   adminDocs,

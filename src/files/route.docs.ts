@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { ParamDoc, ResponseDoc, RouteDocs } from "../docs/registry";
-import { Problem } from "../surfaces/native/problem";
+import { Problem } from "../surfaces/native/problem.docs";
 import { SVG_POLICY } from "./route";
 
 // The documentation of GET and HEAD /v2/files/<key> (route.ts).

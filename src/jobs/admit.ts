@@ -6,6 +6,7 @@ import { priceList, pricesInForce } from "../catalogue/prices";
 import { carryOver, upgradesInForce, type ModelUpgrade } from "../catalogue/upgrades";
 import type { AdmitResult } from "../accounts/account-do";
 import { accountStub, type AccountClient } from "../accounts/account-stub";
+import { overBudgetError } from "../accounts/budget";
 import { rateHeaders } from "../accounts/rate-limit";
 import type { Env, Principal } from "../env";
 import { ReferenceNotFound, referenceKey } from "../files/references";
@@ -81,12 +82,18 @@ function refusal(gate: Exclude<AdmitResult, { kind: "reserved" | "replay" }>): A
   const headers = rateHeaders(gate.rate);
   switch (gate.kind) {
     case "rate_limited":
-      return new ApiError("rate_limited", `This key may create ${gate.rate.limit} jobs a minute; retry in ${gate.rate.retryAfterSeconds} s.`, { headers });
+      return new ApiError(
+        "rate_limited",
+        `This key may create ${gate.rate.limit} jobs a minute, each reference URL fetched counting as one more; retry in ${gate.rate.retryAfterSeconds} s.`,
+        { headers },
+      );
     case "insufficient":
       return new ApiError("insufficient_credits", `This job costs ${gate.required} credits and the account has ${gate.available}.`, {
         headers,
         extra: { creditsRequired: gate.required, creditsAvailable: gate.available },
       });
+    case "over_budget":
+      return overBudgetError(gate.required, gate.budget, headers);
     case "mismatch":
       return new ApiError("unprocessable", "This Idempotency-Key was used with a different request body (or on another route); send a new key for a new request.", { headers });
     case "in_flight":
@@ -149,6 +156,7 @@ export async function admit(env: Env, principal: Principal, request: JobRequest,
     jobId: id,
     model: entry.id,
     cost,
+    fetches: spec.references.filter((ref) => ref.kind === "url").length,
     idempotency: options.idempotency ?? null,
   });
   if (gate.kind === "replay") {

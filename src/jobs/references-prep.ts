@@ -19,8 +19,14 @@ function whyUnusable(err: unknown): string | null {
   return null;
 }
 
+/**
+ * Copies the URL references in order. The first that fails ends the copying and the job, and the copies made before
+ * it are deleted: a job that cannot run keeps nothing it fetched (and the admission already charged each fetch to the
+ * key's rate limit).
+ */
 export async function copyUrlReferences(rec: JobRecord, deps: MachineDeps): Promise<JobRecord> {
   const references: Reference[] = [];
+  const copies: string[] = [];
   for (const [index, ref] of rec.spec.references.entries()) {
     if (ref.kind !== "url") {
       references.push(ref);
@@ -29,8 +35,10 @@ export async function copyUrlReferences(rec: JobRecord, deps: MachineDeps): Prom
     try {
       const opened = await openReference(deps.env, rec.accountId, ref, deps.now());
       const upload = await storeUpload(deps.env.FILES, rec.accountId, opened.body, deps.now());
+      copies.push(upload.file.key);
       references.push({ kind: "upload", id: upload.id });
     } catch (err) {
+      if (copies.length > 0) await deps.env.FILES.delete(copies);
       const why = whyUnusable(err);
       if (why === null) throw err;
       return failJob(rec, "invalid", `Reference image ${index} (${ref.url.slice(0, 200)}) ${why}.`, deps.now());

@@ -107,7 +107,7 @@ function scan(text: string): void {
 }
 
 /** Line and column (from 1) of a position, counted without copying the text. */
-function lineAndColumn(text: string, at: number): [number, number] {
+export function lineAndColumn(text: string, at: number): [number, number] {
   let line = 1;
   for (let nl = text.indexOf("\n"); nl !== -1 && nl < at; nl = text.indexOf("\n", nl + 1)) line++;
   const lineStart = at === 0 ? 0 : text.lastIndexOf("\n", at - 1) + 1;
@@ -122,7 +122,15 @@ export function jsonErrorPosition(text: string): string | null {
   } catch (err) {
     if (!(err instanceof Broken)) throw err;
     const [line, column] = lineAndColumn(text, err.at);
-    const found = err.at >= text.length ? "the end of the body" : JSON.stringify(text.slice(err.at, err.at + 12));
-    return `expected ${err.expected} at line ${line}, column ${column} (position ${err.at}), found ${found}`;
+    return breakMessage(err.expected, { line, column, at: err.at }, err.at >= text.length ? null : text.slice(err.at, err.at + FOUND_CHARS));
   }
+}
+
+/** How much of the text at a break a message quotes. */
+export const FOUND_CHARS = 12;
+
+/** The one shape of a "where the JSON broke" message (the streaming parser gives it too); `found` null: the end. */
+export function breakMessage(expected: string, where: { line: number; column: number; at: number }, found: string | null): string {
+  const what = found === null ? "the end of the body" : JSON.stringify(found);
+  return `expected ${expected} at line ${where.line}, column ${where.column} (position ${where.at}), found ${what}`;
 }

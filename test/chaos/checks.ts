@@ -58,3 +58,25 @@ export async function verifyFiles(job: JobView): Promise<{ verified: number; bad
 }
 
 export const terminalEvent = (status: string): string => `job.${status.toLowerCase()}`;
+
+/** The totals of GET /v2/usage, as far as the chaos run checks them. */
+export interface UsageTotals {
+  jobs: { total: number; active: number; completed: number; failed: number; cancelled: number };
+  images: number;
+  credits: { reserved: number; held: number; spent: number; refunded: number };
+}
+
+/** Where the usage totals disagree with the ledger (GET /v2/me) or with the jobs as read one by one. */
+export function usageDisagreements(usage: UsageTotals, ledger: { reserved: number; spent: number }, views: JobView[]): string[] {
+  const problems: string[] = [];
+  const expect = (what: string, got: number, want: number) => got !== want && problems.push(`usage: ${what} ${got}, expected ${want}`);
+  expect("credits spent", usage.credits.spent, ledger.spent);
+  expect("credits held", usage.credits.held, ledger.reserved);
+  expect("credits reserved", usage.credits.reserved, usage.credits.held + usage.credits.spent + usage.credits.refunded);
+  expect("jobs", usage.jobs.total, views.length);
+  for (const status of ["completed", "failed", "cancelled"] as const) {
+    expect(`${status} jobs`, usage.jobs[status], views.filter((v) => v.status === status.toUpperCase()).length);
+  }
+  expect("images", usage.images, views.reduce((n, v) => n + (v.status === "COMPLETED" ? (v.result?.files.length ?? 0) : 0), 0));
+  return problems;
+}

@@ -1,5 +1,7 @@
 // npm run chaos: many jobs through imagegate against the simulator with faults on every provider, then checks from
-// the outside that nothing was lost, duplicated or double-charged. Ends with one line:
+// the outside that nothing was lost, duplicated or double-charged. Ends with the usage report's totals (GET /v2/usage)
+// and whether they agree with the ledger, then one line of the run's figures:
+// chaos: usage jobs=N completed=N failed=N cancelled=N images=N spent=N held=0 refunded=N; ledger spent=N reserved=0; usageAgrees=true
 // chaos: submitted=N terminal=N lost=0 completed=N failed=N cancelled=N doubleCharged=0 ledgerBalanced=true filesVerified=N webhooksVerified=N
 import { randomBytes, randomUUID } from "node:crypto";
 import { encodePng } from "../../src/lib/png.ts";
@@ -7,7 +9,7 @@ import { expectStatus } from "../harness/answers.ts";
 import { activeModels } from "../harness/catalogue.ts";
 import { buildBundle, startGateway } from "../harness/gateway.ts";
 import { startSimulator } from "../harness/simulator.ts";
-import { duplicatedCreates, terminalEvent, verifyFiles, type JobView, type SimCall } from "./checks.ts";
+import { duplicatedCreates, terminalEvent, usageDisagreements, verifyFiles, type JobView, type SimCall, type UsageTotals } from "./checks.ts";
 import { startReceiver } from "./receiver.ts";
 import { faultMix, mixOf, planJob, type PlannedJob } from "./workload.ts";
 
@@ -184,6 +186,15 @@ async function main(): Promise<void> {
     const doubleCharged = Math.max(0, c.spent - expectedSpent);
     if (!ledgerBalanced) problems.push(`ledger: ${JSON.stringify(c)}`);
     if (c.spent !== expectedSpent) problems.push(`ledger: spent ${c.spent}, completed jobs cost ${expectedSpent}`);
+    // The usage report, summed by the account from the same ledger, must say the same (the run's days, in UTC).
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const usage = await expectStatus<{ totals: UsageTotals }>(
+      "GET /v2/usage",
+      await fetch(`${base}/v2/usage?groupBy=model&from=${day(started)}&to=${day(Date.now())}`, { headers: auth }),
+      [200],
+    );
+    const usageProblems = usageDisagreements(usage.totals, c, [...views.values()]);
+    problems.push(...usageProblems);
     if (idempotencyMismatches > 0) problems.push(`idempotency: ${idempotencyMismatches} replays got another job`);
     if (receiver.forged > 0) problems.push(`webhooks: ${receiver.forged} deliveries failed verification`);
     for (const p of problems.slice(0, 40)) console.error(`chaos problem: ${p}`);
@@ -202,6 +213,11 @@ async function main(): Promise<void> {
         `${receiver.refused} webhook deliveries refused by the receiver; errorCodes ${JSON.stringify(
           Object.fromEntries([...new Set([...views.values()].map((v) => v.errorCode))].filter(Boolean).map((code) => [code, [...views.values()].filter((v) => v.errorCode === code).length])),
         )}`,
+    );
+    const u = usage.totals;
+    console.log(
+      `chaos: usage jobs=${u.jobs.total} completed=${u.jobs.completed} failed=${u.jobs.failed} cancelled=${u.jobs.cancelled} images=${u.images} ` +
+        `spent=${u.credits.spent} held=${u.credits.held} refunded=${u.credits.refunded}; ledger spent=${c.spent} reserved=${c.reserved}; usageAgrees=${usageProblems.length === 0}`,
     );
     console.log(
       `chaos: submitted=${jobs.size} terminal=${terminal} lost=${lost} completed=${count("COMPLETED")} failed=${count("FAILED")} cancelled=${count("CANCELLED")} ` +

@@ -1,29 +1,15 @@
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { describe, it } from "node:test";
+import type { Page } from "playwright-core";
 import { decodeGif } from "../helpers/gif.ts";
 import { listedModels, type LiveModel } from "../harness/catalogue.ts";
-import { launch, watchedPage, type Watched } from "./browser.ts";
-import { startGateway, type Gateway } from "./gateway.ts";
+import { RESULTS, browserSession, until, watchedPage, type Watched } from "./browser.ts";
 import { chooseFormatModel, chooseModel, takesSize } from "./models.ts";
 
 // The playground in Debian's Chromium against a real `wrangler dev`: a person fills the form, generates on the
 // sandbox and sees the images at the size they asked for. Screenshots go to test-results/ (CI artifacts).
 
-const RESULTS = "test-results";
-let gw: Gateway;
-let browser: Browser;
-
-before(async () => {
-  mkdirSync(RESULTS, { recursive: true });
-  gw = await startGateway();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await gw?.stop();
-});
+const session = browserSession();
 
 type JobShown = { id: string; status: string; creditCost: number; result: { files: { url: string; contentType: string }[] } };
 type Img = { naturalWidth: number; naturalHeight: number };
@@ -32,25 +18,16 @@ const naturalSizes = (imgs: unknown[]) => imgs.map((i) => [(i as Img).naturalWid
 const imagesShown = (count: number) =>
   `document.querySelectorAll("#images img").length === ${count} && [...document.querySelectorAll("#images img")].every((i) => i.complete && i.naturalWidth > 0)`;
 
-/** Polls an expression from here: the page's CSP forbids the in-page eval that Playwright's own polling uses. */
-async function until(page: Page, expression: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await page.evaluate(expression))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function open(viewport?: { width: number; height: number }): Promise<Watched> {
-  const w = await watchedPage(browser, gw.origin, viewport);
-  await w.page.goto(`${gw.origin}/`);
+  const w = await watchedPage(session.browser, session.gw.origin, viewport);
+  await w.page.goto(`${session.gw.origin}/`);
   await w.page.waitForSelector("#model option", { state: "attached" });
   await until(w.page, `document.getElementById("status").textContent === "Ready."`);
   return w;
 }
 
 /** The models GET /v2/models lists as not retired (active or deprecated): the ones the page offers. */
-const offeredModels = async (): Promise<LiveModel[]> => (await listedModels(gw.origin)).filter((m) => m.status !== "retired");
+const offeredModels = async (): Promise<LiveModel[]> => (await listedModels(session.gw.origin)).filter((m) => m.status !== "retired");
 
 const statusText = async (page: Page) => (await page.textContent("#status")) ?? "";
 
@@ -64,7 +41,7 @@ describe("playground", () => {
   it("generates two images on the sandbox and shows them at the requested size", async () => {
     const w = await open();
     const { page } = w;
-    assert.equal(await page.inputValue("#key"), gw.devKey, "the development key is filled in");
+    assert.equal(await page.inputValue("#key"), session.gw.devKey, "the development key is filled in");
 
     // Every model that is not retired is offered, and for each only its valid choices.
     const listed = await offeredModels();
@@ -84,7 +61,7 @@ describe("playground", () => {
       if (m.complexity) assert.equal(await page.inputValue("#complexity"), m.complexity.default);
     }
 
-    const model = await chooseModel(gw.origin, "with two custom 1280x720 images", (m) => m.sizes.custom !== null && takesSize(m, 1280, 720) && m.maxImages >= 2);
+    const model = await chooseModel(session.gw.origin, "with two custom 1280x720 images", (m) => m.sizes.custom !== null && takesSize(m, 1280, 720) && m.maxImages >= 2);
     await page.selectOption("#model", model.id);
     await page.fill("#prompt", "A lighthouse at dusk, in the browser test");
     await page.selectOption("#quality", "low");
@@ -110,7 +87,7 @@ describe("playground", () => {
   });
 
   it("makes an animated GIF on a model that has gif, and shows it at the asked size with the asked frames", async () => {
-    const model = await chooseFormatModel(gw.origin, "gif", (m) => m.gif !== null && m.qualities.includes("low") && m.sizes.custom !== null);
+    const model = await chooseFormatModel(session.gw.origin, "gif", (m) => m.gif !== null && m.qualities.includes("low") && m.sizes.custom !== null);
     // 768x768 is below the single-image minimum, but a gif's rule is its sheet's: 4 frames go on 3x3 of 2304x2304.
     const side = 768;
     const frames = 4;
@@ -142,7 +119,7 @@ describe("playground", () => {
     assert.equal(job.result.files[0]!.contentType, "image/gif");
 
     // The file the page shows, parsed: a GIF89a of the asked size with one image per asked frame and their delay.
-    const res = await fetch(new URL(job.result.files[0]!.url, gw.origin));
+    const res = await fetch(new URL(job.result.files[0]!.url, session.gw.origin));
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("content-type"), "image/gif");
     const gif = decodeGif(new Uint8Array(await res.arrayBuffer()));
@@ -157,7 +134,7 @@ describe("playground", () => {
   });
 
   it("makes an SVG on a model that has svg, prices it by the model's factor, and shows it", async () => {
-    const model = await chooseFormatModel(gw.origin, "svg", (m) => m.svg !== null && m.qualities.includes("low"));
+    const model = await chooseFormatModel(session.gw.origin, "svg", (m) => m.svg !== null && m.qualities.includes("low"));
     const w = await open();
     const { page } = w;
     await page.selectOption("#model", model.id);
@@ -181,7 +158,7 @@ describe("playground", () => {
     assert.equal(job.creditCost, credits);
     assert.equal(job.result.files[0]!.contentType, "image/svg+xml");
 
-    const res = await fetch(new URL(job.result.files[0]!.url, gw.origin));
+    const res = await fetch(new URL(job.result.files[0]!.url, session.gw.origin));
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("content-type"), "image/svg+xml");
     assert.match(res.headers.get("content-security-policy") ?? "", /\bsandbox\b/);
@@ -194,7 +171,7 @@ describe("playground", () => {
   });
 
   it("says when a gif's sheet is too large, and shows the gateway's refusal", async () => {
-    const model = await chooseFormatModel(gw.origin, "gif", (m) => m.gif !== null && m.sizes.custom !== null);
+    const model = await chooseFormatModel(session.gw.origin, "gif", (m) => m.gif !== null && m.sizes.custom !== null);
     const rule = model.sizes.custom!;
     const frames = model.gif!.frameCount.max;
     const grid = model.gif!.sheets.find((s) => frames <= s.frames)!;
@@ -234,7 +211,7 @@ describe("playground", () => {
   });
 
   it("shows the gateway's own words when a request is refused", async () => {
-    const model = await chooseModel(gw.origin, "with custom sizes", (m) => m.sizes.custom !== null);
+    const model = await chooseModel(session.gw.origin, "with custom sizes", (m) => m.sizes.custom !== null);
     const rule = model.sizes.custom!;
     // The smallest width the rule calls too large; every check before that one (multiples) passes.
     const width = Math.ceil(rule.maxEdgeExclusive / rule.multipleOf) * rule.multipleOf;
@@ -257,7 +234,7 @@ describe("playground", () => {
   it("follows a job over the real event stream (GET /v2/jobs/:id/events), without polling", async () => {
     const w = await open();
     const { page } = w;
-    const model = await chooseModel(gw.origin, "with a 16:9 preset", (m) => "16:9" in m.sizes.presets);
+    const model = await chooseModel(session.gw.origin, "with a 16:9 preset", (m) => "16:9" in m.sizes.presets);
     await until(page, `document.getElementById("status").textContent === "Ready."`);
     await page.selectOption("#model", model.id);
     await page.selectOption("#quality", "low");

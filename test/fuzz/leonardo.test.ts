@@ -39,7 +39,7 @@ beforeAll(async () => {
   }
   refs.uploads.push((await uploadReference(account.key)).id, (await uploadReference(DEV_KEY)).id);
   refs.generated.push(`${ownGeneration}-0`, `${ownGeneration}-1`, "00000000-0000-0000-0000-000000000000-0");
-  fieldSets.push(await uploadFields(env, { accountId: account.accountId, uploadId: "upl_expiredexpiredexpired0", extension: "png", expiresAt: Date.now() - 1000 }));
+  fieldSets.push(await uploadFields(env, { accountId: account.accountId, keyId: account.keyId, requestsPerMinute: 60, uploadId: "upl_expiredexpiredexpired0", extension: "png", expiresAt: Date.now() - 1000 }));
 });
 
 const UPLOAD_FIELDS: string[] = ["key", "Content-Type", "policy", "x-imagegate-signature"];

@@ -14,6 +14,7 @@ export const AIMS = {
   leonardo: ["POST /api/rest/v2/generations", "GET /api/rest/v1/generations/:id", "POST /api/rest/v1/init-image", "POST /api/rest/v1/init-image/upload"],
   callbacks: ["POST /hooks/leonardo", "POST /hooks/apiframe"],
   pages: ["GET /", "GET /docs", "GET /openapi.json", "GET /healthz"],
+  usage: ["GET /v2/usage", "PATCH /admin/keys/:id", "GET /admin/usage"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Surface = keyof typeof AIMS;

@@ -1,14 +1,16 @@
 import * as z from "zod";
 import { REASONS } from "../../src/lib/errors";
-import { JobView } from "../../src/jobs/view";
-import { ModelView } from "../../src/surfaces/native/models";
-import { StatusView } from "../../src/surfaces/native/status";
+import { JobView } from "../../src/jobs/view.docs";
+import { ModelView } from "../../src/surfaces/native/models.docs";
+import { StatusView } from "../../src/surfaces/native/status.docs";
 import { pathSeen, type FuzzAnswer, type FuzzRequest } from "./harness";
+import { BudgetState } from "../../src/accounts/budget.docs";
 
 // What the answers must look like: each surface's error envelope, and the success shape of each route.
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = z.iso.datetime();
+const COUNT = z.number().int().min(0);
 
 function parseJson(answer: FuzzAnswer): unknown {
   try {
@@ -96,6 +98,8 @@ export const SUCCESS = {
     keyId: z.string().min(1),
     credits: Ledger,
     limits: z.strictObject({ requestsPerMinute: z.number().int().min(1) }),
+    budgets: z.array(BudgetState.strict()),
+    storage: z.strictObject({ uploads: COUNT, bytes: COUNT, maxUploads: COUNT.min(1), maxBytes: COUNT.min(1) }),
     webhookSecret: z.string().startsWith("whsec_"),
     previousWebhookSecretExpiresAt: ISO.nullable(),
   }),

@@ -1,7 +1,7 @@
 // The live catalogue as GET /v2/models shows it. The tools that drive a running gateway (chaos, bench, e2e) choose
 // their models from it at run time, so a model's retirement changes what they exercise, never whether they pass.
 import type * as z from "zod";
-import type { ModelView } from "../../src/surfaces/native/models.ts";
+import type { ModelView } from "../../src/surfaces/native/models.docs.ts";
 import { expectStatus } from "./answers.ts";
 
 export type LiveModel = z.infer<typeof ModelView>;

@@ -34,6 +34,8 @@ describe("GET /v2/me", () => {
       keyId,
       credits: { balance: 30, reserved: 0, spent: 0, granted: 30 },
       limits: { requestsPerMinute: 12 },
+      budgets: [],
+      storage: { uploads: 0, bytes: 0, maxUploads: 500, maxBytes: 2 * 1024 ** 3 },
       webhookSecret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]+=*$/),
       previousWebhookSecretExpiresAt: null,
     });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { JobDO } from "../../src/jobs/job-do";
 import type { LoggedEvent } from "../../src/jobs/event-log";
 import type { JobRecord } from "../../src/jobs/record";
-import { JobView } from "../../src/jobs/view";
+import { JobView } from "../../src/jobs/view.docs";
 import { firstStep } from "../../src/jobs/machine";
 import { sandbox } from "../../src/providers/sandbox";
 import { api, createJob, elapse, fireAlarm, jobStubOf, patchJob, runToEnd, storedJob } from "../helpers/api";

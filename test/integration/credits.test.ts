@@ -141,7 +141,7 @@ describe("credits", () => {
     const { keyId, key, accountId } = await mintAccount({ credits: 20 });
     const account = accountOf(accountId);
     const lost = crypto.randomUUID();
-    const gate = await account.admit({ keyId, requestsPerMinute: 60, jobId: lost, model: "gpt-image-2", cost: LOW, idempotency: { key: "lost", bodyHash: "h" } });
+    const gate = await account.admit({ keyId, requestsPerMinute: 60, jobId: lost, model: "gpt-image-2", cost: LOW, fetches: 0, idempotency: { key: "lost", bodyHash: "h" } });
     expect(gate.kind).toBe("reserved");
     const kept = await createJob(body("credits: kept"), key);
     expect(await checkedLedger(accountId)).toMatchObject({ balance: 20 - 2 * LOW, reserved: 2 * LOW });
@@ -154,7 +154,7 @@ describe("credits", () => {
     const ids = ((await (await api("/v2/jobs", { key })).json()) as any).data.map((j: { id: string }) => j.id);
     expect(ids).toEqual([kept]);
     // The lost admission's idempotency record is gone too, so the key can be used again.
-    const again = await account.admit({ keyId, requestsPerMinute: 60, jobId: crypto.randomUUID(), model: "gpt-image-2", cost: LOW, idempotency: { key: "lost", bodyHash: "h" } });
+    const again = await account.admit({ keyId, requestsPerMinute: 60, jobId: crypto.randomUUID(), model: "gpt-image-2", cost: LOW, fetches: 0, idempotency: { key: "lost", bodyHash: "h" } });
     expect(again.kind).toBe("reserved");
   });
 

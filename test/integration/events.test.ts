@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { HEARTBEAT } from "../../src/jobs/event-stream";
-import { JobView } from "../../src/jobs/view";
+import { JobView } from "../../src/jobs/view.docs";
 import { PROGRESS_INTERVAL_MS, type LoggedEvent } from "../../src/jobs/event-log";
 import { api, createJob, fireAlarm, jobStubOf, patchJob, runToEnd, storedJob } from "../helpers/api";
 import { openEvents, parseSse, readToEnd, type SseEvent } from "../helpers/webhooks";

@@ -66,6 +66,7 @@ describe("Idempotency-Key", () => {
       jobId: crypto.randomUUID(),
       model: "gpt-image-2",
       cost: LOW,
+      fetches: 0,
       idempotency: { key: "k-flight", bodyHash: await requestHash("POST /v2/images/generate", JSON.parse(raw)) },
     });
     expect(gate.kind).toBe("reserved");

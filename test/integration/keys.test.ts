@@ -82,7 +82,7 @@ describe("admin: keys", () => {
     expect((await problem(await api("/v2/images/generate", { method: "POST", body: JSON.stringify(job("keys: after")), key: a.key }), 401)).code).toBe("unauthorized");
     expect(await env.KEYS.get(`key:${await sha256Hex(a.key)}`)).toBeNull();
     // An isolate that still trusts a cached record is stopped by the account itself.
-    const gate = await accountOf(a.accountId).admit({ keyId: a.keyId, requestsPerMinute: 60, jobId: crypto.randomUUID(), model: "gpt-image-2", cost: 4, idempotency: null });
+    const gate = await accountOf(a.accountId).admit({ keyId: a.keyId, requestsPerMinute: 60, jobId: crypto.randomUUID(), model: "gpt-image-2", cost: 4, fetches: 0, idempotency: null });
     expect(gate).toEqual({ kind: "revoked" });
     expect(await accountOf(a.accountId).view(a.keyId)).toBeNull();
     expect((await api(`/v2/jobs/${jobId}`, { key: b.key })).status).toBe(200);

@@ -239,7 +239,7 @@ describe("reference images", () => {
     const fields = await fresh();
     await expect4xx(await post({ ...fields, "x-imagegate-signature": "0".repeat(64) }, new Blob([png])), 403, "access-denied");
     await expect4xx(await post({ ...fields, key: "uploads/upl_000000000000000000000000.png" }, new Blob([png])), 403, "access-denied");
-    const expired = await uploadFields(env, { accountId: "dev", uploadId: "upl_expiredexpiredexpired01", extension: "png", expiresAt: Date.now() - 1 });
+    const expired = await uploadFields(env, { accountId: "dev", keyId: "key_dev", requestsPerMinute: 60, uploadId: "upl_expiredexpiredexpired01", extension: "png", expiresAt: Date.now() - 1 });
     await expect4xx(await post(expired, new Blob([png])), 403, "access-denied");
     await expect4xx(await post(fields, null), 400, "validation-failed");
     await expect4xx(await post(fields, new Blob(["GIF89a not allowed"])), 400, "validation-failed");
@@ -250,7 +250,7 @@ describe("reference images", () => {
   });
 
   it("refuses an upload made for another account as a reference", async () => {
-    const fields = await uploadFields(env, { accountId: "someone-else", uploadId: "upl_someoneelsesomeoneelse1", extension: "png", expiresAt: Date.now() + 60_000 });
+    const fields = await uploadFields(env, { accountId: "someone-else", keyId: "key_someoneelse", requestsPerMinute: 60, uploadId: "upl_someoneelsesomeoneelse1", extension: "png", expiresAt: Date.now() + 60_000 });
     const form = new FormData();
     for (const [name, value] of Object.entries(fields)) form.append(name, value);
     form.append("file", new Blob([await pngBytes(8, 8)]));

@@ -7,9 +7,9 @@ import { ROUTE_DOCS } from "../../src/docs/all-docs";
 import { buildOpenApi, docMismatches, openApiPath, operations } from "../../src/docs/openapi";
 import { doc, type RouteDocs } from "../../src/docs/registry";
 import { validate } from "../../src/lib/validation";
-import { LeonardoError } from "../../src/surfaces/leonardo/errors";
-import { Problem } from "../../src/surfaces/native/problem";
-import { OpenAIError } from "../../src/surfaces/openai/errors";
+import { LeonardoError } from "../../src/surfaces/leonardo/errors.docs";
+import { Problem } from "../../src/surfaces/native/problem.docs";
+import { OpenAIError } from "../../src/surfaces/openai/errors.docs";
 import { BASE, api, createJob } from "../helpers/api";
 
 // /openapi.json covers exactly the routes registered on the app, and says true things about them. The document is a

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { JobView } from "../../src/jobs/view";
+import { JobView } from "../../src/jobs/view.docs";
 import { api, patchJob, runToEnd } from "../helpers/api";
 import { mintAccount } from "../helpers/accounts";
 

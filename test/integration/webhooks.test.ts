@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
-import { JobView } from "../../src/jobs/view";
+import { JobView } from "../../src/jobs/view.docs";
 import { DELIVERY } from "../../src/webhooks/deliver";
 import { RETRY_DELAYS_MS } from "../../src/webhooks/schedule";
 import type { ReceivedRequest } from "../sim/receiver";

@@ -28,6 +28,18 @@ describe("takeToken", () => {
     expect(takeToken(empty, 60, 3_600_000).state.remaining).toBe(59);
   });
 
+  it("lets a costly request in while a token is left, into debt that later requests wait out", () => {
+    const costly = takeToken(null, 6, 0, 8);
+    expect(costly.allowed).toBe(true);
+    expect(costly.bucket.tokens).toBe(-2);
+    expect(costly.state).toMatchObject({ remaining: 0, retryAfterSeconds: 0 });
+    const next = takeToken(costly.bucket, 6, 0);
+    expect(next.allowed).toBe(false);
+    // Three tokens at 6 a minute: 30 s until the bucket holds one again.
+    expect(next.state.retryAfterSeconds).toBe(30);
+    expect(takeToken(next.bucket, 6, 30_000).allowed).toBe(true);
+  });
+
   it("caps a bucket made under a higher limit", () => {
     expect(takeToken({ tokens: 100, updated: 0 }, 5, 0).state.remaining).toBe(4);
   });

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
-import * as z from "zod";
 import type { AppEnv } from "../../env";
 import { asApiError, type ApiError, type Reason } from "../../lib/errors";
+import type { LeonardoErrorBody } from "./errors.docs";
 
 // The Leonardo surface's one error envelope: {error, path, code}, as Leonardo's REST API (Hasura's) answers.
 
@@ -18,15 +18,7 @@ const CODES: Partial<Record<Reason, string>> = {
 const jsonPath = (path: string | undefined): string =>
   path === undefined || path === "(body)" ? "$" : `$.${path}`.replace(/\.(\d+)(?=\.|$)/g, "[$1]");
 
-export const LeonardoError = z
-  .object({
-    error: z.string().meta({ description: "What went wrong." }),
-    path: z.string().meta({ description: "A JSON path to the field at fault, `$` for the whole request." }),
-    code: z.string().meta({ description: "E.g. `validation-failed`, `invalid-json`, `access-denied`, `not-found`." }),
-  })
-  .meta({ id: "LeonardoError", description: "Leonardo's error envelope (Hasura's)." });
-
-export function leonardoErrorBody(e: ApiError): z.infer<typeof LeonardoError> {
+export function leonardoErrorBody(e: ApiError): LeonardoErrorBody {
   const path = e.reason === "model_retired" ? "$.model" : jsonPath(e.errors?.[0]?.path);
   return { error: e.message, path, code: CODES[e.reason] ?? e.reason.replaceAll("_", "-") };
 }

@@ -1,9 +1,9 @@
-import * as z from "zod";
 import { CATALOGUE } from "../../catalogue";
 import type { Env } from "../../env";
 import { generatedImageId } from "../../files/references";
 import { mintFileUrl } from "../../files/signing";
 import type { JobRecord, JobStatus } from "../../jobs/record";
+import type { GenerationByPk } from "./responses";
 
 // A job as Leonardo's GET /v1/generations/:id shows a generation (PROVIDERS.md). Images appear once it is COMPLETE;
 // their ids are what a later request names as `type: "GENERATED"` references.
@@ -15,24 +15,6 @@ const STATUS: Record<JobStatus, "PENDING" | "COMPLETE" | "FAILED"> = {
   FAILED: "FAILED",
   CANCELLED: "FAILED",
 };
-
-export const GenerationByPk = z
-  .object({
-    id: z.string(),
-    status: z.enum(["PENDING", "COMPLETE", "FAILED"]),
-    generated_images: z
-      .array(z.object({ id: z.string().meta({ description: "Name it as a `GENERATED` image reference." }), url: z.string(), nsfw: z.boolean() }))
-      .meta({ description: "Empty until the generation is COMPLETE." }),
-    prompt: z.string(),
-    imageWidth: z.number().int(),
-    imageHeight: z.number().int(),
-    seed: z.number().int().nullable(),
-    modelId: z.string(),
-    public: z.boolean(),
-    createdAt: z.string(),
-  })
-  .meta({ id: "LeonardoGeneration" });
-export type GenerationByPk = z.infer<typeof GenerationByPk>;
 
 export async function generationView(env: Env, rec: JobRecord, origin: string, now: number): Promise<GenerationByPk> {
   const status = STATUS[rec.status];

@@ -1,10 +1,28 @@
 import * as z from "zod";
-import { GenerationByPk } from "./generation-view";
 
-// The bodies /api/rest answers with, in Leonardo's shapes (PROVIDERS.md), with examples for the documentation.
+// The bodies /api/rest answers with, in Leonardo's shapes (PROVIDERS.md), with examples: documentation only (the
+// OpenAPI build and the tests import them), and the types routes.ts and generation-view.ts build the bodies with.
 
 const JOB_ID = "0f8c2b6e-3a41-4d2e-9b7a-5c1d2e3f4a5b";
 const UPLOAD_ID = "upl_4Rk2W9xPq7LmN3vB8cT5yZ1a";
+
+export const GenerationByPk = z
+  .object({
+    id: z.string(),
+    status: z.enum(["PENDING", "COMPLETE", "FAILED"]),
+    generated_images: z
+      .array(z.object({ id: z.string().meta({ description: "Name it as a `GENERATED` image reference." }), url: z.string(), nsfw: z.boolean() }))
+      .meta({ description: "Empty until the generation is COMPLETE." }),
+    prompt: z.string(),
+    imageWidth: z.number().int(),
+    imageHeight: z.number().int(),
+    seed: z.number().int().nullable(),
+    modelId: z.string(),
+    public: z.boolean(),
+    createdAt: z.string(),
+  })
+  .meta({ id: "LeonardoGeneration" });
+export type GenerationByPk = z.infer<typeof GenerationByPk>;
 
 export const GenerateAnswer = z
   .object({

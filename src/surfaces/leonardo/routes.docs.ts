@@ -5,6 +5,7 @@ import { createHeaders, idempotencyKeyParam } from "../idempotency-key.docs";
 import { leonardoErrors } from "./errors.docs";
 import { GenerateAnswer, GenerationAnswer, InitImageAnswer } from "./responses";
 import { notMultipart, uploadTooLarge } from "./routes";
+import { UploadForm } from "./schemas";
 import { POLICY_TTL_MS } from "./upload-policy";
 
 // The documentation of /api/rest (routes.ts).
@@ -62,12 +63,15 @@ export const leonardoDocs = {
     summary: "Upload an image (Leonardo)",
     description:
       "The second upload step, in place of Leonardo's presigned S3 form: no API key; the signed policy in the fields " +
-      "from init-image is the authority. Each policy uploads once.",
+      "from init-image is the authority. Each policy uploads once. An upload takes a token of the create rate limit " +
+      "of the key that asked for the policy and room in the account's storage quota; past either it is refused with " +
+      "429 and `Retry-After`, before anything is stored.",
     tag: TAG,
     auth: "none",
+    body: { content: { "multipart/form-data": UploadForm } },
     responses: {
       204: { description: "Stored." },
-      ...leonardoErrors(invalidField("file", "is required, as the last part of the form"), 403, 409, uploadTooLarge(), notMultipart()),
+      ...leonardoErrors(invalidField("file", "is required, as the last part of the form"), 403, 409, uploadTooLarge(), notMultipart(), 429),
     },
   },
 } satisfies RouteDocs;

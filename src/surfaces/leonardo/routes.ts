@@ -1,17 +1,19 @@
 import { publicOrigin } from "../../files/signing";
-import { Hono, type MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { Hono } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";
 import { storeClientUpload } from "../../files/client-upload";
-import { findUpload, MAX_UPLOAD_BYTES } from "../../files/uploads";
+import type { Part } from "../../lib/multipart-stream";
+import { findUpload, MAX_UPLOAD_BYTES, UPLOAD_TTL_SECONDS } from "../../files/uploads";
+import { declaredBytes, discardUpload, meteredUpload, type MeteredUpload } from "../../accounts/storage-gate";
 import { admit, readOwnJob } from "../../jobs/admit";
 import { now } from "../../lib/clock";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { jsonBody } from "../../lib/json-body";
-import { validate } from "../../lib/validation";
+import { declaredLimit, fieldEntries, formObject, readForm, type FormFields, type FormLimits } from "../../lib/multipart-form";
+import { validate, validationHook } from "../../lib/validation";
 import { doc } from "../../docs/registry";
 import { idempotencyOf } from "../idempotency-key";
 import { renderLeonardoError } from "./errors";
@@ -52,7 +54,8 @@ leonardo.get("/v1/generations/:id", doc("leonardoGetGeneration"), requireKey(), 
 });
 
 leonardo.post("/v1/init-image", doc("leonardoInitImage"), requireKey(), jsonBody(), validate("json", InitImageRequest), async (c) => {
-  const policy = { accountId: c.get("principal").accountId, uploadId: newId("upl"), extension: c.req.valid("json").extension, expiresAt: now() + POLICY_TTL_MS };
+  const { accountId, keyId, requestsPerMinute } = c.get("principal");
+  const policy = { accountId, keyId, requestsPerMinute, uploadId: newId("upl"), extension: c.req.valid("json").extension, expiresAt: now() + POLICY_TTL_MS };
   const fields = await uploadFields(c.env, policy);
   const url = `${publicOrigin(c.env, new URL(c.req.url).origin)}/api/rest${UPLOAD_PATH}`;
   const answer: z.infer<typeof InitImageAnswer> = { uploadInitImage: { id: policy.uploadId, url, fields: JSON.stringify(fields), key: uploadKeyOf(policy) } };
@@ -62,39 +65,65 @@ leonardo.post("/v1/init-image", doc("leonardoInitImage"), requireKey(), jsonBody
 export const notMultipart = (): ApiError => new ApiError("unsupported_media_type", "Send the upload as multipart/form-data: the fields from init-image, then the file.");
 export const uploadTooLarge = (): ApiError => new ApiError("payload_too_large", `An upload may be at most ${MAX_UPLOAD_BYTES} bytes.`);
 
-/** A multipart body parsed once (the validator reuses it), with a broken form as the client's error. */
-const formBody = (): MiddlewareHandler => async (c, next) => {
-  if (!/^multipart\/form-data\s*;/i.test(c.req.header("content-type") ?? "")) throw notMultipart();
-  try {
-    await c.req.formData();
-  } catch {
-    throw new ApiError("invalid_request", "The body is not a valid multipart form.");
-  }
-  await next();
+const notAForm = (why: string): ApiError => new ApiError("invalid_request", `The body is not a valid multipart form: ${why}.`);
+
+const FORM_LIMITS: FormLimits = {
+  maxParts: 16,
+  maxHeaderBytes: 8 * 1024,
+  maxFieldBytes: 8 * 1024,
+  maxFieldsBytes: 32 * 1024,
+  maxTotalBytes: MAX_UPLOAD_BYTES + 64 * 1024,
 };
 
-const uploadLimit = bodyLimit({
-  maxSize: MAX_UPLOAD_BYTES + 64 * 1024,
-  onError: () => {
-    throw uploadTooLarge();
-  },
-});
+const uploadLimit = declaredLimit(FORM_LIMITS.maxTotalBytes, uploadTooLarge);
 
-// No API key here, as with Leonardo's presigned S3 form: the signed policy in the fields is the authority.
-leonardo.post(UPLOAD_PATH, doc("leonardoUploadImage"), uploadLimit, formBody(), validate("form", UploadForm), async (c) => {
-  const form = c.req.valid("form");
+const FieldsForm = UploadForm.omit({ file: true });
+
+/** The form's fields, validated as init-image handed them out (the file is checked as it streams). */
+function checkedFields(fields: FormFields): z.output<typeof FieldsForm> {
+  const result = FieldsForm.safeParse(formObject(fieldEntries(fields)));
+  validationHook(result);
+  return result.data!;
+}
+
+// No API key here, as with Leonardo's presigned S3 form: the signed policy in the fields is the authority. The form
+// is read as a stream: at the file (its last part) the fields are checked and the upload metered against the key that
+// asked for it, and only then is the file streamed into R2.
+leonardo.post(UPLOAD_PATH, doc("leonardoUploadImage"), uploadLimit, async (c) => {
+  if (!/^multipart\/form-data\s*;/i.test(c.req.header("content-type") ?? "")) throw notMultipart();
   const at = now();
-  const policy = await checkUploadFields(c.env, form, at);
-  if (await findUpload(c.env.FILES, policy.accountId, policy.uploadId, at)) {
-    throw new ApiError("conflict", `Upload ${policy.uploadId} has already been made; ask init-image for a new one.`);
+  let stored: MeteredUpload | null = null;
+  const storeFile = async (part: Part, fields: FormFields): Promise<void> => {
+    if (part.name !== "file" || stored) return;
+    const policy = await checkUploadFields(c.env, checkedFields(fields), at);
+    if (await findUpload(c.env.FILES, policy.accountId, policy.uploadId, at)) {
+      throw new ApiError("conflict", `Upload ${policy.uploadId} has already been made; ask init-image for a new one.`);
+    }
+    const plan = { uploadId: policy.uploadId, bytes: declaredBytes(c.req.header("content-length")), expiresAt: at + UPLOAD_TTL_SECONDS * 1000, now: at };
+    stored = await meteredUpload(c.env, policy, plan, async () => {
+      const upload = await storeClientUpload(c.env.FILES, policy.accountId, part.body, "file", at, policy.uploadId);
+      if (upload.file.contentType !== mimeOf(policy.extension)) {
+        await c.env.FILES.delete(upload.file.key);
+        const message = `is ${upload.file.contentType}, but init-image was asked for ${policy.extension}`;
+        throw new ApiError("invalid_request", `file ${message}.`, { errors: [{ path: "file", message }] });
+      }
+      return upload;
+    });
+  };
+  let fields: FormFields;
+  try {
+    fields = await readForm(c.req.raw, FORM_LIMITS, { invalid: notAForm, tooLarge: uploadTooLarge }, storeFile);
+  } catch (err) {
+    // The file was stored, but the rest of the form is broken: it is not kept.
+    if (stored) await discardUpload(c.env, (stored as MeteredUpload).upload);
+    throw err;
   }
-  const upload = await storeClientUpload(c.env.FILES, policy.accountId, form.file.stream(), "file", at, policy.uploadId);
-  if (upload.file.contentType !== mimeOf(policy.extension)) {
-    await c.env.FILES.delete(upload.file.key);
-    const message = `is ${upload.file.contentType}, but init-image was asked for ${policy.extension}`;
-    throw new ApiError("invalid_request", `file ${message}.`, { errors: [{ path: "file", message }] });
+  if (!stored) {
+    // No file: the whole form's validation says what is missing.
+    validationHook(UploadForm.safeParse(formObject(fieldEntries(fields))));
+    throw new ApiError("invalid_request", "file: is required, as the last part of the form", { errors: [{ path: "file", message: "is required, as the last part of the form" }] });
   }
-  return c.body(null, 204);
+  return c.body(null, 204, (stored as MeteredUpload).headers);
 });
 
 leonardo.all("*", (c) => {

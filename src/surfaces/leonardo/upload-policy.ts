@@ -14,6 +14,9 @@ type Extension = (typeof INIT_IMAGE_EXTENSIONS)[number];
 
 export interface UploadPolicy {
   accountId: string;
+  /** The key that asked for it, and its create rate limit: the upload is metered against that key. */
+  keyId: string;
+  requestsPerMinute: number;
   uploadId: string;
   extension: Extension;
   /** Epoch ms. */
@@ -43,7 +46,8 @@ const denied = (why: string): ApiError => new ApiError("forbidden", `This upload
 function decode(encoded: string): UploadPolicy | null {
   try {
     const value = JSON.parse(new TextDecoder().decode(fromBase64(encoded))) as Partial<UploadPolicy>;
-    const ok = typeof value.accountId === "string" && typeof value.uploadId === "string" && typeof value.expiresAt === "number"
+    const ok = typeof value.accountId === "string" && typeof value.keyId === "string" && typeof value.requestsPerMinute === "number"
+      && typeof value.uploadId === "string" && typeof value.expiresAt === "number"
       && (INIT_IMAGE_EXTENSIONS as readonly string[]).includes(value.extension ?? "");
     return ok ? (value as UploadPolicy) : null;
   } catch {

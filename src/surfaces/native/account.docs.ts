@@ -1,7 +1,8 @@
 import * as z from "zod";
+import { BudgetState } from "../../accounts/budget.docs";
 import { Ledger } from "../../accounts/ledger";
 import type { RouteDocs } from "../../docs/registry";
-import { JobView } from "../../jobs/view";
+import { JobView } from "../../jobs/view.docs";
 import { jobExample } from "./examples";
 import { problems } from "./problem.docs";
 
@@ -13,7 +14,16 @@ export const Me = z
     accountId: z.string(),
     keyId: z.string().meta({ description: "The key this request was made with." }),
     credits: Ledger,
-    limits: z.object({ requestsPerMinute: z.number().int().meta({ description: "Jobs this key may create per minute." }) }),
+    budgets: z.array(BudgetState).meta({ description: "The budget of each of the account's keys that has one (`POST`/`PATCH /admin/keys`), with what it has used this period." }),
+    limits: z.object({ requestsPerMinute: z.number().int().meta({ description: "Jobs and uploads this key may create per minute." }) }),
+    storage: z
+      .object({
+        uploads: z.number().int().meta({ description: "Live uploads (not yet expired), counting those being stored." }),
+        bytes: z.number().int().meta({ description: "Their bytes (an upload being stored counts as its declared size)." }),
+        maxUploads: z.number().int(),
+        maxBytes: z.number().int(),
+      })
+      .meta({ description: "The account's storage quota for uploads; past it an upload is refused with 429 until uploads expire." }),
     webhookSecret: z.string().meta({ description: "The Standard Webhooks secret (`whsec_…`) that signs this account's webhooks." }),
     previousWebhookSecretExpiresAt: z
       .string()
@@ -28,6 +38,8 @@ export const Me = z
         keyId: "key_R4t8Wn2Zc6Yb",
         credits: { balance: 9_960, reserved: 16, spent: 24, granted: 10_000 },
         limits: { requestsPerMinute: 60 },
+        budgets: [{ keyId: "key_R4t8Wn2Zc6Yb", credits: 5_000, period: "month", used: 40, remaining: 4_960, resetsAt: "2027-01-01T00:00:00.000Z" }],
+        storage: { uploads: 3, bytes: 4_194_304, maxUploads: 500, maxBytes: 2_147_483_648 },
         webhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZoo9LrJmbwKhuq0FRtyPY=",
         previousWebhookSecretExpiresAt: null,
       },

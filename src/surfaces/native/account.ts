@@ -1,10 +1,11 @@
 import { Hono } from "hono";
 import * as z from "zod";
 import { MODEL_IDS } from "../../catalogue";
-import type { AppEnv, Principal } from "../../env";
+import type { AppEnv, Env, Principal } from "../../env";
 import { requireKey } from "../../accounts/auth";
 import type { AccountView } from "../../accounts/account-do";
 import { accountStub } from "../../accounts/account-stub";
+import { storageLimits } from "../../accounts/storage-quota";
 import { ApiError } from "../../lib/errors";
 import { now } from "../../lib/clock";
 import { validate } from "../../lib/validation";
@@ -23,13 +24,15 @@ account.onError(renderProblem);
 
 const revoked = (): ApiError => new ApiError("unauthorized", "This API key is not valid.");
 
-function meView(principal: Principal, view: AccountView): z.infer<typeof Me> {
+function meView(env: Env, principal: Principal, view: AccountView): z.infer<typeof Me> {
   const { granted, balance, reserved, spent } = view.ledger;
   return {
     accountId: principal.accountId,
     keyId: principal.keyId,
     credits: { balance, reserved, spent, granted },
     limits: { requestsPerMinute: principal.requestsPerMinute },
+    budgets: view.budgets,
+    storage: { ...view.storage, ...storageLimits(env) },
     webhookSecret: view.webhookSecret,
     previousWebhookSecretExpiresAt: view.previousWebhookSecretRetiresAt === null ? null : new Date(view.previousWebhookSecretRetiresAt).toISOString(),
   };
@@ -39,14 +42,14 @@ account.get("/me", doc("getAccount"), requireKey(), async (c) => {
   const principal = c.get("principal");
   const view = await accountStub(c.env, principal.accountId).view(principal.keyId);
   if (!view) throw revoked();
-  return c.json(meView(principal, view), 200, { "Cache-Control": "no-store" });
+  return c.json(meView(c.env, principal, view), 200, { "Cache-Control": "no-store" });
 });
 
 account.post("/me/webhook-secret/rotate", doc("rotateWebhookSecret"), requireKey(), async (c) => {
   const principal = c.get("principal");
   const view = await accountStub(c.env, principal.accountId).rotateWebhookSecret(principal.keyId);
   if (!view) throw revoked();
-  return c.json(meView(principal, view), 200, { "Cache-Control": "no-store" });
+  return c.json(meView(c.env, principal, view), 200, { "Cache-Control": "no-store" });
 });
 
 const ListQuery = z.strictObject({

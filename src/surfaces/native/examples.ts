@@ -1,4 +1,4 @@
-import type { JobView } from "../../jobs/view";
+import type { JobView } from "../../jobs/view.docs";
 
 // Examples for the OpenAPI document (test/integration/openapi.test.ts parses each with its schema).
 

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { RouteDocs } from "../../docs/registry";
-import { JobView } from "../../jobs/view";
+import { JobView } from "../../jobs/view.docs";
 import { jobExample } from "./examples";
 import { problems } from "./problem.docs";
 

@@ -1,9 +1,34 @@
 import { errorResponses, invalidField, type Envelope, type ErrorDoc } from "../../docs/errors";
 import type { ResponseDoc } from "../../docs/registry";
-import { ApiError, type Reason } from "../../lib/errors";
-import { Problem, problemBody } from "./problem";
+import * as z from "zod";
+import { ApiError, REASONS, type Reason } from "../../lib/errors";
+import { problemBody } from "./problem";
 
-// Problem responses for the docs modules, each example rendered by problemBody, as the native surface renders errors.
+// The native error envelope's schema (documentation only: problem.ts imports its type, so it stays out of the Worker
+// bundle), and problem responses for the docs modules, each example rendered by problemBody, as the native surface
+// renders errors.
+
+const CODES = Object.keys(REASONS) as [Reason, ...Reason[]];
+
+/** The native error envelope, RFC 9457 problem+json; members beyond these (e.g. on a 402) are reason-specific. */
+export const Problem = z
+  .looseObject({
+    type: z.string().meta({ description: "`urn:imagegate:problem:<code>`" }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().meta({ description: "What went wrong and what to change, in words a person can act on." }),
+    code: z.enum(CODES).meta({ description: "A stable machine-readable reason." }),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: "One entry per invalid field (on 400 invalid_request)." }),
+    successors: z.array(z.string()).optional().meta({ description: "On 410 model_retired: the models to move to, the provider's recommendation first." }),
+    setting: z.string().optional().meta({ description: "On a 503 caused by the gateway's configuration: the setting the operator must correct (e.g. `CREDIT_PRICES`)." }),
+    requestId: z.string(),
+  })
+  .meta({ id: "Problem" });
+
+export type ProblemBody = z.infer<typeof Problem>;
 
 /** An example for the reasons routes commonly answer with. */
 const EXAMPLES: Partial<Record<Reason, ApiError>> = {

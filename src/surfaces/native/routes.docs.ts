@@ -1,13 +1,13 @@
 import * as z from "zod";
 import { modelEntries } from "../../catalogue";
 import type { RouteDocs } from "../../docs/registry";
-import { JobView } from "../../jobs/view";
+import { JobView } from "../../jobs/view.docs";
 import { createHeaders, idempotencyKeyParam } from "../idempotency-key.docs";
 import { createdExample, jobExample } from "./examples";
-import { ModelList } from "./models";
+import { ModelList } from "./models.docs";
 import { problems } from "./problem.docs";
 import { JobCreated } from "./schemas";
-import { StatusView } from "./status";
+import { StatusView } from "./status.docs";
 
 // The documentation of the native job API's routes (routes.ts).
 

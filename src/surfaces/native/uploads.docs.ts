@@ -40,10 +40,12 @@ export const uploadDocs = {
     summary: "Upload a reference image",
     description:
       "Stores an image for later jobs: name its `id` in `input_images`. The type is judged by the bytes (PNG, JPEG or " +
-      `WebP; SVG is refused), at most ${MAX_UPLOAD_BYTES / MB} MB. Uploads belong to the account and expire after ${UPLOAD_TTL_SECONDS / 3600} hours.`,
+      `WebP; SVG is refused), at most ${MAX_UPLOAD_BYTES / MB} MB. Uploads belong to the account and expire after ${UPLOAD_TTL_SECONDS / 3600} hours. ` +
+      "An upload takes a token of the key's create rate limit and room in the account's storage quota (`storage` in " +
+      "`GET /v2/me`); past either it is refused with 429 and `Retry-After`, before anything is stored.",
     tag: "Native API",
     auth: "key",
     body: { content: { "multipart/form-data": UploadForm } },
-    responses: { 201: { description: "The image is stored.", schema: Upload }, ...problems(missingFile(), 401, tooLarge(), unsupported()) },
+    responses: { 201: { description: "The image is stored.", schema: Upload }, ...problems(missingFile(), 401, tooLarge(), unsupported(), 429) },
   },
 } satisfies RouteDocs;

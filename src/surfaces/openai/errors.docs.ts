@@ -1,9 +1,24 @@
+import * as z from "zod";
 import { errorResponses, invalidField, type ErrorDoc } from "../../docs/errors";
 import type { ResponseDoc } from "../../docs/registry";
 import { ApiError, type Reason } from "../../lib/errors";
-import { OpenAIError, openaiErrorBody } from "./errors";
+import { openaiErrorBody } from "./errors";
 
-// Error responses in OpenAI's envelope for the docs modules, each example rendered by openaiErrorBody, as /v1 renders errors.
+// OpenAI's error envelope, documentation only (errors.ts builds its bodies with the type), and error responses in it
+// for the docs modules, each example rendered by openaiErrorBody, as /v1 renders errors.
+
+export const OpenAIError = z
+  .object({
+    error: z.object({
+      message: z.string(),
+      type: z.string().meta({ description: "`invalid_request_error`, `insufficient_quota`, `requests`, `image_generation_user_error` or `server_error`." }),
+      param: z.string().nullable().meta({ description: "The parameter at fault, e.g. `size` or `images[0].image_url`." }),
+      code: z.string().nullable().meta({ description: "E.g. `invalid_value`, `unknown_parameter`, `invalid_api_key`, `moderation_blocked`." }),
+    }),
+  })
+  .meta({ id: "OpenAIError", description: "OpenAI's error envelope; the openai SDK raises it as an APIError." });
+
+export type OpenAIErrorBody = z.infer<typeof OpenAIError>;
 
 /** An example for the reasons /v1 commonly answers with. */
 const EXAMPLES: Partial<Record<Reason, ApiError>> = {

@@ -1,27 +1,14 @@
 import type { Context } from "hono";
-import * as z from "zod";
 import type { AppEnv } from "../../env";
 import { ApiError, asApiError, type Reason } from "../../lib/errors";
 import type { JobRecord } from "../../jobs/record";
+import type { OpenAIErrorBody } from "./errors.docs";
 
 // The OpenAI surface's one error envelope: {error: {message, type, param, code}}, as OpenAI's API and SDK know it.
 
 /** Field messages the schemas give for these two cases; the renderer turns them into OpenAI's codes. */
 export const UNKNOWN_PARAMETER = "unknown parameter";
 export const MISSING_PARAMETER = "missing required parameter";
-
-export const OpenAIError = z
-  .object({
-    error: z.object({
-      message: z.string(),
-      type: z.string().meta({ description: "`invalid_request_error`, `insufficient_quota`, `requests`, `image_generation_user_error` or `server_error`." }),
-      param: z.string().nullable().meta({ description: "The parameter at fault, e.g. `size` or `images[0].image_url`." }),
-      code: z.string().nullable().meta({ description: "E.g. `invalid_value`, `unknown_parameter`, `invalid_api_key`, `moderation_blocked`." }),
-    }),
-  })
-  .meta({ id: "OpenAIError", description: "OpenAI's error envelope; the openai SDK raises it as an APIError." });
-
-export type OpenAIErrorBody = z.infer<typeof OpenAIError>;
 
 const TYPES: Partial<Record<Reason, string>> = {
   moderated: "image_generation_user_error",

@@ -1,7 +1,8 @@
 import * as z from "zod";
 import { BACKGROUNDS, OUTPUT_FORMATS, QUALITIES } from "../../catalogue";
 
-// The bodies /v1 answers with, for the documentation; images-body.ts writes them as streamed text, in these shapes.
+// The bodies /v1 answers with, for the documentation only (the Worker imports types at most): images-body.ts writes
+// the images as streamed text in these shapes, models.ts builds the models with the type.
 
 const B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
@@ -23,6 +24,23 @@ export const ImagesResponse = z
     id: "ImagesResponse",
     examples: [{ created: 1795170930, output_format: "png", quality: "low", size: "1024x1024", data: [{ b64_json: B64 }] }],
   });
+
+const MODEL_EXAMPLE = { id: "gpt-image-2", object: "model", created: 1776729600, owned_by: "openai", shutdown_date: null } as const;
+
+export const OpenAIModel = z
+  .object({
+    id: z.string(),
+    object: z.literal("model"),
+    created: z.number().int().meta({ description: "Release date, unix seconds." }),
+    owned_by: z.string(),
+    shutdown_date: z.string().nullable().meta({ description: "The day the model stops answering (YYYY-MM-DD), as OpenAI reports it; null if not announced." }),
+  })
+  .meta({ id: "OpenAIModel", examples: [MODEL_EXAMPLE] });
+export type OpenAIModel = z.infer<typeof OpenAIModel>;
+
+export const OpenAIModelList = z
+  .object({ object: z.literal("list"), data: z.array(OpenAIModel) })
+  .meta({ id: "OpenAIModelList", examples: [{ object: "list", data: [MODEL_EXAMPLE] }] });
 
 const event = (type: string, extra: object = {}): string =>
   `event: ${type}\ndata: ${JSON.stringify({ type, created_at: 1795170931, background: "auto", output_format: "png", quality: "low", size: "1024x1024", ...extra, b64_json: B64 })}\n\n`;

@@ -2,8 +2,7 @@ import type { RouteDocs } from "../../docs/registry";
 import { KEEP_ALIVE } from "./answer";
 import { createHeaders, idempotencyKeyParam } from "../idempotency-key.docs";
 import { openaiErrors } from "./errors.docs";
-import { OpenAIModel, OpenAIModelList } from "./models";
-import { ImagesResponse, imageEvents } from "./responses";
+import { ImagesResponse, OpenAIModel, OpenAIModelList, imageEvents } from "./responses";
 import { MAX_EDIT_BYTES, editTooLarge, noSuchModel, notAnEdit } from "./routes";
 import { EditFormRequest, EditJsonRequest } from "./schemas";
 

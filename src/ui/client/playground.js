@@ -2,6 +2,7 @@
 // stream (GET /v2/jobs/:id/events) or, where the server has none, by polling GET /v2/jobs/:id, and shows the images.
 import { describe, fillFormat, fillModel, fillSize, requestBody } from "./controls.js";
 import { readEventStream } from "./sse.js";
+import { showUsage } from "./usage.js";
 
 const $ = (id) => document.getElementById(id);
 const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
@@ -146,6 +147,7 @@ async function follow(id) {
     if (state.following === controller) state.following = null;
     hint();
     refreshRecent();
+    refreshUsage();
   }
 }
 
@@ -217,6 +219,11 @@ async function refreshRecent() {
   );
 }
 
+async function refreshUsage() {
+  if (!state.routes.has("get /v2/usage") || !$("key").value.trim()) return;
+  $("usage").hidden = !(await showUsage(auth(), follow, $));
+}
+
 // ---- start ------------------------------------------------------------------------------------------------------
 
 async function start() {
@@ -236,6 +243,7 @@ async function start() {
   onModel();
   $("status").textContent = "Ready.";
   refreshRecent();
+  refreshUsage();
 }
 
 start().catch((e) => showError(`The playground could not start: ${e.message}`));
