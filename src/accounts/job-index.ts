@@ -17,6 +17,8 @@ export interface JobReport {
   ms: number;
   /** What the providers reported for all of the job's upstream calls, summed; a figure no provider gave is absent. */
   cost: UpstreamCost;
+  /** The reported tokens at the model's list prices, in millionths of a dollar; null when either is unknown. */
+  usdMicros?: number | null;
 }
 
 export function addJob(sql: SqlStorage, job: { id: string; keyId: string; model: string; created: number; reserved: number }): void {
@@ -43,7 +45,7 @@ export function closeJob(sql: SqlStorage, id: string, status: JobStatus, charged
   const cost = report?.cost ?? {};
   sql.exec(
     `UPDATE jobs SET status = ?, charged = ?, provider = ?, images = ?, ms = ?, api_credit_cost = ?, upstream_credit_cost = ?,
-       input_tokens = ?, output_tokens = ?, total_tokens = ? WHERE id = ?`,
+       input_tokens = ?, output_tokens = ?, total_tokens = ?, usd_micros = ? WHERE id = ?`,
     status,
     charged,
     report?.provider ?? null,
@@ -54,6 +56,7 @@ export function closeJob(sql: SqlStorage, id: string, status: JobStatus, charged
     cost.usage?.inputTokens ?? null,
     cost.usage?.outputTokens ?? null,
     cost.usage?.totalTokens ?? null,
+    report?.usdMicros ?? null,
     id,
   );
 }

@@ -1,3 +1,4 @@
+import { CATALOGUE, type TokenPrices } from "../catalogue";
 import type { Env } from "../env";
 import type { JobRecord } from "../jobs/record";
 import type { UpstreamCost } from "../providers/types";
@@ -7,7 +8,7 @@ import type { JobReport } from "./job-index";
 // What an ended job owes: the images it delivered at the price per image reserved at admission (so a change of
 // CREDIT_PRICES while it ran cannot charge it differently, and never more than was reserved); FAILED and CANCELLED
 // owe nothing. The JobDO calls this until it succeeds; the AccountDO applies it once per job, and keeps the job's
-// report (provider, images, time, upstream cost) in its job index for GET /v2/usage.
+// report (provider, images, time, upstream cost and its USD estimate) in its job index for GET /v2/usage.
 
 /** The upstream cost of every attempt, summed per figure; a figure no attempt reported stays absent. */
 export function upstreamCostOf(rec: JobRecord): UpstreamCost {
@@ -17,23 +18,41 @@ export function upstreamCostOf(rec: JobRecord): UpstreamCost {
     if (cost.apiCreditCost !== undefined) total.apiCreditCost = (total.apiCreditCost ?? 0) + cost.apiCreditCost;
     if (cost.creditCost !== undefined) total.creditCost = (total.creditCost ?? 0) + cost.creditCost;
     if (cost.usage) {
-      const u = total.usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+      const first = total.usage === undefined;
+      const u = total.usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0, inputImageTokens: 0 };
+      // The input's image part is known only while every call gave it.
+      const image = (first || u.inputImageTokens !== undefined) && cost.usage.inputImageTokens !== undefined ? (u.inputImageTokens ?? 0) + cost.usage.inputImageTokens : undefined;
       total.usage = {
         inputTokens: u.inputTokens + cost.usage.inputTokens,
         outputTokens: u.outputTokens + cost.usage.outputTokens,
         totalTokens: u.totalTokens + cost.usage.totalTokens,
+        ...(image !== undefined ? { inputImageTokens: image } : {}),
       };
     }
   }
   return total;
 }
 
-export const jobReport = (rec: JobRecord): JobReport => ({
-  provider: rec.provider,
-  images: rec.files.length,
-  ms: Math.max(0, (rec.completedAt ?? rec.createdAt) - rec.createdAt),
-  cost: upstreamCostOf(rec),
-});
+/**
+ * The tokens' price in millionths of a dollar (a whole number, so that sums are exact), at the model's list prices;
+ * input whose image part OpenAI did not give is priced as text. Null when no tokens were reported or no price is known.
+ */
+export function usdMicrosOf(prices: TokenPrices | null, usage: UpstreamCost["usage"]): number | null {
+  if (!prices || !usage) return null;
+  const image = usage.inputImageTokens ?? 0;
+  return Math.round((usage.inputTokens - image) * prices.textInput + image * prices.imageInput + usage.outputTokens * prices.imageOutput);
+}
+
+export function jobReport(rec: JobRecord): JobReport {
+  const cost = upstreamCostOf(rec);
+  return {
+    provider: rec.provider,
+    images: rec.files.length,
+    ms: Math.max(0, (rec.completedAt ?? rec.createdAt) - rec.createdAt),
+    cost,
+    usdMicros: usdMicrosOf(CATALOGUE[rec.spec.model].tokenPrices, cost.usage),
+  };
+}
 
 export function settleJob(env: Env, rec: JobRecord): Promise<void> {
   const perImage = rec.creditCost / rec.spec.quantity;

@@ -32,6 +32,8 @@ export interface UsageFigures {
   inputTokens: number | null;
   outputTokens: number | null;
   totalTokens: number | null;
+  /** The reported tokens at list prices, in millionths of a dollar. */
+  usdMicros: number | null;
   /** The time of each ended job, from creation to its end. */
   ms: number[];
 }
@@ -45,7 +47,7 @@ export interface UsageCell extends UsageFigures {
 
 /** Figures summed as they are, and those a provider may not have reported (null until one did). */
 const COUNTS = ["active", "completed", "failed", "cancelled", "images", "reserved", "held", "spent", "refunded"] as const;
-const REPORTED = ["apiCreditCost", "creditCost", "inputTokens", "outputTokens", "totalTokens"] as const;
+const REPORTED = ["apiCreditCost", "creditCost", "inputTokens", "outputTokens", "totalTokens", "usdMicros"] as const;
 
 type Row = Record<(typeof REPORTED)[number], number | null> & {
   created: number;
@@ -102,7 +104,7 @@ export function usageCells(sql: SqlStorage, q: UsageQuery): UsageCell[] {
   const cells = new Map<string, UsageCell>();
   const columns =
     "created, model, provider, key_id AS key, status, reserved, charged, images, ms, api_credit_cost AS apiCreditCost, " +
-    "upstream_credit_cost AS creditCost, input_tokens AS inputTokens, output_tokens AS outputTokens, total_tokens AS totalTokens";
+    "upstream_credit_cost AS creditCost, input_tokens AS inputTokens, output_tokens AS outputTokens, total_tokens AS totalTokens, usd_micros AS usdMicros";
   for (const r of sql.exec<Row>(`SELECT ${columns} FROM jobs WHERE ${where.join(" AND ")}`, ...args)) {
     const day = new Date(r.created).toISOString().slice(0, 10);
     const id = JSON.stringify([day, r.model, r.provider, r.key]);

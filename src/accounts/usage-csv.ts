@@ -8,7 +8,7 @@ import type { UsageRow } from "./usage.docs";
 const FIGURES = [
   "jobs.total", "jobs.active", "jobs.completed", "jobs.failed", "jobs.cancelled", "images",
   "credits.reserved", "credits.held", "credits.spent", "credits.refunded",
-  "upstream.apiCreditCost", "upstream.creditCost", "upstream.usage.inputTokens", "upstream.usage.outputTokens", "upstream.usage.totalTokens",
+  "upstream.apiCreditCost", "upstream.creditCost", "upstream.usage.inputTokens", "upstream.usage.outputTokens", "upstream.usage.totalTokens", "upstream.usdEstimate",
   "jobTimeMs.p50", "jobTimeMs.p95",
 ];
 

@@ -11,6 +11,7 @@ const JOB_COLUMNS: Record<string, string> = {
   input_tokens: "INTEGER",
   output_tokens: "INTEGER",
   total_tokens: "INTEGER",
+  usd_micros: "INTEGER",
   ms: "INTEGER",
 };
 

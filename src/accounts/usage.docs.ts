@@ -15,6 +15,10 @@ const FiguresSchema = z.object({
       apiCreditCost: z.number().nullable().meta({ description: "Leonardo's apiCreditCost, summed; null when no job reported it." }),
       creditCost: z.number().nullable().meta({ description: "apiframe's creditCost, summed." }),
       usage: z.object({ inputTokens: z.int(), outputTokens: z.int(), totalTokens: z.int() }).nullable().meta({ description: "OpenAI's token usage, summed." }),
+      usdEstimate: z
+        .number()
+        .nullable()
+        .meta({ description: "The reported tokens at the model's list prices per million tokens (text in, image in, image out), in US dollars; null where neither is known (no provider but OpenAI reports tokens)." }),
     })
     .meta({ description: "What the providers reported they charged." }),
   jobTimeMs: z.object({ p50: z.int().nullable(), p95: z.int().nullable() }).meta({ description: "Of the ended jobs, from creation to the end." }),

@@ -81,7 +81,7 @@ function render(f: UsageFigures): Figures {
     jobs: { total: active + completed + failed + cancelled, active, completed, failed, cancelled },
     images: f.images,
     credits: { reserved: f.reserved, held: f.held, spent: f.spent, refunded: f.refunded },
-    upstream: { apiCreditCost: f.apiCreditCost, creditCost: f.creditCost, usage },
+    upstream: { apiCreditCost: f.apiCreditCost, creditCost: f.creditCost, usage, usdEstimate: f.usdMicros === null ? null : f.usdMicros / 1e6 },
     jobTimeMs: { p50: percentile(ms, 0.5), p95: percentile(ms, 0.95) },
   };
 }

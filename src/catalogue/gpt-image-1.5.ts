@@ -30,6 +30,7 @@ export const gptImage15: ModelEntry = {
   leonardoSeed: true,
   maxPromptLength: 32000,
   credits: { low: 4, medium: 9, high: 24, auto: 24 },
+  tokenPrices: null, // no source in MODELS-2026-12.md gives them
   // OpenAI's deprecations page: notice 2026-06-02, shut down 2026-12-01, "gpt-image-2.6-sunburst or gpt-image-2.6-flare".
   lifecycle: {
     deprecatedOn: "2026-06-02",

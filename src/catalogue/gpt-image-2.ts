@@ -32,5 +32,8 @@ export const gptImage2: ModelEntry = {
   leonardoSeed: false,
   maxPromptLength: 32000,
   credits: { low: 4, medium: 9, high: 23, auto: 23 },
+  // MODELS-2026-12.md §3.3: $5 text in, $8 image in, $30 image out per 1M tokens on the 2.6 Sunburst model page (H);
+  // 2.5 "use GPT Image 2 token rates" and 2.6's pricing is unchanged, so gpt-image-2's are ASSUMED the same.
+  tokenPrices: { textInput: 5, imageInput: 8, imageOutput: 30 },
   lifecycle: { deprecatedOn: null, sunsetOn: null, successors: [], note: "No shutdown announced." },
 };

@@ -76,6 +76,13 @@ export interface SvgRule {
   creditFactor: number;
 }
 
+/** US dollars per million tokens. */
+export interface TokenPrices {
+  textInput: number;
+  imageInput: number;
+  imageOutput: number;
+}
+
 export interface ModelEntry {
   id: ModelId;
   /** Other ids that name this same entry (OpenAI's dated snapshots); a request may use any of them. */
@@ -110,6 +117,8 @@ export interface ModelEntry {
   maxPromptLength: number;
   /** Credits per image, by quality (seed 002), for each of the model's qualities; an operator's CREDIT_PRICES go over them. */
   credits: Readonly<Partial<Record<Quality, number>>>;
+  /** OpenAI's list prices, for the USD estimate of the tokens a job reported (GET /v2/usage); null where none is known. */
+  tokenPrices: TokenPrices | null;
   lifecycle: Lifecycle;
 }
 

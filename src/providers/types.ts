@@ -54,8 +54,8 @@ export interface UpstreamCost {
   apiCreditCost?: number;
   /** apiframe's creditCost. */
   creditCost?: number;
-  /** OpenAI's token usage. */
-  usage?: { inputTokens: number; outputTokens: number; totalTokens: number };
+  /** OpenAI's token usage; `inputImageTokens` is the part of the input that was images, where OpenAI says. */
+  usage?: { inputTokens: number; outputTokens: number; totalTokens: number; inputImageTokens?: number };
 }
 
 export interface ProviderContext {

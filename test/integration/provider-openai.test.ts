@@ -45,7 +45,7 @@ describe("openai", () => {
         outcome: "completed",
         attempt: 1,
         part: 0,
-        cost: { usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number), totalTokens: expect.any(Number) } },
+        cost: { usage: { inputTokens: expect.any(Number), inputImageTokens: expect.any(Number), outputTokens: expect.any(Number), totalTokens: expect.any(Number) } },
       }),
     ]);
     const served = await upstreamShas({ model: model.id, prompt, n: 2, size: `${size.width}x${size.height}`, quality: "low", background: "transparent", output_format: "png" });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { CATALOGUE } from "../../src/catalogue";
+import { usdMicrosOf } from "../../src/accounts/settle";
 import type { Usage } from "../../src/accounts/usage.docs";
 import { api, createJob, fireAlarm, patchJob, runToEnd, storedJob } from "../helpers/api";
 import { adminApi, checkedLedger, mintAccount } from "../helpers/accounts";
@@ -52,6 +54,13 @@ describe("GET /v2/usage", () => {
     const tokens = fanned.attempts.reduce((sum, a) => sum + (a.cost?.usage?.totalTokens ?? 0), 0);
     expect(tokens).toBeGreaterThan(0);
     expect(byKey.totals.upstream.usage?.totalTokens).toBe(tokens);
+    // The USD estimate: the tokens OpenAI reported (with their image part) at the model's list prices.
+    const calls = fanned.attempts.flatMap((a) => (a.cost?.usage ? [a.cost.usage] : []));
+    expect(calls.every((u) => u.inputImageTokens !== undefined)).toBe(true);
+    const prices = CATALOGUE[openaiModel.id].tokenPrices;
+    const micros = calls.reduce((sum, u) => sum + usdMicrosOf(prices, u)!, 0);
+    expect(byKey.totals.upstream.usdEstimate).toBe(prices ? micros / 1e6 : null);
+    expect(byKey.rows.find((r) => r.key === first.keyId)?.upstream.usdEstimate).toBeNull();
     expect(byKey.totals.jobTimeMs.p50).not.toBeNull();
 
     // Per key: the fanned-out job is the second key's, charged what its JobDO delivered.

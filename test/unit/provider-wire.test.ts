@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { JobSpec } from "../../src/catalogue";
 import { ApiframeJob, fromApiframeJob, toApiframeCreate } from "../../src/providers/apiframe/wire";
 import { fromLeonardoCreate, fromLeonardoPoll, LeonardoCreateAnswer, LeonardoPollAnswer, leonardoErrorMessage, toLeonardoCreate } from "../../src/providers/leonardo/wire";
-import { fromOpenAIUsage, openaiErrorOf, OpenAIAnswerSkeleton, toOpenAIEditFields, toOpenAIGeneration } from "../../src/providers/openai/wire";
+import { addUsage, fromOpenAIUsage, openaiErrorOf, OpenAIAnswerSkeleton, toOpenAIEditFields, toOpenAIGeneration } from "../../src/providers/openai/wire";
 import { apiframeCreateBodySchema } from "../sim/apiframe";
 import { leonardoCreateBodySchema } from "../sim/leonardo-wire";
 import { openaiEditBodySchema, openaiGenerationBodySchema } from "../sim/openai";
@@ -151,6 +151,10 @@ describe("openai mapping", () => {
   it("reads the usage and the error envelope", () => {
     const answer = OpenAIAnswerSkeleton.parse({ created: 1, data: [{ b64_json: "" }], usage: { input_tokens: 10, output_tokens: 20, total_tokens: 30, input_tokens_details: {} } });
     expect(fromOpenAIUsage(answer)).toEqual({ usage: { inputTokens: 10, outputTokens: 20, totalTokens: 30 } });
+    const split = OpenAIAnswerSkeleton.parse({ data: [], usage: { input_tokens: 10, output_tokens: 20, total_tokens: 30, input_tokens_details: { image_tokens: 6, text_tokens: 4 } } });
+    expect(fromOpenAIUsage(split)).toEqual({ usage: { inputTokens: 10, inputImageTokens: 6, outputTokens: 20, totalTokens: 30 } });
+    expect(addUsage(split.usage, split.usage!)).toEqual({ input_tokens: 20, output_tokens: 40, total_tokens: 60, input_tokens_details: { image_tokens: 12, text_tokens: 8 } });
+    expect(addUsage(split.usage, answer.usage!)).toEqual({ input_tokens: 20, output_tokens: 40, total_tokens: 60 });
     expect(openaiErrorOf({ error: { message: "blocked", type: "image_generation_user_error", param: null, code: "moderation_blocked" } })).toEqual({ message: "blocked", code: "moderation_blocked" });
     expect(openaiErrorOf(null)).toEqual({ message: "", code: null });
   });

@@ -4,7 +4,7 @@ import type { ProviderContext, UpstreamCost } from "../types";
 import { scanImagesAnswer } from "./b64-stream";
 import { openaiStreamError } from "./errors";
 import { readEvents } from "./sse";
-import { OpenAIStreamEvent, fromOpenAIUsage, type OpenAIUsage } from "./wire";
+import { OpenAIStreamEvent, addUsage, fromOpenAIUsage, type OpenAIUsage } from "./wire";
 
 // OpenAI's streamed answer (PROVIDERS.md: `stream: true` with `partial_images`): per image, its partial renders
 // (`*.partial_image`) and then the image itself (`*.completed`, with that image's usage). Partials go to the job as
@@ -41,13 +41,7 @@ export async function readStreamedAnswer(body: ReadableStream<Uint8Array>, spec:
         else await drain(bytes);
       });
       const reported = OpenAIStreamEvent.safeParse(skeleton).data?.usage;
-      if (reported) {
-        usage = {
-          input_tokens: (usage?.input_tokens ?? 0) + reported.input_tokens,
-          output_tokens: (usage?.output_tokens ?? 0) + reported.output_tokens,
-          total_tokens: (usage?.total_tokens ?? 0) + reported.total_tokens,
-        };
-      }
+      if (reported) usage = addUsage(usage, reported);
       return;
     }
     const skeleton = await scanImagesAnswer(data, (_n, bytes) => drain(bytes));

@@ -5,8 +5,33 @@ import type { UpstreamCost } from "../types";
 // OpenAI Images API wire shapes (PROVIDERS.md) and the mapping both ways. Always `model`; never `response_format`
 // (GPT image models answer base64 only).
 
-const Usage = z.object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() });
+const Usage = z.object({
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  total_tokens: z.number(),
+  // Only for the USD estimate: a split in another shape is dropped, never a reason to refuse the answer.
+  input_tokens_details: z.object({ image_tokens: z.number(), text_tokens: z.number() }).optional().catch(undefined),
+});
 export type OpenAIUsage = z.infer<typeof Usage>;
+
+/** Two usages summed (a streamed answer reports one per image); the input split only where both give it. */
+export function addUsage(a: OpenAIUsage | undefined, b: OpenAIUsage): OpenAIUsage {
+  if (!a) return b;
+  const split = a.input_tokens_details && b.input_tokens_details;
+  return {
+    input_tokens: a.input_tokens + b.input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+    ...(split
+      ? {
+          input_tokens_details: {
+            image_tokens: a.input_tokens_details!.image_tokens + b.input_tokens_details!.image_tokens,
+            text_tokens: a.input_tokens_details!.text_tokens + b.input_tokens_details!.text_tokens,
+          },
+        }
+      : {}),
+  };
+}
 
 /** The answer without its base64 (b64-stream.ts replaces each b64_json value with ""). */
 export const OpenAIAnswerSkeleton = z.object({
@@ -66,7 +91,9 @@ export function toOpenAIEditFields(spec: JobSpec): [string, string][] {
 
 export function fromOpenAIUsage(answer: { usage?: OpenAIUsage }): UpstreamCost | undefined {
   const usage = answer.usage;
-  return usage && { usage: { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens, totalTokens: usage.total_tokens } };
+  if (!usage) return undefined;
+  const image = usage.input_tokens_details?.image_tokens;
+  return { usage: { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens, totalTokens: usage.total_tokens, ...(image !== undefined ? { inputImageTokens: image } : {}) } };
 }
 
 export function openaiErrorOf(body: unknown): { message: string; code: string | null } {

@@ -17,7 +17,7 @@ export const usageExample = {
       jobs: { total: 3, active: 0, completed: 2, failed: 1, cancelled: 0 },
       images: 3,
       credits: { reserved: 16, held: 0, spent: 12, refunded: 4 },
-      upstream: { apiCreditCost: 9, creditCost: null, usage: { inputTokens: 40, outputTokens: 4_160, totalTokens: 4_200 } },
+      upstream: { apiCreditCost: 9, creditCost: null, usage: { inputTokens: 40, outputTokens: 4_160, totalTokens: 4_200 }, usdEstimate: 0.125 },
       jobTimeMs: { p50: 8_200, p95: 31_000 },
     },
   ],
@@ -25,7 +25,7 @@ export const usageExample = {
     jobs: { total: 3, active: 0, completed: 2, failed: 1, cancelled: 0 },
     images: 3,
     credits: { reserved: 16, held: 0, spent: 12, refunded: 4 },
-    upstream: { apiCreditCost: 9, creditCost: null, usage: { inputTokens: 40, outputTokens: 4_160, totalTokens: 4_200 } },
+    upstream: { apiCreditCost: 9, creditCost: null, usage: { inputTokens: 40, outputTokens: 4_160, totalTokens: 4_200 }, usdEstimate: 0.125 },
     jobTimeMs: { p50: 8_200, p95: 31_000 },
   },
   costliestJobs: [
