@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { now } from "../lib/clock";
 import { newId } from "../lib/ids";
-import { jobStub } from "../jobs/admit";
+import { jobStub } from "../jobs/job-stub";
 import type { JobStatus } from "../jobs/record";
 import { checkIdempotency, forgetIdempotency, recordIdempotency } from "./idempotency";
 import { addJob, closeJob, indexedJob, type JobReport, listJobs, markAdmitted, oldestAdmission, removeJob, staleAdmissions, ACTIVE, type JobQuery } from "./job-index";

@@ -1,6 +1,6 @@
 import { INPUT_IMAGES, SNIFF_BYTES, couldBeSvg, imageDimensions, sniffImage, type ImageExt, type SniffedImage } from "../lib/sniff";
 import { toHex } from "../lib/crypto";
-import type { StoredFile } from "../jobs/record";
+import type { StoredFile } from "./stored-file";
 
 // Streams an image (sniffed: png, jpeg or webp; gif and svg too where a model made it) into R2 with its sha256, size,
 // type and dimensions as custom metadata. The image is read into one buffer of at most a part: an image that fits is

@@ -1,6 +1,6 @@
 import { newId } from "../lib/ids";
 import { limitBytes } from "../lib/safe-fetch";
-import type { StoredFile } from "../jobs/record";
+import type { StoredFile } from "./stored-file";
 import { storeImage } from "./store";
 
 // Reference images uploaded by clients: R2 `uploads/<id>.<ext>`, owned by one account, expiring after a while.

@@ -15,7 +15,7 @@ import { now } from "../lib/clock";
 import { newJobId } from "../lib/ids";
 import type { ProviderName } from "../providers/names";
 import type { Json } from "../lib/json";
-import type { JobDO } from "./job-do";
+import { jobStub } from "./job-stub";
 import type { JobInit, JobRecord, WebhookTarget } from "./record";
 import { chooseCandidates } from "./routing";
 
@@ -28,12 +28,6 @@ export interface JobRequest {
   webhook: WebhookTarget | null;
   input: Json;
 }
-
-/** The JobDO's RPC methods as callers see them (the generated RPC types of a recursive record are too deep for tsc). */
-export type JobClient = Pick<JobDO, "create" | "read" | "waitForEnd" | "waitForNews" | "nudge" | "cancel" | "events" | "deliveries">;
-
-export const jobStub = (env: Env, jobId: string): JobClient =>
-  env.JOBS.get(env.JOBS.idFromName(jobId)) as unknown as JobClient;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { storeImage } from "../files/store";
-import type { JobRecord, StoredFile } from "./record";
+import type { StoredFile } from "../files/stored-file";
+import type { JobRecord } from "./record";
 
 // Partial renders of a job's images (OpenAI's `partial_images`): previews a streaming client sees while the images are
 // made. Each is stored in R2 beside the job's files and listed in the JobDO's storage in the order it arrived, apart

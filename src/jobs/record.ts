@@ -3,6 +3,7 @@ import type { ModelUpgrade } from "../catalogue/upgrades";
 import type { ProviderName } from "../providers/names";
 import type { ErrorClass, ImageRef, UpstreamCost } from "../providers/types";
 import type { Json } from "../lib/json";
+import type { StoredFile } from "../files/stored-file";
 
 // The JobDO's stored state. Only the JobDO writes it; surfaces read it through the job view.
 
@@ -12,15 +13,6 @@ export const isTerminal = (status: JobStatus): boolean => status === "COMPLETED"
 
 /** Stable codes for why a job failed. */
 export type JobErrorCode = "timeout" | "moderated" | "invalid" | "auth" | "provider_error" | "cancelled";
-
-export interface StoredFile {
-  key: string;
-  width: number | null;
-  height: number | null;
-  contentType: string;
-  byteSize: number;
-  sha256: string;
-}
 
 /** One entry of the routing trail: an upstream create and what became of it, or a provider passed over. */
 export interface Attempt {

@@ -1,6 +1,6 @@
 import type { JobSpec, ModelId, OutputFormat, Quality } from "../catalogue";
 import type { Env } from "../env";
-import type { StoredFile } from "../jobs/record";
+import type { StoredFile } from "../files/stored-file";
 import type { ProviderName } from "./names";
 
 export type { ProviderName } from "./names";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { jobStub } from "../../src/jobs/admit";
+import { jobStub } from "../../src/jobs/job-stub";
 import { pngSize } from "../../src/lib/png";
 import { renderSandboxImage } from "../../src/providers/sandbox/render";
 import { api, createJob, elapse, fireAlarm, patchJob, runToEnd, sha256Hex, storedJob } from "../helpers/api";

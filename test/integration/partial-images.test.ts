@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DEV_ACCOUNT_ID } from "../../src/accounts/keys";
 import { storeUpload } from "../../src/files/uploads";
-import { jobStub } from "../../src/jobs/admit";
+import { jobStub } from "../../src/jobs/job-stub";
 import { PartialImages, type PartialImage } from "../../src/jobs/partials";
 import { pngSize } from "../../src/lib/png";
 import { renderPng } from "../sim/images";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { JobSpec } from "../../src/catalogue";
-import type { StoredFile } from "../../src/jobs/record";
+import type { StoredFile } from "../../src/files/stored-file";
 import { MalformedAnswer } from "../../src/providers/openai/b64-stream";
 import { readEvents } from "../../src/providers/openai/sse";
 import { readStreamedAnswer } from "../../src/providers/openai/stream";

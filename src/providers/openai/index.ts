@@ -1,7 +1,7 @@
 import { CATALOGUE, type JobSpec, type ModelId, type Quality, type Reference } from "../../catalogue";
 import type { Env } from "../../env";
 import { ReferenceNotFound, referenceKey } from "../../files/references";
-import type { StoredFile } from "../../jobs/record";
+import type { StoredFile } from "../../files/stored-file";
 import { baseUrl, maxPerCall } from "../config";
 import { classifyThrown, generationTimeoutMs, upstreamFetch } from "../http";
 import { multipart, type FilePart } from "../multipart";

@@ -1,5 +1,5 @@
 import type { JobSpec } from "../../catalogue";
-import type { StoredFile } from "../../jobs/record";
+import type { StoredFile } from "../../files/stored-file";
 import type { ProviderContext, UpstreamCost } from "../types";
 import { scanImagesAnswer } from "./b64-stream";
 import { openaiStreamError } from "./errors";

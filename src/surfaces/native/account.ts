@@ -9,7 +9,7 @@ import { storageLimits } from "../../accounts/storage-quota";
 import { ApiError } from "../../lib/errors";
 import { now } from "../../lib/clock";
 import { validate } from "../../lib/validation";
-import { jobStub } from "../../jobs/admit";
+import { jobStub } from "../../jobs/job-stub";
 import { JOB_STATUSES } from "../../jobs/record";
 import { jobView } from "../../jobs/view";
 import { doc } from "../../docs/registry";

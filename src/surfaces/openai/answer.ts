@@ -1,5 +1,5 @@
 import type { Env } from "../../env";
-import { jobStub } from "../../jobs/admit";
+import { jobStub } from "../../jobs/job-stub";
 import type { PartialImage } from "../../jobs/partials";
 import { isTerminal, type JobRecord } from "../../jobs/record";
 import { now } from "../../lib/clock";

@@ -2,7 +2,8 @@ import type { OutputFormat } from "../../catalogue";
 import type { Env } from "../../env";
 import { mintFileUrl } from "../../files/signing";
 import type { PartialImage } from "../../jobs/partials";
-import type { JobRecord, StoredFile } from "../../jobs/record";
+import type { StoredFile } from "../../files/stored-file";
+import type { JobRecord } from "../../jobs/record";
 import { now } from "../../lib/clock";
 import { toBase64 } from "../../lib/crypto";
 

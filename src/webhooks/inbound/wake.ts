@@ -1,5 +1,5 @@
 import type { Env } from "../../env";
-import { jobStub } from "../../jobs/admit";
+import { jobStub } from "../../jobs/job-stub";
 import { jobOfUpstream } from "../../jobs/health";
 import type { ProviderName } from "../../providers/names";
 
