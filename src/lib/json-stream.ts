@@ -40,6 +40,15 @@ const MAX_NUMBER_CHARS = 64;
 const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/;
 
+/** The escape at chunk[i] (a backslash) and its length, or null when the chunk ends inside it or it is not valid. */
+function escapeAt(chunk: string, i: number): [string, number] | null {
+  const simple = ESCAPES[chunk[i + 1] ?? ""];
+  if (simple !== undefined) return [simple, 2];
+  if (chunk[i + 1] !== "u" || i + 6 > chunk.length) return null;
+  const hex = chunk.slice(i + 2, i + 6);
+  return /^[0-9a-fA-F]{4}$/.test(hex) ? [String.fromCharCode(parseInt(hex, 16)), 6] : null;
+}
+
 /** The body as text, a chunk at a time, read into one reused buffer where the stream allows (BYOB). */
 class Chars {
   chunk = "";
@@ -270,7 +279,7 @@ class Parser {
     const s = { kept: "", pending: "", sink: null as StringSink | null, decided: path === null || this.options.divert === undefined };
     const decide = (): void => {
       s.decided = true;
-      s.sink = this.options.divert!(path!, s.kept);
+      s.sink = this.options.divert!(path!, s.kept.slice(0, HEAD_CHARS));
       if (s.sink) [s.pending, s.kept] = [s.kept, ""];
     };
     const add = async (piece: string): Promise<void> => {
@@ -292,8 +301,22 @@ class Parser {
         if (Number.isNaN(await text.peek())) throw await this.broken(`the closing '"' of the string`);
         const chunk = text.chunk;
         let j = text.i;
-        for (let c = chunk.charCodeAt(j); j < chunk.length && c !== 0x22 && c !== 0x5c && c >= 0x20; c = chunk.charCodeAt(++j));
-        if (j > text.i) await add(chunk.slice(text.i, j));
+        // The chunk's characters up to the closing quote, escapes decoded in place: one piece per chunk, however many
+        // escapes it holds (a megabyte of `\"` is not half a million awaits). An escape cut by the chunk's end, or a
+        // broken one, is left to escape() below.
+        let piece = "";
+        let run = j;
+        for (;;) {
+          for (let c = chunk.charCodeAt(j); j < chunk.length && c !== 0x22 && c !== 0x5c && c >= 0x20; c = chunk.charCodeAt(++j));
+          if (chunk.charCodeAt(j) !== 0x5c) break;
+          const escaped = escapeAt(chunk, j);
+          if (escaped === null) break;
+          piece += chunk.slice(run, j) + escaped[0];
+          j += escaped[1];
+          run = j;
+        }
+        piece += chunk.slice(run, j);
+        if (piece.length > 0) await add(piece);
         text.i = j;
         if (j === chunk.length) continue;
         const c = chunk.charCodeAt(j);
@@ -321,18 +344,11 @@ class Parser {
 
   /** The escape at the cursor (a backslash), decoded. */
   private async escape(): Promise<string> {
-    const text = this.text;
-    await text.ensure(6);
-    const { chunk, i } = text;
-    const simple = ESCAPES[chunk[i + 1] ?? ""];
-    if (simple !== undefined) {
-      text.i += 2;
-      return simple;
-    }
-    const hex = chunk.slice(i + 2, i + 6);
-    if (chunk[i + 1] !== "u" || !/^[0-9a-fA-F]{4}$/.test(hex)) throw await this.broken("a valid escape (such as \\n or \\u00e9)");
-    text.i += 6;
-    return String.fromCharCode(parseInt(hex, 16));
+    await this.text.ensure(6);
+    const escaped = escapeAt(this.text.chunk, this.text.i);
+    if (!escaped) throw await this.broken("a valid escape (such as \\n or \\u00e9)");
+    this.text.i += escaped[1];
+    return escaped[0];
   }
 
   private tooMuchText(): ApiError {
