@@ -1,6 +1,6 @@
 import type { AccountDO } from "./accounts/account-do";
 import type { JobDO } from "./jobs/job-do";
-import type { UpstreamDO } from "./jobs/upstream-do";
+import type { ProviderHealthDO } from "./jobs/provider-health-do";
 
 /** Bindings, vars and secrets of the Worker (wrangler.toml, .dev.vars). */
 export interface Env {
@@ -9,7 +9,7 @@ export interface Env {
   JOBS: DurableObjectNamespace<JobDO>;
   ACCOUNTS: DurableObjectNamespace<AccountDO>;
   /** One per upstream provider: circuit breaker, health figures, upstream id → job index. */
-  UPSTREAMS: DurableObjectNamespace<UpstreamDO>;
+  PROVIDER_HEALTH: DurableObjectNamespace<ProviderHealthDO>;
 
   /** "development" (npm start), "test" (vitest) or "production". */
   ENVIRONMENT: string;

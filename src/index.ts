@@ -1,25 +1,25 @@
 import { Hono } from "hono";
-import { admin } from "./accounts/admin";
+import { adminRoutes } from "./surfaces/admin/routes";
 import { refreshOpenAIDates } from "./providers/openai/shutdown-dates";
 import { doc } from "./docs/registry";
-import { reference } from "./docs/routes";
+import { docsRoutes } from "./docs/routes";
 import type { AppEnv, Env } from "./env";
-import { files } from "./files/route";
+import { fileRoutes } from "./surfaces/native/files";
 import { sweepUploads } from "./files/uploads";
 import { ApiError } from "./lib/errors";
 import { newId } from "./lib/ids";
 import { now } from "./lib/clock";
 import { requestLog } from "./lib/request-log";
-import { leonardo } from "./surfaces/leonardo/routes";
-import { account } from "./surfaces/native/account";
-import { jobs } from "./surfaces/native/jobs";
-import { native } from "./surfaces/native/routes";
-import { uploads } from "./surfaces/native/uploads";
-import { usage } from "./surfaces/native/usage";
-import { openai } from "./surfaces/openai/routes";
+import { leonardoRoutes } from "./surfaces/leonardo/routes";
+import { accountRoutes } from "./surfaces/native/account";
+import { jobRoutes } from "./surfaces/native/jobs";
+import { nativeRoutes } from "./surfaces/native/routes";
+import { uploadRoutes } from "./surfaces/native/uploads";
+import { usageRoutes } from "./surfaces/native/usage";
+import { openaiRoutes } from "./surfaces/openai/routes";
 import { renderProblem } from "./surfaces/native/problem";
-import { playground } from "./ui/page";
-import { hooks } from "./webhooks/inbound/routes";
+import { playgroundRoutes } from "./ui/page";
+import { hookRoutes } from "./surfaces/hooks/routes";
 
 // Wiring only: request ids, surfaces, error rendering, Durable Object exports.
 
@@ -35,18 +35,18 @@ app.use(async (c, next) => {
 app.use(requestLog());
 
 app.get("/healthz", doc("health"), (c) => c.json({ ok: true }));
-app.route("/v2/files", files);
-app.route("/v2/uploads", uploads);
-app.route("/v2", account);
-app.route("/v2", usage);
-app.route("/v2", native);
-app.route("/v2", jobs);
-app.route("/admin", admin);
-app.route("/v1", openai);
-app.route("/api/rest", leonardo);
-app.route("/", reference);
-app.route("/", playground);
-app.route("/hooks", hooks);
+app.route("/v2/files", fileRoutes);
+app.route("/v2/uploads", uploadRoutes);
+app.route("/v2", accountRoutes);
+app.route("/v2", usageRoutes);
+app.route("/v2", nativeRoutes);
+app.route("/v2", jobRoutes);
+app.route("/admin", adminRoutes);
+app.route("/v1", openaiRoutes);
+app.route("/api/rest", leonardoRoutes);
+app.route("/", docsRoutes);
+app.route("/", playgroundRoutes);
+app.route("/hooks", hookRoutes);
 
 app.notFound((c) => renderProblem(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 app.onError(renderProblem);
@@ -63,4 +63,4 @@ export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
 export { app };
 export { AccountDO } from "./accounts/account-do";
 export { JobDO } from "./jobs/job-do";
-export { UpstreamDO } from "./jobs/upstream-do";
+export { ProviderHealthDO } from "./jobs/provider-health-do";

@@ -1,5 +1,5 @@
-import { adminDocs } from "../accounts/admin.docs";
-import { fileDocs } from "../files/route.docs";
+import { adminDocs } from "../surfaces/admin/routes.docs";
+import { fileDocs } from "../surfaces/native/files.docs";
 import { indexDocs } from "../index.docs";
 import { leonardoDocs } from "../surfaces/leonardo/routes.docs";
 import { accountDocs } from "../surfaces/native/account.docs";
@@ -9,7 +9,7 @@ import { uploadDocs } from "../surfaces/native/uploads.docs";
 import { usageDocs } from "../surfaces/native/usage.docs";
 import { openaiDocs } from "../surfaces/openai/routes.docs";
 import { playgroundDocs } from "../ui/page.docs";
-import { callbackDocs } from "../webhooks/inbound/routes.docs";
+import { callbackDocs } from "../surfaces/hooks/routes.docs";
 import type { RouteDocs } from "./registry";
 import { referenceDocs } from "./routes.docs";
 

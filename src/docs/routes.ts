@@ -17,6 +17,6 @@ const fromAssets: Handler<ReferenceEnv> = async (c) => {
 };
 
 /** The reference routes. */
-export const reference = new Hono<ReferenceEnv>();
-reference.get("/openapi.json", doc("getOpenApi"), fromAssets);
-reference.get("/docs", doc("getDocs"), fromAssets);
+export const docsRoutes = new Hono<ReferenceEnv>();
+docsRoutes.get("/openapi.json", doc("getOpenApi"), fromAssets);
+docsRoutes.get("/docs", doc("getDocs"), fromAssets);

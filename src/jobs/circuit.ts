@@ -69,7 +69,7 @@ export function claimProbe(c: Circuit, now: number): { circuit: Circuit; granted
   return { circuit: { ...c, probeUntil: now + PROBE_LEASE_MS }, granted: true };
 }
 
-export function healthOf(c: Circuit, now: number): Health {
+export function circuitHealth(c: Circuit, now: number): Health {
   const samples = recent(c.samples, now);
   const failures = samples.filter((s) => !s.ok).length;
   const latencies = samples.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { settleJob } from "../accounts/settle";
+import { settleJob } from "./settle";
 import type { Env } from "../env";
 import { now } from "../lib/clock";
 import { WebhookOutbox, webhookFor, webhookStatus, type DeliveryRecord } from "../webhooks/outbox";

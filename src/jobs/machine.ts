@@ -2,16 +2,16 @@ import { backoffMs } from "../lib/retry";
 import { jobFileKey, storeImage } from "../files/store";
 import { OUTPUT_IMAGES } from "../lib/sniff";
 import { providerByName } from "../providers/registry";
-import { reportOutcomes } from "./health";
+import { reportOutcomes } from "./provider-health";
 import type { Attempt, JobRecord, Step } from "./record";
 import { nextCandidate, providerContext, type MachineDeps } from "./transitions";
-import { cancelParts, upstreamStep } from "./upstream";
+import { cancelParts, upstreamStep } from "./dispatch";
 
 // One step of a job's life per call: upstream (create, poll, retry, fall back) → ingest → end. Each step stores what
 // it learned before the next begins, so an alarm that dies anywhere resumes from the stored step.
 
 export { failJob, firstStep, type MachineDeps } from "./transitions";
-export { pollNow } from "./upstream";
+export { pollNow } from "./dispatch";
 
 const MAX_INGEST_ERRORS = 4;
 

@@ -12,9 +12,9 @@ const PAGE = "/ui/playground";
 /** What the playground reads: the Worker's vars and its static assets (public/, [assets] in wrangler.toml). */
 type PlaygroundEnv = { Bindings: Env & { ASSETS: Fetcher } };
 
-export const playground = new Hono<PlaygroundEnv>();
+export const playgroundRoutes = new Hono<PlaygroundEnv>();
 
-playground.get("/", doc("getPlayground"), async (c) => {
+playgroundRoutes.get("/", doc("getPlayground"), async (c) => {
   // A plain GET of the file: no header of the caller's (If-None-Match, Range) reaches it, so / is always the whole page.
   const asset = await c.env.ASSETS.fetch(new URL(PAGE, c.req.url));
   if (!asset.ok) throw new Error(`the playground's asset ${PAGE} answered ${asset.status}: public/ is not built (npm run assets)`);

@@ -11,7 +11,7 @@ const offsetMs = inject("clockOffsetMs");
 if (offsetMs !== 0) {
   moveDate(offsetMs);
   // Every Durable Object's storage shares one prototype; any instance hands it over (a name no test uses).
-  const storage: DurableObjectStorage = await runInDurableObject(env.UPSTREAMS.get(env.UPSTREAMS.idFromName("test-clock")), (_o, state) =>
+  const storage: DurableObjectStorage = await runInDurableObject(env.PROVIDER_HEALTH.get(env.PROVIDER_HEALTH.idFromName("test-clock")), (_o, state) =>
     Object.getPrototypeOf(state.storage),
   );
   const { setAlarm, getAlarm } = storage;

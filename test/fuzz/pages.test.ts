@@ -1,7 +1,7 @@
 import { SELF, env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { playground } from "../../src/ui/page";
+import { playgroundRoutes } from "../../src/ui/page";
 import { BASE, DEV_KEY } from "../helpers/api";
 import { authHeaders, pathSegment, queryString } from "./arbitraries";
 import { RUNS, fuzzSurface, pathSeen, requests, timeoutFor, type FuzzAnswer, type FuzzRequest } from "./harness";
@@ -61,7 +61,7 @@ const assets = (env as typeof env & { ASSETS: Fetcher }).ASSETS;
 
 describe("the playground (GET /)", () => {
   const open = (environment: string, init: RequestInit = {}, devKey = DEV_KEY) =>
-    playground.request("/", init, { ...env, ENVIRONMENT: environment, DEV_API_KEY: devKey });
+    playgroundRoutes.request("/", init, { ...env, ENVIRONMENT: environment, DEV_API_KEY: devKey });
 
   it("is the page as built, with the development key filled in outside production only", async () => {
     const built = await (await assets.fetch(PAGE_ASSET)).text();
@@ -112,7 +112,7 @@ describe("the playground (GET /)", () => {
 
   it("fails, rather than answer something else, when the page is not among the assets (public/ not built)", async () => {
     const missing = { fetch: async () => new Response("Not Found", { status: 404 }) };
-    const res = await playground.request("/", {}, { ...env, ASSETS: missing });
+    const res = await playgroundRoutes.request("/", {}, { ...env, ASSETS: missing });
     expect(res.status).toBe(500);
   });
 });

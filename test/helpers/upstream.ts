@@ -78,7 +78,7 @@ export async function r2Bytes(key: string): Promise<Uint8Array> {
 /** Forgets every provider's circuit-breaker figures (storage is per test file, shared by its tests). */
 export async function resetCircuits(): Promise<void> {
   for (const name of ["sandbox", "leonardo", "apiframe", "openai"]) {
-    await runInDurableObject(env.UPSTREAMS.get(env.UPSTREAMS.idFromName(name)), async (_instance, state) => {
+    await runInDurableObject(env.PROVIDER_HEALTH.get(env.PROVIDER_HEALTH.idFromName(name)), async (_instance, state) => {
       await state.storage.delete("circuit");
     });
   }

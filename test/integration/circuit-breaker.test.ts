@@ -6,13 +6,13 @@ import { api, createJob } from "../helpers/api";
 import { addFaults, createsOf, driveToEnd, resetCircuits } from "../helpers/upstream";
 import { activeModel } from "../helpers/models";
 
-// The per-provider circuit breaker, shared by every JobDO through one UpstreamDO per provider: real failures open it,
+// The per-provider circuit breaker, shared by every JobDO through one ProviderHealthDO per provider: real failures open it,
 // an open circuit sends jobs to the other candidates first, a half-open one lets one probe through, and GET
 // /v2/status shows it all.
 
 beforeEach(resetCircuits);
 
-const upstream = (name: string) => env.UPSTREAMS.get(env.UPSTREAMS.idFromName(name));
+const upstream = (name: string) => env.PROVIDER_HEALTH.get(env.PROVIDER_HEALTH.idFromName(name));
 const failures = (n: number, at: number) => Array.from({ length: n }, (_, i) => ({ at: at + i, ok: false, ms: 0 }));
 
 type Status = { providers: { name: string; configured: boolean; circuit: string | null; errorRate: number | null; calls: number; p50Ms: number | null; openedAt: string | null }[]; windowSeconds: number };

@@ -25,7 +25,7 @@ import { deliverDue, hookUrl, outboxOf, programReceiver, received } from "../hel
 // The job runs on its own (real) alarms until a held call stops it at the chosen point; the object is then aborted
 // (DurableObjectState.abort: in-flight calls die, storage stays) and the test drives the rest with its alarms.
 // Each upstream is a harness that can hold its calls and count its creates; a provider adapter adds one (built on
-// the simulator: a `hang` fault to hold a call, GET /_sim/calls?match=<prompt> to count creates) to UPSTREAMS.
+// the simulator: a `hang` fault to hold a call, GET /_sim/calls?match=<prompt> to count creates) to PROVIDER_HEALTH.
 
 interface Upstream {
   provider: ProviderName;
@@ -69,7 +69,7 @@ function sandboxUpstream(): Upstream & { install(): void; uninstall(): void } {
 }
 
 const sandboxHarness = sandboxUpstream();
-const UPSTREAMS: Upstream[] = [sandboxHarness];
+const PROVIDER_HEALTH: Upstream[] = [sandboxHarness];
 beforeAll(() => sandboxHarness.install());
 afterAll(() => sandboxHarness.uninstall());
 
@@ -110,7 +110,7 @@ async function expectSameEnd(upstream: Upstream, jobId: string, accountId: strin
   return rec;
 }
 
-describe.each(UPSTREAMS)("a JobDO killed mid-life resumes to the same end ($provider)", (upstream) => {
+describe.each(PROVIDER_HEALTH)("a JobDO killed mid-life resumes to the same end ($provider)", (upstream) => {
   it("during admission: the job is stored and its alarm set, but create() never answers", async () => {
     const { key, accountId } = await mintAccount({ credits: GRANT });
     const prompt = `crash: admission ${crypto.randomUUID()}`;

@@ -1,6 +1,6 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { admin } from "../../src/accounts/admin";
+import { adminRoutes } from "../../src/surfaces/admin/routes";
 import { DEV_ACCOUNT_ID, DEV_CREDITS, resolveKey } from "../../src/accounts/keys";
 import { sha256Hex } from "../../src/lib/crypto";
 import { api, createJob, DEV_KEY } from "../helpers/api";
@@ -130,7 +130,7 @@ describe("admin: the guard", () => {
     for (const unset of [undefined, ""]) {
       for (const token of ["", "anything", env.ADMIN_TOKEN!]) {
         const headers = new Headers({ "content-type": "application/json", authorization: `Bearer ${token}` });
-        const res = await admin.request(path, { method, body, headers }, { ...env, ADMIN_TOKEN: unset }, createExecutionContext());
+        const res = await adminRoutes.request(path, { method, body, headers }, { ...env, ADMIN_TOKEN: unset }, createExecutionContext());
         expect(res.status).toBe(403);
         expect(((await res.json()) as { code: string }).code).toBe("forbidden");
       }

@@ -6,7 +6,7 @@ import { BASE, api, sha256Hex, storedJob } from "../helpers/api";
 import { mintAccount } from "../helpers/accounts";
 import { activeModel } from "../helpers/models";
 
-// Multipart bodies are read as streams and each file streamed into R2 as it arrives (src/lib/multipart-stream.ts):
+// Multipart bodies are read as streams and each file streamed into R2 as it arrives (src/lib/streams/multipart.ts):
 // what is stored is what storing the same bytes whole gives (sha256, size, type, dimensions), on every route that
 // takes files, for a file past the 8 MB part that storeImage writes as a multipart R2 upload too.
 

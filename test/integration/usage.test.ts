@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CATALOGUE } from "../../src/catalogue";
-import { usdMicrosOf } from "../../src/accounts/settle";
+import { usdMicrosOf } from "../../src/jobs/settle";
 import type { Usage } from "../../src/accounts/usage.docs";
 import { api, createJob, fireAlarm, patchJob, runToEnd, storedJob } from "../helpers/api";
 import { adminApi, checkedLedger, mintAccount } from "../helpers/accounts";

@@ -6,7 +6,7 @@ import { clockOffsetMs } from "../clock/move";
 // These hold with the clock moved or not; moved, they show that Date and alarms agree on the moved time.
 
 const machineNow = () => Date.now() - inject("clockOffsetMs");
-const stub = () => env.UPSTREAMS.get(env.UPSTREAMS.idFromName(`clock-${crypto.randomUUID()}`));
+const stub = () => env.PROVIDER_HEALTH.get(env.PROVIDER_HEALTH.idFromName(`clock-${crypto.randomUUID()}`));
 const alarmOf = (s: DurableObjectStub) => runInDurableObject(s, (_o, state) => state.storage.getAlarm());
 
 describe("TEST_CLOCK", () => {
@@ -32,7 +32,7 @@ describe("TEST_CLOCK", () => {
     await runInDurableObject(due, (_o, state) => state.storage.setAlarm(dueAt));
     await runInDurableObject(later, (_o, state) => state.storage.setAlarm(new Date(Date.now() + 3_600_000)));
     expect(await alarmOf(due)).toBe(dueAt);
-    // UpstreamDO's alarm prunes its links and, with none left, sets no other: a fired alarm reads back as null.
+    // ProviderHealthDO's alarm prunes its links and, with none left, sets no other: a fired alarm reads back as null.
     const deadline = Date.now() + 10_000;
     while ((await alarmOf(due)) !== null) {
       if (Date.now() > deadline) throw new Error("an alarm due now never fired");

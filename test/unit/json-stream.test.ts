@@ -4,7 +4,7 @@ import { ApiError } from "../../src/lib/errors";
 import type { Json } from "../../src/lib/json";
 import { checkJsonShape, MAX_DEPTH, MAX_ITEMS } from "../../src/lib/json-limits";
 import { jsonErrorPosition } from "../../src/lib/json-position";
-import { HEAD_CHARS, parseJsonStream, type JsonPath, type StreamOptions, type StringSink } from "../../src/lib/json-stream";
+import { HEAD_CHARS, parseJsonStream, type JsonPath, type StreamOptions, type StringSink } from "../../src/lib/streams/json";
 
 // The streaming JSON parser (edits' bodies) and the structure scan (every other JSON body): the same values as
 // JSON.parse however the bytes are split, the same "where it broke" messages as json-position.ts, the structure

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MultipartError, boundaryOf, readParts, type MultipartLimits } from "../../src/lib/multipart-stream";
+import { MultipartError, boundaryOf, readParts, type MultipartLimits } from "../../src/lib/streams/multipart";
 
 // The streaming multipart reader against the runtime's own form encoder, cut into chunks at every kind of place
 // (inside a boundary, a header, a CRLF), and its limits.

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { JobSpec } from "../../src/catalogue";
 import type { StoredFile } from "../../src/files/stored-file";
 import { MalformedAnswer } from "../../src/providers/openai/b64-stream";
-import { readEvents } from "../../src/providers/openai/sse";
+import { readEvents } from "../../src/lib/streams/sse";
 import { readStreamedAnswer } from "../../src/providers/openai/stream";
 import { UpstreamError, type ProviderContext } from "../../src/providers/types";
 

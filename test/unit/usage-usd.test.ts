@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { upstreamCostOf, usdMicrosOf } from "../../src/accounts/settle";
+import { upstreamCostOf, usdMicrosOf } from "../../src/jobs/settle";
 import type { JobRecord } from "../../src/jobs/record";
 
 // The USD estimate of a job's tokens, at prices given here (not the catalogue's, which may change): input split into

@@ -3,7 +3,7 @@ import type { StoredFile } from "../../files/stored-file";
 import type { ProviderContext, UpstreamCost } from "../types";
 import { scanImagesAnswer } from "./b64-stream";
 import { openaiStreamError } from "./errors";
-import { readEvents } from "./sse";
+import { readEvents } from "../../lib/streams/sse";
 import { OpenAIStreamEvent, addUsage, fromOpenAIUsage, type OpenAIUsage } from "./wire";
 
 // OpenAI's streamed answer (PROVIDERS.md: `stream: true` with `partial_images`): per image, its partial renders

@@ -4,7 +4,7 @@ import * as z from "zod";
 import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";
 import { storeClientUpload } from "../../files/client-upload";
-import type { Part } from "../../lib/multipart-stream";
+import type { Part } from "../../lib/streams/multipart";
 import { findUpload, MAX_UPLOAD_BYTES, UPLOAD_TTL_SECONDS } from "../../files/uploads";
 import { declaredBytes, discardUpload, meteredUpload, type MeteredUpload } from "../../accounts/storage-gate";
 import { admit, readOwnJob } from "../../jobs/admit";
@@ -12,7 +12,7 @@ import { now } from "../../lib/clock";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { jsonBody } from "../../lib/json-body";
-import { declaredLimit, fieldEntries, formObject, readForm, type FormFields, type FormLimits } from "../../lib/multipart-form";
+import { declaredLimit, fieldEntries, formObject, readForm, type FormFields, type FormLimits } from "../../lib/streams/multipart-form";
 import { validate, validationHook } from "../../lib/validation";
 import { doc } from "../../docs/registry";
 import { idempotencyOf } from "../idempotency-key";
@@ -26,13 +26,13 @@ import { POLICY_TTL_MS, checkUploadFields, mimeOf, uploadFields, uploadKeyOf } f
 // /api/rest: Leonardo's REST dialect (seeds 000 and 001), so a Leonardo client changes only its base URL and key.
 // Documented in routes.docs.ts.
 
-export const leonardo = new Hono<AppEnv>();
-leonardo.onError(renderLeonardoError);
+export const leonardoRoutes = new Hono<AppEnv>();
+leonardoRoutes.onError(renderLeonardoError);
 
 const UPLOAD_PATH = "/v1/init-image/upload";
 const GenerationParams = z.object({ id: z.string().max(64).meta({ description: "The generationId from the create call." }) });
 
-leonardo.post("/v2/generations", doc("leonardoCreateGeneration"), requireKey(), jsonBody(), validate("json", LeonardoGenerationRequest), async (c) => {
+leonardoRoutes.post("/v2/generations", doc("leonardoCreateGeneration"), requireKey(), jsonBody(), validate("json", LeonardoGenerationRequest), async (c) => {
   const body = c.req.valid("json");
   const idempotency = await idempotencyOf(c.req.header("idempotency-key"), "POST /api/rest/v2/generations", body);
   const request = await leonardoToJobRequest(body, c.env, c.get("principal").accountId, now());
@@ -41,7 +41,7 @@ leonardo.post("/v2/generations", doc("leonardoCreateGeneration"), requireKey(), 
   return c.json(answer, 200, headers);
 });
 
-leonardo.get("/v1/generations/:id", doc("leonardoGetGeneration"), requireKey(), validate("param", GenerationParams), async (c) => {
+leonardoRoutes.get("/v1/generations/:id", doc("leonardoGetGeneration"), requireKey(), validate("param", GenerationParams), async (c) => {
   try {
     const rec = await readOwnJob(c.env, c.get("principal"), c.req.valid("param").id);
     const answer: z.infer<typeof GenerationAnswer> = { generations_by_pk: await generationView(c.env, rec, new URL(c.req.url).origin, now()) };
@@ -53,7 +53,7 @@ leonardo.get("/v1/generations/:id", doc("leonardoGetGeneration"), requireKey(), 
   }
 });
 
-leonardo.post("/v1/init-image", doc("leonardoInitImage"), requireKey(), jsonBody(), validate("json", InitImageRequest), async (c) => {
+leonardoRoutes.post("/v1/init-image", doc("leonardoInitImage"), requireKey(), jsonBody(), validate("json", InitImageRequest), async (c) => {
   const { accountId, keyId, requestsPerMinute } = c.get("principal");
   const policy = { accountId, keyId, requestsPerMinute, uploadId: newId("upl"), extension: c.req.valid("json").extension, expiresAt: now() + POLICY_TTL_MS };
   const fields = await uploadFields(c.env, policy);
@@ -89,7 +89,7 @@ function checkedFields(fields: FormFields): z.output<typeof FieldsForm> {
 // No API key here, as with Leonardo's presigned S3 form: the signed policy in the fields is the authority. The form
 // is read as a stream: at the file (its last part) the fields are checked and the upload metered against the key that
 // asked for it, and only then is the file streamed into R2.
-leonardo.post(UPLOAD_PATH, doc("leonardoUploadImage"), uploadLimit, async (c) => {
+leonardoRoutes.post(UPLOAD_PATH, doc("leonardoUploadImage"), uploadLimit, async (c) => {
   if (!/^multipart\/form-data\s*;/i.test(c.req.header("content-type") ?? "")) throw notMultipart();
   const at = now();
   let stored: MeteredUpload | null = null;
@@ -126,6 +126,6 @@ leonardo.post(UPLOAD_PATH, doc("leonardoUploadImage"), uploadLimit, async (c) =>
   return c.body(null, 204, (stored as MeteredUpload).headers);
 });
 
-leonardo.all("*", (c) => {
+leonardoRoutes.all("*", (c) => {
   throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`);
 });

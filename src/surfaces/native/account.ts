@@ -19,8 +19,8 @@ import { renderProblem } from "./problem";
 // /v2/me (the caller's account, its webhook secret and its rotation) and /v2/jobs (the caller's jobs, newest first).
 // Documented in account.docs.ts, with the schemas of the bodies these routes answer with.
 
-export const account = new Hono<AppEnv>();
-account.onError(renderProblem);
+export const accountRoutes = new Hono<AppEnv>();
+accountRoutes.onError(renderProblem);
 
 const revoked = (): ApiError => new ApiError("unauthorized", "This API key is not valid.");
 
@@ -38,14 +38,14 @@ function meView(env: Env, principal: Principal, view: AccountView): z.infer<type
   };
 }
 
-account.get("/me", doc("getAccount"), requireKey(), async (c) => {
+accountRoutes.get("/me", doc("getAccount"), requireKey(), async (c) => {
   const principal = c.get("principal");
   const view = await accountStub(c.env, principal.accountId).view(principal.keyId);
   if (!view) throw revoked();
   return c.json(meView(c.env, principal, view), 200, { "Cache-Control": "no-store" });
 });
 
-account.post("/me/webhook-secret/rotate", doc("rotateWebhookSecret"), requireKey(), async (c) => {
+accountRoutes.post("/me/webhook-secret/rotate", doc("rotateWebhookSecret"), requireKey(), async (c) => {
   const principal = c.get("principal");
   const view = await accountStub(c.env, principal.accountId).rotateWebhookSecret(principal.keyId);
   if (!view) throw revoked();
@@ -59,7 +59,7 @@ const ListQuery = z.strictObject({
   model: z.enum(MODEL_IDS).optional().meta({ description: "Only jobs of this model." }),
 });
 
-account.get("/jobs", doc("listJobs"), requireKey(), validate("query", ListQuery), async (c) => {
+accountRoutes.get("/jobs", doc("listJobs"), requireKey(), validate("query", ListQuery), async (c) => {
   const principal = c.get("principal");
   const q = c.req.valid("query");
   const page = await accountStub(c.env, principal.accountId).listJobs(principal.keyId, {

@@ -17,15 +17,15 @@ import { renderProblem } from "./problem";
 // it. Every route first reads the job as the caller's own, so another account's job is 404 like a missing one.
 // Documented in jobs.docs.ts, with the schema of the deliveries' list.
 
-export const jobs = new Hono<AppEnv>();
-jobs.onError(renderProblem);
+export const jobRoutes = new Hono<AppEnv>();
+jobRoutes.onError(renderProblem);
 
 const JobParams = z.object({ id: z.string().max(64).meta({ description: "The job's id, as returned on creation." }) });
 
 /** Last-Event-ID as the seq to resume after; anything else starts from the newest event. */
 const resumeAfter = (header: string | undefined): number | null => (header && /^\d{1,10}$/.test(header.trim()) ? Number(header.trim()) : null);
 
-jobs.get("/jobs/:id/events", doc("streamJobEvents"), requireKey(), validate("param", JobParams), async (c) => {
+jobRoutes.get("/jobs/:id/events", doc("streamJobEvents"), requireKey(), validate("param", JobParams), async (c) => {
   const rec = await readOwnJob(c.env, c.get("principal"), c.req.valid("param").id);
   const stream = await jobStub(c.env, rec.id).events(resumeAfter(c.req.header("last-event-id")), new URL(c.req.url).origin);
   return new Response(stream, {
@@ -46,14 +46,14 @@ const deliveryView = (d: DeliveryRecord): z.infer<typeof Delivery> => ({
   nextAttemptAt: iso(d.nextAttemptAt),
 });
 
-jobs.get("/jobs/:id/deliveries", doc("listWebhookDeliveries"), requireKey(), validate("param", JobParams), async (c) => {
+jobRoutes.get("/jobs/:id/deliveries", doc("listWebhookDeliveries"), requireKey(), validate("param", JobParams), async (c) => {
   const rec = await readOwnJob(c.env, c.get("principal"), c.req.valid("param").id);
   const deliveries = await jobStub(c.env, rec.id).deliveries();
   const list: z.infer<typeof DeliveryList> = { webhookStatus: rec.webhookStatus, data: deliveries.map(deliveryView) };
   return c.json(list);
 });
 
-jobs.post("/jobs/:id/cancel", doc("cancelJob"), requireKey(), validate("param", JobParams), async (c) => {
+jobRoutes.post("/jobs/:id/cancel", doc("cancelJob"), requireKey(), validate("param", JobParams), async (c) => {
   const rec = await readOwnJob(c.env, c.get("principal"), c.req.valid("param").id);
   const result = await jobStub(c.env, rec.id).cancel();
   if (!result) throw new ApiError("not_found", `No job ${rec.id}.`);

@@ -20,12 +20,12 @@ import { statusView } from "./status";
 
 // /v2: the native job API (seed 002's dialect). Routes stay thin: parse, call, render. Documented in routes.docs.ts.
 
-export const native = new Hono<AppEnv>();
-native.onError(renderProblem);
+export const nativeRoutes = new Hono<AppEnv>();
+nativeRoutes.onError(renderProblem);
 
 const JobParams = z.object({ id: z.string().max(64).meta({ description: "The job's id, as returned on creation." }) });
 
-native.post("/images/generate", doc("createJob"), requireKey(), jsonBody(), validate("json", GenerateRequest), async (c) => {
+nativeRoutes.post("/images/generate", doc("createJob"), requireKey(), jsonBody(), validate("json", GenerateRequest), async (c) => {
   const request = nativeToJobRequest(c.req.valid("json"), c.env);
   const idempotency = await idempotencyOf(c.req.header("idempotency-key"), "POST /v2/images/generate", c.req.valid("json"));
   const wait = preferredWait(c.req.header("prefer"));
@@ -44,11 +44,11 @@ native.post("/images/generate", doc("createJob"), requireKey(), jsonBody(), vali
   });
 });
 
-native.get("/jobs/:id", doc("getJob"), requireKey(), validate("param", JobParams), async (c) => {
+nativeRoutes.get("/jobs/:id", doc("getJob"), requireKey(), validate("param", JobParams), async (c) => {
   const rec = await readOwnJob(c.env, c.get("principal"), c.req.valid("param").id);
   return c.json(await jobView(c.env, rec, new URL(c.req.url).origin, now()));
 });
 
-native.get("/models", doc("listModels"), async (c) => c.json(await modelList(c.env, now())));
+nativeRoutes.get("/models", doc("listModels"), async (c) => c.json(await modelList(c.env, now())));
 
-native.get("/status", doc("providerStatus"), async (c) => c.json(await statusView(c.env, now())));
+nativeRoutes.get("/status", doc("providerStatus"), async (c) => c.json(await statusView(c.env, now())));

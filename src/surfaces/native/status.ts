@@ -1,6 +1,6 @@
 import type { Env } from "../../env";
 import { WINDOW_MS } from "../../jobs/circuit";
-import { healthOf } from "../../jobs/health";
+import { providersHealth } from "../../jobs/provider-health";
 import { PROVIDER_NAMES } from "../../providers/names";
 import { PROVIDERS } from "../../providers/registry";
 import type { StatusView } from "./status.docs";
@@ -9,7 +9,7 @@ import type { StatusView } from "./status.docs";
 
 export async function statusView(env: Env, now: number): Promise<StatusView> {
   const configured = PROVIDER_NAMES.filter((name) => PROVIDERS[name]?.configured(env));
-  const health = await healthOf(env, configured, now);
+  const health = await providersHealth(env, configured, now);
   return {
     providers: PROVIDER_NAMES.map((name) => {
       const h = health[name];

@@ -10,7 +10,7 @@ import { declaredBytes, meteredUpload } from "../../accounts/storage-gate";
 import { ApiError } from "../../lib/errors";
 import { now } from "../../lib/clock";
 import { newId } from "../../lib/ids";
-import { declaredLimit, readForm, type FormLimits } from "../../lib/multipart-form";
+import { declaredLimit, readForm, type FormLimits } from "../../lib/streams/multipart-form";
 import { FetchFailed } from "../../lib/safe-fetch";
 import type { Upload } from "./uploads.docs";
 import { renderProblem } from "./problem";
@@ -31,8 +31,8 @@ const FORM_LIMITS: FormLimits = {
   maxTotalBytes: MAX_UPLOAD_BYTES + FRAMING_BYTES,
 };
 
-export const uploads = new Hono<AppEnv>();
-uploads.onError(renderProblem);
+export const uploadRoutes = new Hono<AppEnv>();
+uploadRoutes.onError(renderProblem);
 
 export const tooLarge = (): ApiError => new ApiError("payload_too_large", `An upload may be at most ${MAX_UPLOAD_BYTES} bytes.`);
 export const unsupported = (): ApiError => new ApiError("unsupported_media_type", "The file must be a PNG, JPEG or WebP image (judged by its bytes; SVG is refused).");
@@ -40,7 +40,7 @@ const notAForm = (why: string): ApiError => new ApiError("invalid_request", `The
 export const missingFile = (): ApiError =>
   new ApiError("invalid_request", "The form needs a `file` field holding the image.", { errors: [{ path: "file", message: "required: a file" }] });
 
-uploads.post(
+uploadRoutes.post(
   "/",
   doc("uploadImage"),
   requireKey(),

@@ -14,10 +14,10 @@ import { renderProblem } from "./problem";
 // GET /v2/usage: the caller's account's jobs, credits and upstream cost, summed from its ledger, as JSON or CSV.
 // Documented in usage.docs.ts.
 
-export const usage = new Hono<AppEnv>();
-usage.onError(renderProblem);
+export const usageRoutes = new Hono<AppEnv>();
+usageRoutes.onError(renderProblem);
 
-usage.get("/usage", doc("getUsage"), requireKey(), validate("query", UsageParams), async (c) => {
+usageRoutes.get("/usage", doc("getUsage"), requireKey(), validate("query", UsageParams), async (c) => {
   const principal = c.get("principal");
   const q = c.req.valid("query");
   // Another account's key is not there, exactly as a key that never was: 404 either way.

@@ -3,7 +3,7 @@ import { storeClientUpload } from "../../files/client-upload";
 import type { Upload } from "../../files/uploads";
 import { ApiError } from "../../lib/errors";
 import type { Json } from "../../lib/json";
-import { fieldEntries, formObject, readForm, type FormLimits } from "../../lib/multipart-form";
+import { fieldEntries, formObject, readForm, type FormLimits } from "../../lib/streams/multipart-form";
 import { validationHook } from "../../lib/validation";
 import type { EditInputs } from "./edit-inputs";
 import { EditFormRequest, type ImageRequestFields } from "./schemas";

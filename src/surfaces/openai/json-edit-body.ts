@@ -5,7 +5,7 @@ import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { Json } from "../../lib/json";
 import { MAX_JSON_BYTES } from "../../lib/json-body";
-import { parseJsonStream, type JsonPath, type StreamOptions, type StringSink } from "../../lib/json-stream";
+import { parseJsonStream, type JsonPath, type StreamOptions, type StringSink } from "../../lib/streams/json";
 import { Feed } from "../../lib/feed";
 import { forgetStored } from "./edit-inputs";
 

@@ -23,8 +23,8 @@ import { openaiToJobRequest } from "./to-spec";
 // /v1: OpenAI's Images API, so the official SDK works with only its base URL and key changed. Routes stay thin.
 // Documented in routes.docs.ts.
 
-export const openai = new Hono<AppEnv>();
-openai.onError(renderOpenAIError);
+export const openaiRoutes = new Hono<AppEnv>();
+openaiRoutes.onError(renderOpenAIError);
 
 /** Edits carry images: JSON with data: URLs or a multipart form, both far larger than a generation's body. */
 export const MAX_EDIT_BYTES = 32 * 1024 * 1024;
@@ -92,7 +92,7 @@ async function admitAndAnswer(c: Context<AppEnv>, kind: "generation" | "edit", s
   });
 }
 
-openai.post("/images/generations", doc("openaiCreateImage"), requireKey(), jsonBody(), validate("json", GenerationRequest), (c) => {
+openaiRoutes.post("/images/generations", doc("openaiCreateImage"), requireKey(), jsonBody(), validate("json", GenerationRequest), (c) => {
   const body = c.req.valid("json");
   return admitAndAnswer(c, "generation", [], async () => ({ body, edit: null, hashed: body }));
 });
@@ -108,7 +108,7 @@ async function validJsonEdit(value: Json): Promise<EditJsonRequest> {
   return result.data!;
 }
 
-openai.post("/images/edits", doc("openaiEditImage"), requireKey(), editBodyLimit, editBody, async (c) => {
+openaiRoutes.post("/images/edits", doc("openaiEditImage"), requireKey(), editBodyLimit, editBody, async (c) => {
   const accountId = c.get("principal").accountId;
   if (isJson(c.req.header("content-type"))) {
     const streamed = await readJsonEdit(c.env, accountId, c.req.raw.body, now(), { maxBytes: MAX_EDIT_BYTES, tooLarge: editTooLarge });
@@ -126,18 +126,18 @@ const ModelParams = z.object({ model: z.string().max(128).meta({ description: "A
 export const noSuchModel = (model: string): ApiError =>
   new ApiError("not_found", `The model '${model}' does not exist.`, { errors: [{ path: "model", message: "does not exist" }] });
 
-openai.get("/models", doc("openaiListModels"), requireKey(), async (c) => {
+openaiRoutes.get("/models", doc("openaiListModels"), requireKey(), async (c) => {
   const list: z.infer<typeof OpenAIModelList> = { object: "list", data: await servedModels(c.env, now()) };
   return c.json(list);
 });
 
-openai.get("/models/:model", doc("openaiGetModel"), requireKey(), validate("param", ModelParams), async (c) => {
+openaiRoutes.get("/models/:model", doc("openaiGetModel"), requireKey(), validate("param", ModelParams), async (c) => {
   const { model } = c.req.valid("param");
   const served = (await servedModels(c.env, now())).find((m) => m.id === model);
   if (!served) throw noSuchModel(model);
   return c.json(served);
 });
 
-openai.all("*", (c) => {
+openaiRoutes.all("*", (c) => {
   throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`);
 });

@@ -1,9 +1,9 @@
 import { CATALOGUE, type TokenPrices } from "../catalogue";
 import type { Env } from "../env";
-import type { JobRecord } from "../jobs/record";
+import type { JobRecord } from "./record";
 import type { UpstreamCost } from "../providers/types";
-import { accountStub } from "./account-stub";
-import type { JobReport } from "./job-index";
+import { accountStub } from "../accounts/account-stub";
+import type { JobReport } from "../accounts/job-index";
 
 // What an ended job owes: the images it delivered at the price per image reserved at admission (so a change of
 // CREDIT_PRICES while it ran cannot charge it differently, and never more than was reserved); FAILED and CANCELLED

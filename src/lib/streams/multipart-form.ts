@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "./errors";
-import { MultipartError, boundaryOf, fieldText, readParts, type MultipartLimits, type Part } from "./multipart-stream";
+import { ApiError } from "../errors";
+import { MultipartError, boundaryOf, fieldText, readParts, type MultipartLimits, type Part } from "./multipart";
 
 // A multipart form read as a stream: its fields (small, capped) are kept as text, each file part is handed to the
 // route as it arrives, to be streamed on (into R2). The parser's faults become the route's refusals here, in one place.

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { claimProbe, closedCircuit, healthOf, recordSample, type Circuit, type Health, type Sample } from "./circuit";
+import { circuitHealth, claimProbe, closedCircuit, recordSample, type Circuit, type Health, type Sample } from "./circuit";
 
 // One Durable Object per upstream provider, shared by every JobDO: its circuit breaker and health figures, and the
 // index from its upstream job ids back to imagegate's jobs (Leonardo calls back with only its generation id).
@@ -15,7 +15,7 @@ export interface UpstreamLink {
   jobId: string;
 }
 
-export class UpstreamDO extends DurableObject<Env> {
+export class ProviderHealthDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS links (upstream_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, at INTEGER NOT NULL)");
@@ -26,7 +26,7 @@ export class UpstreamDO extends DurableObject<Env> {
   }
 
   async health(now: number): Promise<Health> {
-    return healthOf(await this.circuit(), now);
+    return circuitHealth(await this.circuit(), now);
   }
 
   /** True when a call may go: the circuit is closed, or this caller is the half-open probe. */

@@ -1,8 +1,8 @@
-import { ApiError } from "./errors";
-import type { Json } from "./json";
-import { malformedJson } from "./json-body";
-import { MAX_DEPTH, MAX_ITEMS, tooDeep, tooManyItems, type Where } from "./json-limits";
-import { FOUND_CHARS, breakMessage } from "./json-position";
+import { ApiError } from "../errors";
+import type { Json } from "../json";
+import { malformedJson } from "../json-body";
+import { MAX_DEPTH, MAX_ITEMS, tooDeep, tooManyItems, type Where } from "../json-limits";
+import { FOUND_CHARS, breakMessage } from "../json-position";
 
 // Parses a JSON body as it arrives, holding about one network chunk of it. A string the caller diverts (by its path
 // and first characters: an edit's data: URL) goes to a sink piece by piece and is never held; everything else is kept,

@@ -1,7 +1,7 @@
 import * as z from "zod";
-import type { ParamDoc, ResponseDoc, RouteDocs } from "../docs/registry";
-import { Problem } from "../surfaces/native/problem.docs";
-import { SVG_POLICY } from "./route";
+import type { ParamDoc, ResponseDoc, RouteDocs } from "../../docs/registry";
+import { Problem } from "./problem.docs";
+import { SVG_POLICY } from "./files";
 
 // The documentation of GET and HEAD /v2/files/<key> (route.ts).
 

@@ -1,26 +1,26 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import * as z from "zod";
-import type { AppEnv } from "../env";
-import { now } from "../lib/clock";
-import { timingSafeEqual } from "../lib/crypto";
-import { ApiError } from "../lib/errors";
-import { jsonBody } from "../lib/json-body";
-import { validate } from "../lib/validation";
-import { doc } from "../docs/registry";
-import { renderProblem } from "../surfaces/native/problem";
-import type { Granted, KeyBudget, MintedKey } from "./admin.docs";
-import { accountStub } from "./account-stub";
-import { Budget } from "./budget";
-import type { Ledger } from "./ledger";
-import { keyOwner, knownAccounts, mintKey, revokeKey } from "./keys";
-import { AdminUsageParams } from "./usage";
-import { usageReport } from "./usage-report";
+import type { AppEnv } from "../../env";
+import { now } from "../../lib/clock";
+import { timingSafeEqual } from "../../lib/crypto";
+import { ApiError } from "../../lib/errors";
+import { jsonBody } from "../../lib/json-body";
+import { validate } from "../../lib/validation";
+import { doc } from "../../docs/registry";
+import { renderProblem } from "../native/problem";
+import type { Granted, KeyBudget, MintedKey } from "./routes.docs";
+import { accountStub } from "../../accounts/account-stub";
+import { Budget } from "../../accounts/budget";
+import type { Ledger } from "../../accounts/ledger";
+import { keyOwner, knownAccounts, mintKey, revokeKey } from "../../accounts/keys";
+import { AdminUsageParams } from "../../accounts/usage";
+import { usageReport } from "../../accounts/usage-report";
 
 // /admin: keys, their budgets, credits and usage across accounts, for the operator. Guarded by the ADMIN_TOKEN secret;
 // with no token set, refused outright. Documented in admin.docs.ts, with the schemas of its answers.
 
-export const admin = new Hono<AppEnv>();
-admin.onError(renderProblem);
+export const adminRoutes = new Hono<AppEnv>();
+adminRoutes.onError(renderProblem);
 
 export const disabled = (): ApiError => new ApiError("forbidden", "The admin API is disabled: ADMIN_TOKEN is not set.");
 export const refused = (): ApiError => new ApiError("unauthorized", "Send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`.");
@@ -33,7 +33,7 @@ const requireAdmin = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   await next();
 };
 
-admin.use("*", requireAdmin());
+adminRoutes.use("*", requireAdmin());
 
 const ACCOUNT_ID = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1 to 64 letters, digits, _ or -");
 
@@ -68,20 +68,20 @@ const Credits = z
 export const overdrawn = (amount: number, ledger: z.infer<typeof Ledger>): ApiError =>
   new ApiError("unprocessable", `Removing ${amount} credits would take the balance (${ledger.balance}) below zero.`, { extra: { credits: ledger } });
 
-admin.post("/keys", doc("adminCreateKey"), jsonBody(), validate("json", NewKey), async (c) => {
+adminRoutes.post("/keys", doc("adminCreateKey"), jsonBody(), validate("json", NewKey), async (c) => {
   const minted: z.infer<typeof MintedKey> = await mintKey(c.env, c.req.valid("json"));
   return c.json(minted, 201, { "Cache-Control": "no-store" });
 });
 
 const KeyParams = z.object({ id: z.string().max(64).meta({ description: "The key's id (`key_…`)." }) });
 
-admin.delete("/keys/:id", doc("adminRevokeKey"), validate("param", KeyParams), async (c) => {
+adminRoutes.delete("/keys/:id", doc("adminRevokeKey"), validate("param", KeyParams), async (c) => {
   const { id } = c.req.valid("param");
   if (!(await revokeKey(c.env, id))) throw new ApiError("not_found", `No active key ${id}.`);
   return c.body(null, 204);
 });
 
-admin.patch("/keys/:id", doc("adminUpdateKey"), validate("param", KeyParams), jsonBody(), validate("json", KeyPatch), async (c) => {
+adminRoutes.patch("/keys/:id", doc("adminUpdateKey"), validate("param", KeyParams), jsonBody(), validate("json", KeyPatch), async (c) => {
   const { id } = c.req.valid("param");
   const owner = await keyOwner(c.env, id);
   if (!owner || owner.revoked) throw new ApiError("not_found", `No active key ${id}.`);
@@ -90,7 +90,7 @@ admin.patch("/keys/:id", doc("adminUpdateKey"), validate("param", KeyParams), js
   return c.json(answer);
 });
 
-admin.get("/usage", doc("adminUsage"), validate("query", AdminUsageParams), async (c) => {
+adminRoutes.get("/usage", doc("adminUsage"), validate("query", AdminUsageParams), async (c) => {
   const q = c.req.valid("query");
   let accounts = q.accountId !== undefined ? [q.accountId] : await knownAccounts(c.env);
   if (q.key !== undefined) {
@@ -103,7 +103,7 @@ admin.get("/usage", doc("adminUsage"), validate("query", AdminUsageParams), asyn
 
 const AccountParams = z.object({ id: ACCOUNT_ID.meta({ description: "The account's id." }) });
 
-admin.post("/accounts/:id/credits", doc("adminGrantCredits"), validate("param", AccountParams), jsonBody(), validate("json", Credits), async (c) => {
+adminRoutes.post("/accounts/:id/credits", doc("adminGrantCredits"), validate("param", AccountParams), jsonBody(), validate("json", Credits), async (c) => {
   const accountId = c.req.valid("param").id;
   const { amount } = c.req.valid("json");
   const { ok, ledger } = await accountStub(c.env, accountId).grant(amount);

@@ -1,14 +1,14 @@
 import type { Env } from "../env";
 import type { ProviderName } from "../providers/names";
 import type { Health, Sample } from "./circuit";
-import type { UpstreamLink } from "./upstream-do";
+import type { UpstreamLink } from "./provider-health-do";
 
-// The JobDO's and the routes' view of the per-provider UpstreamDOs. Health bookkeeping never fails a job: a report
+// The JobDO's and the routes' view of the per-provider ProviderHealthDOs. Health bookkeeping never fails a job: a report
 // that cannot be delivered is logged and dropped.
 
-const upstream = (env: Env, name: ProviderName) => env.UPSTREAMS.get(env.UPSTREAMS.idFromName(name));
+const upstream = (env: Env, name: ProviderName) => env.PROVIDER_HEALTH.get(env.PROVIDER_HEALTH.idFromName(name));
 
-export async function healthOf(env: Env, names: ProviderName[], now: number): Promise<Record<string, Health>> {
+export async function providersHealth(env: Env, names: ProviderName[], now: number): Promise<Record<string, Health>> {
   const figures = await Promise.all(names.map((name) => upstream(env, name).health(now)));
   return Object.fromEntries(names.map((name, i) => [name, figures[i]!]));
 }

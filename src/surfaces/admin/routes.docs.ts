@@ -1,13 +1,13 @@
 import * as z from "zod";
-import { invalidField } from "../docs/errors";
-import type { RouteDocs } from "../docs/registry";
-import { ApiError } from "../lib/errors";
-import { problems } from "../surfaces/native/problem.docs";
-import { disabled, overdrawn, refused } from "./admin";
-import { BudgetState } from "./budget.docs";
-import { Ledger } from "./ledger";
-import { Usage } from "./usage.docs";
-import { usageExample } from "../surfaces/native/usage.docs";
+import { invalidField } from "../../docs/errors";
+import type { RouteDocs } from "../../docs/registry";
+import { ApiError } from "../../lib/errors";
+import { problems } from "../native/problem.docs";
+import { disabled, overdrawn, refused } from "./routes";
+import { BudgetState } from "../../accounts/budget.docs";
+import { Ledger } from "../../accounts/ledger";
+import { Usage } from "../../accounts/usage.docs";
+import { usageExample } from "../native/usage.docs";
 
 // The documentation of /admin (admin.ts), and the schemas of its answers, which type what admin.ts answers with.
 

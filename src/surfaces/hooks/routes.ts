@@ -7,7 +7,7 @@ import { FetchFailed, readCapped } from "../../lib/safe-fetch";
 import { ApiframeCallback } from "../../providers/apiframe/wire";
 import { LeonardoCallback } from "../../providers/leonardo/wire";
 import { doc } from "../../docs/registry";
-import { renderProblem } from "../../surfaces/native/problem";
+import { renderProblem } from "../native/problem";
 import type { Received } from "./routes.docs";
 import { wakeJob } from "./wake";
 
@@ -17,8 +17,8 @@ import { wakeJob } from "./wake";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-export const hooks = new Hono<AppEnv>();
-hooks.onError(renderProblem);
+export const hookRoutes = new Hono<AppEnv>();
+hookRoutes.onError(renderProblem);
 
 export const refused = (): ApiError => new ApiError("unauthorized", "The callback's credentials do not match.");
 export const tooLarge = (): ApiError => new ApiError("payload_too_large", "A callback body is at most 1 MB.");
@@ -45,7 +45,7 @@ function parsed<T>(raw: Uint8Array, schema: { safeParse(v: unknown): { success: 
   return result.data;
 }
 
-hooks.post("/leonardo", doc("leonardoCallback"), async (c) => {
+hookRoutes.post("/leonardo", doc("leonardoCallback"), async (c) => {
   const token = c.env.LEONARDO_WEBHOOK_TOKEN;
   const presented = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
   if (!token || !presented || !timingSafeEqual(presented, token)) throw refused();
@@ -54,7 +54,7 @@ hooks.post("/leonardo", doc("leonardoCallback"), async (c) => {
   return c.json(received);
 });
 
-hooks.post("/apiframe", doc("apiframeCallback"), async (c) => {
+hookRoutes.post("/apiframe", doc("apiframeCallback"), async (c) => {
   const apiKey = c.env.APIFRAME_API_KEY;
   const signature = /^sha256=([0-9a-fA-F]{64})$/.exec(c.req.header("x-webhook-signature") ?? "")?.[1];
   if (!apiKey || !signature) throw refused();

@@ -1,11 +1,11 @@
 import { Hono, type Context } from "hono";
-import { presentedKey, resolveKey } from "../accounts/auth";
-import { doc } from "../docs/registry";
-import type { AppEnv } from "../env";
-import { ApiError } from "../lib/errors";
-import { now } from "../lib/clock";
-import { evaluate } from "../lib/http-conditional";
-import { checkSignature } from "./signing";
+import { presentedKey, resolveKey } from "../../accounts/auth";
+import { doc } from "../../docs/registry";
+import type { AppEnv } from "../../env";
+import { ApiError } from "../../lib/errors";
+import { now } from "../../lib/clock";
+import { evaluate } from "../../lib/http-conditional";
+import { checkSignature } from "../../files/signing";
 
 // GET/HEAD /v2/files/<key>: bytes from R2 with ETag, conditional requests, ranges and immutable caching.
 // Private files need a valid signature (capability URL); public ones are served to anyone.
@@ -18,7 +18,7 @@ const KEY_PATTERN = /^(jobs\/[0-9a-f-]{36}\/\d{1,2}|uploads\/[A-Za-z0-9_]{1,64})
 export const SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 const IMMUTABLE = "max-age=31536000, immutable";
 
-export const files = new Hono<AppEnv>();
+export const fileRoutes = new Hono<AppEnv>();
 
 /** How the request may read the file, and R2's metadata for it when deciding that took a look. */
 interface Access {
@@ -130,6 +130,6 @@ async function serve(c: Context<AppEnv>, method: "GET" | "HEAD"): Promise<Respon
 }
 
 // Hono dispatches HEAD through the GET route (which serves it as HEAD); this registration documents it.
-files.on("HEAD", "/*", doc("headFile"), (c) => serve(c, "HEAD"));
+fileRoutes.on("HEAD", "/*", doc("headFile"), (c) => serve(c, "HEAD"));
 
-files.get("/*", doc("getFile"), (c) => serve(c, c.req.method === "HEAD" ? "HEAD" : "GET"));
+fileRoutes.get("/*", doc("getFile"), (c) => serve(c, c.req.method === "HEAD" ? "HEAD" : "GET"));

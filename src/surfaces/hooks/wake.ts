@@ -1,6 +1,6 @@
 import type { Env } from "../../env";
 import { jobStub } from "../../jobs/job-stub";
-import { jobOfUpstream } from "../../jobs/health";
+import { jobOfUpstream } from "../../jobs/provider-health";
 import type { ProviderName } from "../../providers/names";
 
 // What a verified callback does: find the job that waits for the upstream id and bring its next poll forward. The

@@ -2,11 +2,11 @@ import { backoffMs } from "../lib/retry";
 import { providerByName } from "../providers/registry";
 import type { ClassifiedError, Provider } from "../providers/types";
 import { isBlocked, type Sample } from "./circuit";
-import { claimCall, healthOf, reportOutcomes } from "./health";
+import { claimCall, providersHealth, reportOutcomes } from "./provider-health";
 import type { Attempt, JobRecord, Part, Step } from "./record";
 import { copyUrlReferences, hasUrlReferences } from "./references-prep";
 import { failJob, nextCandidate, NO_FALLBACK, providerContext, type MachineDeps } from "./transitions";
-import type { UpstreamLink } from "./upstream-do";
+import type { UpstreamLink } from "./provider-health-do";
 
 // The upstream step (SPEC §4.2–4.4): one candidate provider at a time. Its parts (a fan-out of quantities above the
 // provider's per-call limit) are created in parallel, polled (2 s × 1.5 up to 5 s) and, when one fails, retried or
@@ -48,7 +48,7 @@ const countsAgainst = (error: ClassifiedError): boolean => !(error.class === "mo
 async function routeCandidates(rec: JobRecord, candidate: number, deps: MachineDeps, now: number): Promise<JobRecord> {
   const remaining = rec.candidates.slice(candidate);
   if (remaining.length < 2) return rec;
-  const health = await healthOf(deps.env, remaining, now);
+  const health = await providersHealth(deps.env, remaining, now);
   const blocked = remaining.filter((name) => isBlocked(health[name]!));
   const open = remaining.filter((name) => !blocked.includes(name));
   if (blocked.length === 0 || open.length === 0) return rec;

@@ -3,7 +3,7 @@ import type { RouteDocs } from "../../docs/registry";
 import { ApiError } from "../../lib/errors";
 import { ApiframeCallback } from "../../providers/apiframe/wire";
 import { LeonardoCallback } from "../../providers/leonardo/wire";
-import { problems } from "../../surfaces/native/problem.docs";
+import { problems } from "../native/problem.docs";
 import { refused, tooLarge } from "./routes";
 
 // The documentation of the upstream callbacks (routes.ts), and the schema of their answer, which types what
