@@ -17,7 +17,7 @@ import { nativeRoutes } from "./surfaces/native/routes";
 import { uploadRoutes } from "./surfaces/native/uploads";
 import { usageRoutes } from "./surfaces/native/usage";
 import { openaiRoutes } from "./surfaces/openai/routes";
-import { renderProblem } from "./surfaces/native/problem";
+import { renderProblem } from "./lib/problem";
 import { playgroundRoutes } from "./ui/page";
 import { hookRoutes } from "./surfaces/hooks/routes";
 

@@ -2,10 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { now } from "../lib/clock";
 import { newId } from "../lib/ids";
-import { jobStub } from "../jobs/job-stub";
-import type { JobStatus } from "../jobs/record";
 import { checkIdempotency, forgetIdempotency, recordIdempotency } from "./idempotency";
-import { addJob, closeJob, indexedJob, type JobReport, listJobs, markAdmitted, oldestAdmission, removeJob, staleAdmissions, ACTIVE, type JobQuery } from "./job-index";
+import { addJob, closeJob, indexedJob, type EndedStatus, type JobReport, listJobs, markAdmitted, oldestAdmission, removeJob, staleAdmissions, ACTIVE, type JobQuery } from "./job-index";
 import { grantCredits, readLedger, reserveCredits, settleCredits, type Ledger } from "./ledger";
 import { takeKeyToken, type RateState } from "./rate-limit";
 import { migrate } from "./schema";
@@ -148,7 +146,7 @@ export class AccountDO extends DurableObject<Env> {
    * The job ended (called by its JobDO until it succeeds): `charge` is spent, the rest of the reservation refunded.
    * Idempotent per job: only the first call for a job moves credits.
    */
-  async settle(jobId: string, status: JobStatus, charge: number, report?: JobReport): Promise<void> {
+  async settle(jobId: string, status: EndedStatus, charge: number, report?: JobReport): Promise<void> {
     this.ctx.storage.transactionSync(() => {
       const job = indexedJob(this.sql, jobId);
       if (!job || job.status !== ACTIVE) return;
@@ -215,11 +213,16 @@ export class AccountDO extends DurableObject<Env> {
     };
   }
 
+  /** Whether the job's JobDO was created: asked of it through the binding (jobs/ sits above accounts/). */
+  private async jobExists(jobId: string): Promise<boolean> {
+    const job = this.env.JOBS.get(this.env.JOBS.idFromName(jobId)) as unknown as { read(): Promise<object | null> };
+    return (await job.read()) !== null;
+  }
+
   /** Resolves admissions whose request never reported back: kept if the JobDO exists, released otherwise. */
   override async alarm(): Promise<void> {
     for (const jobId of staleAdmissions(this.sql, now() - ADMISSION_GRACE_MS)) {
-      const job = await jobStub(this.env, jobId).read();
-      if (job) markAdmitted(this.sql, jobId);
+      if (await this.jobExists(jobId)) markAdmitted(this.sql, jobId);
       else await this.release(jobId);
     }
     const oldest = oldestAdmission(this.sql);

@@ -1,9 +1,6 @@
 import * as z from "zod";
 import { ApiError } from "../lib/errors";
-import type { BudgetState } from "./budget.docs";
 import { ACTIVE } from "./job-index";
-
-export type { BudgetState };
 
 // Per-key budgets: at most `credits` per UTC day or calendar month (UTC). What a key has used in a period is read from
 // the job index itself, the jobs it admitted since the period began: what ended jobs were charged plus what running
@@ -20,6 +17,15 @@ export const Budget = z
   })
   .meta({ id: "Budget", examples: [{ credits: 5_000, period: "month" }] });
 export type Budget = z.infer<typeof Budget>;
+
+/** A key's budget and what it used this period (budget.docs.ts documents it). */
+export interface BudgetState extends Budget {
+  keyId: string;
+  used: number;
+  remaining: number;
+  /** ISO 8601. */
+  resetsAt: string;
+}
 
 /** The period holding `at`: [start, end) in ms, UTC. */
 export function periodOf(period: BudgetPeriod, at: number): { start: number; end: number } {

@@ -1,4 +1,3 @@
-import type { JobStatus } from "../jobs/record";
 import type { UpstreamCost } from "../providers/types";
 
 // The account's job index: every admitted job, newest first, with what its reservation holds. A row is `ACTIVE`
@@ -8,8 +7,13 @@ import type { UpstreamCost } from "../providers/types";
 export type IndexedJob = { seq: number; id: string; model: string; created: number; status: string; reserved: number; charged: number; admitting: number };
 
 export const ACTIVE = "ACTIVE";
+/** How a job ended, as its JobDO reports it when it settles (the JobDO alone knows a running job's own status). */
+export const ENDED_STATUSES = ["COMPLETED", "FAILED", "CANCELLED"] as const;
+export type EndedStatus = (typeof ENDED_STATUSES)[number];
+export const INDEX_STATUSES = [ACTIVE, ...ENDED_STATUSES] as const;
+export type IndexStatus = (typeof INDEX_STATUSES)[number];
 
-/** What an ended job reports for the account's usage (settle.ts makes it from the job's record). */
+/** What an ended job reports for the account's usage (jobs/settle.ts makes it from the job's record). */
 export interface JobReport {
   provider: string | null;
   images: number;
@@ -41,7 +45,7 @@ export function markAdmitted(sql: SqlStorage, id: string): void {
 }
 
 /** `report` is absent when a JobDO of a version before reports settles (a deploy rolls out): the row keeps NULLs. */
-export function closeJob(sql: SqlStorage, id: string, status: JobStatus, charged: number, report?: JobReport): void {
+export function closeJob(sql: SqlStorage, id: string, status: EndedStatus, charged: number, report?: JobReport): void {
   const cost = report?.cost ?? {};
   sql.exec(
     `UPDATE jobs SET status = ?, charged = ?, provider = ?, images = ?, ms = ?, api_credit_cost = ?, upstream_credit_cost = ?,
@@ -76,7 +80,8 @@ export interface JobQuery {
   limit: number;
   /** The `seq` below which to continue. */
   before: number | null;
-  status: JobStatus | null;
+  /** A job status (the surface validated it): rows still ACTIVE match any. */
+  status: string | null;
   model: string | null;
 }
 

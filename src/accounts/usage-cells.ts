@@ -1,11 +1,9 @@
-import { ACTIVE } from "./job-index";
+import { ACTIVE, type IndexStatus } from "./job-index";
 
 // The AccountDO's side of GET /v2/usage: its job index summed into cells, one per UTC day (of admission), model,
 // provider and key. The figures are the ledger's own: a job's reservation, its charge, what it refunded, and what it
-// reported when it settled (settle.ts). The Worker merges cells into the rows asked for (usage.ts), across accounts too.
+// reported when it settled (jobs/settle.ts). The Worker merges cells into the rows asked for (usage.ts), across accounts too.
 
-export const INDEX_STATUSES = [ACTIVE, "COMPLETED", "FAILED", "CANCELLED"] as const;
-export type IndexStatus = (typeof INDEX_STATUSES)[number];
 
 export interface UsageQuery {
   /** [from, to) in ms. */

@@ -1,4 +1,4 @@
-import type { Dimension } from "./usage";
+import type { Dimension } from "./usage-params";
 import type { UsageRow } from "./usage.docs";
 
 // GET /v2/usage with `Accept: text/csv`: the same rows, one line each (RFC 4180), the nested figures flattened.

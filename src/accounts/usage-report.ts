@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { accountStub } from "./account-stub";
-import { costlyJobView, summarise, TOP_JOBS, usageQuery, usageRange, type AccountCell, type Dimension, type UsageParams } from "./usage";
+import { costlyJobView, summarise, type AccountCell } from "./usage";
+import { TOP_JOBS, usageQuery, usageRange, type Dimension, type UsageParams } from "./usage-params";
 import type { Usage } from "./usage.docs";
 import type { CostlyJob } from "./usage-cells";
 

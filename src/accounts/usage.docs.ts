@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { ADMIN_DIMENSIONS, TOP_JOBS } from "./usage";
+import { ADMIN_DIMENSIONS, TOP_JOBS } from "./usage-params";
 
 // The schemas of GET /v2/usage's and GET /admin/usage's answers: documentation only (the OpenAPI build and the tests
 // import them), and the types usage.ts builds its answers with.
@@ -57,3 +57,31 @@ export type Figures = z.infer<typeof FiguresSchema>;
 export type UsageRow = z.infer<typeof UsageRow>;
 export type CostlyJobView = z.infer<typeof CostlyJobView>;
 export type Usage = z.infer<typeof Usage>;
+
+/** One answer, for the documentation of GET /v2/usage and, grouped by account, GET /admin/usage. */
+export const usageExample = {
+  from: "2026-12-01",
+  to: "2026-12-02",
+  groupBy: ["day", "model"],
+  rows: [
+    {
+      day: "2026-12-01",
+      model: "gpt-image-2",
+      jobs: { total: 3, active: 0, completed: 2, failed: 1, cancelled: 0 },
+      images: 3,
+      credits: { reserved: 16, held: 0, spent: 12, refunded: 4 },
+      upstream: { apiCreditCost: 9, creditCost: null, usage: { inputTokens: 40, outputTokens: 4_160, totalTokens: 4_200 }, usdEstimate: 0.125 },
+      jobTimeMs: { p50: 8_200, p95: 31_000 },
+    },
+  ],
+  totals: {
+    jobs: { total: 3, active: 0, completed: 2, failed: 1, cancelled: 0 },
+    images: 3,
+    credits: { reserved: 16, held: 0, spent: 12, refunded: 4 },
+    upstream: { apiCreditCost: 9, creditCost: null, usage: { inputTokens: 40, outputTokens: 4_160, totalTokens: 4_200 }, usdEstimate: 0.125 },
+    jobTimeMs: { p50: 8_200, p95: 31_000 },
+  },
+  costliestJobs: [
+    { id: "0f8c2b6e-3a41-4d2e-9b7a-5c1d2e3f4a5b", model: "gpt-image-2", key: "key_R4t8Wn2Zc6Yb", createdAt: "2026-12-01T09:30:00.000Z", creditCost: 8, url: "/v2/jobs/0f8c2b6e-3a41-4d2e-9b7a-5c1d2e3f4a5b" },
+  ],
+} satisfies Usage;

@@ -7,6 +7,7 @@ import type { ModelEntry, ModelId, OutputFormat, Quality } from "./types";
 export * from "./types";
 export * from "./sizes";
 export * from "./rules";
+export * from "./spec";
 
 /** The single source of truth for models: schemas, prices, lifecycle and GET /v2/models all read it. */
 export const CATALOGUE: Readonly<Record<ModelId, ModelEntry>> = {

@@ -3,7 +3,7 @@ import { ApiError, REASONS, type Reason } from "../lib/errors";
 import type { ResponseDoc } from "./registry";
 
 // Error responses for the docs modules, in the envelope of the surface that answers them. Each surface wraps this
-// in a small helper beside its renderer (problems() in native/problem.docs.ts, openaiErrors() and leonardoErrors() in
+// in a small helper beside its renderer (problems() in lib/problem.docs.ts, openaiErrors() and leonardoErrors() in
 // their errors.docs.ts), so every example is made by the very function that renders that surface's errors.
 
 /** A surface's error envelope: its schema, its content type, and the body its renderer makes of an ApiError. */
@@ -12,10 +12,6 @@ export interface Envelope {
   contentType: string;
   body: (error: ApiError) => unknown;
 }
-
-/** An example of the 400 the validation hook makes for one field. */
-export const invalidField = (path: string, message: string): ApiError =>
-  new ApiError("invalid_request", `${path}: ${message}`, { errors: [{ path, message }] });
 
 const REASON_LIST = Object.keys(REASONS) as Reason[];
 

@@ -1,5 +1,5 @@
 import { ApiError } from "../lib/errors";
-import { FetchFailed } from "../lib/safe-fetch";
+import { FetchFailed } from "../lib/fetch-errors";
 import { MAX_UPLOAD_BYTES, storeUpload, type Upload } from "./uploads";
 import { UnsupportedImage } from "./store";
 

@@ -1,6 +1,6 @@
 import type { Reference } from "../catalogue";
 import { isDevelopment, type Env } from "../env";
-import { fetchReferenceImage } from "../lib/safe-fetch";
+import { fetchReferenceImage } from "../lib/reference-image";
 import { INPUT_IMAGES } from "../lib/sniff";
 import { findUpload } from "./uploads";
 
@@ -43,6 +43,31 @@ export async function referenceKey(env: Env, accountId: string, ref: Reference, 
   // A model's gif or svg cannot be handed back as a reference: those are png, jpeg or webp only (SPEC §8).
   if (!usableAsReference(object.key)) throw new ReferenceNotFound(`generated image ${ref.id} is not a png, jpeg or webp image`);
   return object.key;
+}
+
+export interface HeldReference {
+  ext: string;
+  contentType: string | null;
+  size: number;
+  /** Streams its bytes; called only when they are sent (and again on a re-send). */
+  open(): Promise<ReadableStream<Uint8Array>>;
+}
+
+/** An upload or generated image imagegate holds, described before it is read (URL references were copied before). */
+export async function heldReference(env: Env, accountId: string, ref: Reference, now: number): Promise<HeldReference> {
+  const key = await referenceKey(env, accountId, ref, now);
+  const head = key === null ? null : await env.FILES.head(key);
+  if (key === null || head === null) throw new ReferenceNotFound("a reference image is not held by imagegate");
+  return {
+    ext: key.slice(key.lastIndexOf(".") + 1),
+    contentType: head.httpMetadata?.contentType ?? null,
+    size: head.size,
+    open: async () => {
+      const object = await env.FILES.get(key);
+      if (!object) throw new ReferenceNotFound("a reference image vanished");
+      return object.body;
+    },
+  };
 }
 
 /** The reference's bytes: from R2 for uploads and generated images, through the SSRF guard for URLs. */

@@ -1,5 +1,6 @@
 import { INPUT_IMAGES, SNIFF_BYTES, couldBeSvg, imageDimensions, sniffImage, type ImageExt, type SniffedImage } from "../lib/sniff";
 import { toHex } from "../lib/crypto";
+import { ByteReader, type Bytes } from "../lib/streams/byte-reader";
 import type { StoredFile } from "./stored-file";
 
 // Streams an image (sniffed: png, jpeg or webp; gif and svg too where a model made it) into R2 with its sha256, size,
@@ -31,35 +32,21 @@ export interface StoreOptions {
 
 export class UnsupportedImage extends Error {}
 
-type Bytes = Uint8Array<ArrayBuffer>;
-
-/**
- * Reads a stream into a caller's buffer: straight into it from a byte stream (BYOB: no chunk is allocated), else by
- * copying each chunk, keeping what does not fit for the next fill. Every byte read is handed to `seen` once.
- */
+/** A ByteReader that fills whole buffers, handing every byte read to `seen` once. */
 class PartReader {
-  private readonly byob: ReadableStreamBYOBReader | null;
-  private readonly chunks: ReadableStreamDefaultReader<Uint8Array> | null;
-  private rest: Uint8Array = new Uint8Array(0);
+  private readonly reader: ByteReader;
 
   constructor(
     source: ReadableStream<Uint8Array>,
     private readonly seen: (bytes: Uint8Array) => Promise<void>,
   ) {
-    let byob: ReadableStreamBYOBReader | null = null;
-    try {
-      byob = source.getReader({ mode: "byob" });
-    } catch {
-      // Not a byte stream (a stream made in JavaScript): read its chunks.
-    }
-    this.byob = byob;
-    this.chunks = byob ? null : source.getReader();
+    this.reader = new ByteReader(source);
   }
 
   /** Fills `buffer` from `filled` on; returns its filled start, shorter than the buffer only at the end of the stream. */
   async fill(buffer: Bytes, filled = 0): Promise<Bytes> {
     while (filled < buffer.length) {
-      const read = await this.read(buffer, filled);
+      const read = await this.reader.read(buffer, filled);
       buffer = new Uint8Array(read.buffer);
       if (read.length === 0) break;
       await this.seen(read);
@@ -68,26 +55,8 @@ class PartReader {
     return buffer.subarray(0, filled);
   }
 
-  /** Reads some bytes into buffer[at…]; an empty view at the end of the stream. BYOB moves the buffer: use the view's. */
-  private async read(buffer: Bytes, at: number): Promise<Bytes> {
-    const room = buffer.length - at;
-    if (this.byob) {
-      const { value } = await this.byob.read(new Uint8Array(buffer.buffer, at, room));
-      return value ?? buffer.subarray(at, at);
-    }
-    while (this.rest.length === 0) {
-      const { done, value } = await this.chunks!.read();
-      if (done) return buffer.subarray(at, at);
-      this.rest = value;
-    }
-    const n = Math.min(room, this.rest.length);
-    buffer.set(this.rest.subarray(0, n), at);
-    this.rest = this.rest.subarray(n);
-    return buffer.subarray(at, at + n);
-  }
-
-  async cancel(): Promise<void> {
-    await (this.byob ?? this.chunks)!.cancel().catch(() => undefined);
+  cancel(): Promise<void> {
+    return this.reader.cancel();
   }
 }
 

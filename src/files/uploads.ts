@@ -1,5 +1,5 @@
 import { newId } from "../lib/ids";
-import { limitBytes } from "../lib/safe-fetch";
+import { limitBytes } from "../lib/capped-body";
 import type { StoredFile } from "./stored-file";
 import { storeImage } from "./store";
 
@@ -53,4 +53,12 @@ export async function sweepUploads(bucket: R2Bucket, now: number): Promise<numbe
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor);
   return removed;
+}
+
+/** Deletes what a refused request stored. A failure is logged, not thrown: the hourly sweep removes expired uploads. */
+export async function forgetUploads(bucket: R2Bucket, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await bucket.delete([...keys]).catch((err: unknown) => {
+    console.error(JSON.stringify({ msg: "could not delete a refused request's uploads", keys, error: String(err) }));
+  });
 }

@@ -1,7 +1,6 @@
 import { CATALOGUE, creditCost, type JobSpec, type ModelEntry } from "../catalogue";
 import { lifecycleInForce, lifecycleStatus, successorsInWords, type OpenAIDates } from "../catalogue/lifecycle";
 import { modelHeaders } from "./model-headers";
-import { readOpenAIDates } from "../providers/openai/shutdown-dates";
 import { priceList, pricesInForce } from "../catalogue/prices";
 import { carryOver, upgradesInForce, type ModelUpgrade } from "../catalogue/upgrades";
 import type { AdmitResult } from "../accounts/account-do";
@@ -10,14 +9,15 @@ import { overBudgetError } from "../accounts/budget";
 import { rateHeaders } from "../accounts/rate-limit";
 import type { Env, Principal } from "../env";
 import { ReferenceNotFound, referenceKey } from "../files/references";
-import { ApiError, type FieldError } from "../lib/errors";
+import { ApiError, invalidFields, type FieldError } from "../lib/errors";
 import { now } from "../lib/clock";
 import { newJobId } from "../lib/ids";
 import type { ProviderName } from "../providers/names";
 import type { Json } from "../lib/json";
 import { jobStub } from "./job-stub";
-import type { JobInit, JobRecord, WebhookTarget } from "./record";
-import { chooseCandidates } from "./routing";
+import type { JobInit, JobRecord } from "./record";
+import type { WebhookTarget } from "../webhooks/types";
+import { chooseCandidates, lifecycleDates } from "./routing";
 
 /** A surface's request, translated: the spec plus what the job needs beyond it. */
 export interface JobRequest {
@@ -67,7 +67,7 @@ async function checkReferences(env: Env, principal: Principal, spec: JobSpec): P
   );
   if (errors.length > 0) {
     errors.sort((a, b) => a.path.localeCompare(b.path, "en", { numeric: true }));
-    throw new ApiError("invalid_request", errors.map((e) => `${e.path}: ${e.message}`).join("; "), { errors });
+    throw invalidFields(errors);
   }
 }
 
@@ -135,7 +135,7 @@ function servedSpec(env: Env, spec: JobSpec, at: number, dates: OpenAIDates | nu
  */
 export async function admit(env: Env, principal: Principal, request: JobRequest, origin: string, options: AdmitOptions = {}): Promise<Admission> {
   const at = now();
-  const dates = await readOpenAIDates(env);
+  const dates = await lifecycleDates(env);
   const { spec, upgrade } = servedSpec(env, request.spec, at, dates);
   const entry = CATALOGUE[spec.model];
   const prices = priceList(entry, pricesInForce(env.CREDIT_PRICES));

@@ -1,19 +1,22 @@
-import { isFinal, type LoggedEvent } from "./event-log";
+import { isFinal, type JobEventType, type LoggedEvent } from "./events";
+import type { ViewedJob } from "./view";
 
-// Server-sent event streams of a job, served by its JobDO (SPEC §2.1): `id: <seq>`, `event: <type>`, `data: <job view>`
-// for each event until the job's end, which closes the stream. A comment every HEARTBEAT.intervalMs keeps idle
-// connections open through proxies.
+// A job's event streams, served by its JobDO in no client's dialect: one JobEvent per logged event until the job's
+// end, which closes the stream. Over RPC a stream carries bytes only, so each event goes as one line of JSON
+// (NDJSON); decodeJobEvents turns the lines back into events. The surfaces frame them for their clients.
 
-/** Timing; the tests shorten it. */
-export const HEARTBEAT = { intervalMs: 15_000 };
+export interface JobEvent {
+  /** The event's seq: 1, 2, 3, … in order. */
+  id: number;
+  type: JobEventType;
+  /** The job as it stood at the event. */
+  job: ViewedJob;
+}
 
-/** Renders an event's data (the job view as it stood at the event). */
-export type RenderEvent = (event: LoggedEvent) => Promise<unknown>;
+/** Renders a logged event for the stream (the job as it stood at the event). */
+export type RenderEvent = (event: LoggedEvent) => Promise<JobEvent>;
 
 const encoder = new TextEncoder();
-
-export const sseFrame = (event: LoggedEvent, data: unknown): string =>
-  `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`;
 
 /** One client's stream. Live events that arrive while the replay is read wait, so the client gets them in order. */
 class Subscriber {
@@ -23,7 +26,6 @@ class Subscriber {
   private waiting: LoggedEvent[] | null = [];
   private writes: Promise<void> = Promise.resolve();
   private closed = false;
-  private readonly heartbeat: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly render: RenderEvent,
@@ -35,7 +37,6 @@ class Subscriber {
       },
       cancel: () => this.close(),
     });
-    this.heartbeat = setInterval(() => this.write(": keep-alive\n\n"), HEARTBEAT.intervalMs);
   }
 
   /** Sends the replay (the events after `after`), then whatever arrived meanwhile; closes at once if the job had ended. */
@@ -57,7 +58,7 @@ class Subscriber {
     this.writes = this.writes.then(async () => {
       if (this.closed) return;
       try {
-        this.write(sseFrame(event, await this.render(event)));
+        this.write(`${JSON.stringify(await this.render(event))}\n`);
       } catch (err) {
         console.error(JSON.stringify({ msg: "event stream broke", seq: event.seq, error: String(err) }));
         this.controller?.error(err);
@@ -80,7 +81,6 @@ class Subscriber {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.heartbeat);
     try {
       this.controller?.close();
     } catch {
@@ -119,4 +119,20 @@ export class EventStreams {
   publish(event: LoggedEvent): void {
     for (const sub of this.subscribers) sub.push(event);
   }
+}
+
+/** Reads a JobDO's event stream back into its events. */
+export function decodeJobEvents(): TransformStream<Uint8Array, JobEvent> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  return new TransformStream<Uint8Array, JobEvent>({
+    transform(chunk, controller) {
+      const lines = (rest + decoder.decode(chunk, { stream: true })).split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) controller.enqueue(JSON.parse(line) as JobEvent);
+    },
+    flush() {
+      if (rest + decoder.decode() !== "") throw new Error("the job's event stream broke off inside an event");
+    },
+  });
 }

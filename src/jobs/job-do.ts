@@ -3,15 +3,15 @@ import { settleJob } from "./settle";
 import type { Env } from "../env";
 import { now } from "../lib/clock";
 import { WebhookOutbox, webhookFor, webhookStatus, type DeliveryRecord } from "../webhooks/outbox";
+import type { HookedJob, WebhookSubject } from "../webhooks/types";
 import { cancelledJob } from "./cancel";
-import { EventLog, isFinal, jobAt, nextEvent, type LoggedEvent } from "./event-log";
-import { EventStreams } from "./event-stream";
-import { eventsBetween } from "./events";
+import { EventStreams, type JobEvent } from "./event-stream";
+import { changeEvent, EventLog, isFinal, jobAt, nextEvent, type LoggedEvent } from "./events";
 import { advance, cancelUpstream, failJob, firstStep, pollNow, type MachineDeps } from "./machine";
 import { nextAlarmAt } from "./next-alarm";
 import { PartialImages, type PartialImage } from "./partials";
 import { isTerminal, type JobInit, type JobRecord } from "./record";
-import { jobView } from "./view";
+import { jobView, viewedJob } from "./view";
 
 // One Durable Object per job: the only writer of the job. Alarms drive everything after admission. Before any
 // step runs, a watchdog alarm is set, so a job is never left unfinished without an alarm, even if the step dies.
@@ -22,6 +22,9 @@ const WATCHDOG_MS = 60_000;
 const KEY = "job";
 /** Set once the account has acknowledged the ended job's settlement (charge or refund). */
 const SETTLED = "settled";
+
+/** What the outbox needs to know of the job for its webhookStatus. */
+const hooked = (rec: JobRecord): HookedJob => ({ subscribed: rec.webhook !== null, ended: isTerminal(rec.status) });
 
 export type CancelResult = { cancelled: boolean; job: JobRecord };
 export type JobNews = { job: JobRecord | null; partials: PartialImage[] };
@@ -70,7 +73,7 @@ export class JobDO extends DurableObject<Env> {
     const [last, outbox] = await Promise.all([this.log.last(), this.outbox.read()]);
     const logged = nextEvent(last, next, now());
     const owed = logged ? webhookFor(outbox, logged.event, next.webhook) : null;
-    const rec: JobRecord = { ...next, webhookStatus: webhookStatus(owed ? { ...outbox, entries: [...outbox.entries, owed.entry] } : outbox, next) };
+    const rec: JobRecord = { ...next, webhookStatus: webhookStatus(owed ? { ...outbox, entries: [...outbox.entries, owed.entry] } : outbox, hooked(next)) };
     await this.ctx.storage.put({
       [KEY]: rec,
       ...(logged ? { [logged.key]: logged.event } : {}),
@@ -82,7 +85,8 @@ export class JobDO extends DurableObject<Env> {
       this.wake();
       await this.settle(rec);
     }
-    for (const event of eventsBetween(before, rec)) {
+    const event = changeEvent(before, rec);
+    if (event) {
       console.log(JSON.stringify({ msg: "job", event, jobId: rec.id, accountId: rec.accountId, status: rec.status, provider: rec.provider, progress: rec.progress, errorCode: rec.errorCode }));
     }
     return rec;
@@ -172,12 +176,12 @@ export class JobDO extends DurableObject<Env> {
 
   /** The job once it has ended, or as it stands after `timeoutMs`, whichever comes first. */
   async waitForEnd(timeoutMs: number): Promise<JobRecord | null> {
-    const until = Date.now() + timeoutMs;
+    const until = now() + timeoutMs;
     for (;;) {
       const wakes = this.wakes;
       const rec = await this.load();
-      if (!rec || isTerminal(rec.status) || Date.now() >= until) return rec;
-      if (this.wakes === wakes) await this.sleep(until - Date.now());
+      if (!rec || isTerminal(rec.status) || now() >= until) return rec;
+      if (this.wakes === wakes) await this.sleep(until - now());
     }
   }
 
@@ -224,13 +228,13 @@ export class JobDO extends DurableObject<Env> {
   }
 
   /**
-   * The job's events as `text/event-stream` until it ends: those after `after` (Last-Event-ID), or from the newest
-   * one when `after` is null. File URLs are minted against `origin`.
+   * The job's events until it ends (event-stream.ts: each a JobEvent, for the surfaces to frame): those after `after`
+   * (Last-Event-ID), or from the newest one when `after` is null.
    */
-  async events(after: number | null, origin: string): Promise<ReadableStream<Uint8Array>> {
-    const render = async (event: LoggedEvent) => {
+  async events(after: number | null): Promise<ReadableStream<Uint8Array>> {
+    const render = async (event: LoggedEvent): Promise<JobEvent> => {
       const rec = await this.load();
-      return jobView(this.env, jobAt(rec!, event), origin, now());
+      return { id: event.seq, type: event.type, job: viewedJob(jobAt(rec!, event)) };
     };
     return this.streams.open(render, async () => {
       const last = await this.log.last();
@@ -265,16 +269,23 @@ export class JobDO extends DurableObject<Env> {
     // A slow receiver must not hold up the job, nor a long step the webhooks: both run side by side, and the events the
     // step makes go out as it makes them.
     const step = this.step(rec);
-    await Promise.all([step, this.outbox.deliverDue(() => this.load(), (seq) => this.log.get(seq), step)]);
+    await Promise.all([step, this.outbox.deliverDue((seq) => this.webhookSubject(seq), step)]);
     await this.restampWebhookStatus();
     // Callbacks that arrived while the step ran make the next alarm due at once.
     await this.schedule();
   }
 
+  /** What a webhook delivery of event `seq` needs: the job's webhook and account, and the event's job view. */
+  private async webhookSubject(seq: number): Promise<WebhookSubject | null> {
+    const [rec, event] = await Promise.all([this.load(), this.log.get(seq)]);
+    if (!rec?.webhook || !event) return null;
+    return { jobId: rec.id, accountId: rec.accountId, url: rec.webhook.url, payload: () => jobView(this.env, jobAt(rec, event), rec.origin, now()) };
+  }
+
   /** After deliveries, the job's webhookStatus says how they went (save() stamps it from the outbox). */
   private async restampWebhookStatus(): Promise<void> {
     const rec = await this.load();
-    if (rec?.webhook && webhookStatus(await this.outbox.read(), rec) !== rec.webhookStatus) await this.update((current) => current);
+    if (rec?.webhook && webhookStatus(await this.outbox.read(), hooked(rec)) !== rec.webhookStatus) await this.update((current) => current);
   }
 
   private async step(start: JobRecord): Promise<void> {

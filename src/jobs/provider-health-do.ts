@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import { now } from "../lib/clock";
 import { circuitHealth, claimProbe, closedCircuit, recordSample, type Circuit, type Health, type Sample } from "./circuit";
 
 // One Durable Object per upstream provider, shared by every JobDO: its circuit breaker and health figures, and the
@@ -37,16 +38,16 @@ export class ProviderHealthDO extends DurableObject<Env> {
   }
 
   /** Outcomes of calls, and upstream ids to remember, from one step of one job. */
-  async report(samples: Sample[], links: UpstreamLink[], now: number): Promise<void> {
+  async report(samples: Sample[], links: UpstreamLink[], at: number): Promise<void> {
     if (samples.length > 0) {
       let circuit = await this.circuit();
       for (const sample of samples) circuit = recordSample(circuit, sample);
       await this.ctx.storage.put(CIRCUIT, circuit);
     }
     for (const link of links) {
-      this.ctx.storage.sql.exec("INSERT OR REPLACE INTO links (upstream_id, job_id, at) VALUES (?, ?, ?)", link.upstreamId, link.jobId, now);
+      this.ctx.storage.sql.exec("INSERT OR REPLACE INTO links (upstream_id, job_id, at) VALUES (?, ?, ?)", link.upstreamId, link.jobId, at);
     }
-    if (links.length > 0 && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
+    if (links.length > 0 && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now() + PRUNE_EVERY_MS);
   }
 
   async jobOf(upstreamId: string): Promise<string | null> {
@@ -55,8 +56,8 @@ export class ProviderHealthDO extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    this.ctx.storage.sql.exec("DELETE FROM links WHERE at < ?", Date.now() - LINK_TTL_MS);
+    this.ctx.storage.sql.exec("DELETE FROM links WHERE at < ?", now() - LINK_TTL_MS);
     const left = this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM links").one().n;
-    if (left > 0) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
+    if (left > 0) await this.ctx.storage.setAlarm(now() + PRUNE_EVERY_MS);
   }
 }

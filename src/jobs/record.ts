@@ -4,6 +4,7 @@ import type { ProviderName } from "../providers/names";
 import type { ErrorClass, ImageRef, UpstreamCost } from "../providers/types";
 import type { Json } from "../lib/json";
 import type { StoredFile } from "../files/stored-file";
+import type { WebhookStatus, WebhookTarget } from "../webhooks/types";
 
 // The JobDO's stored state. Only the JobDO writes it; surfaces read it through the job view.
 
@@ -60,11 +61,6 @@ export type Step =
   | { kind: "ingest"; provider: ProviderName; candidate: number; images: ImageRef[]; errors: number }
   | { kind: "end" };
 
-export interface WebhookTarget {
-  url: string;
-  events: string[];
-}
-
 export interface JobRecord {
   id: string;
   accountId: string;
@@ -92,7 +88,7 @@ export interface JobRecord {
   public: boolean;
   metadata: Record<string, string>;
   webhook: WebhookTarget | null;
-  webhookStatus: "pending" | "delivered" | "failed" | null;
+  webhookStatus: WebhookStatus;
   /** The validated request as the client sent it, secrets removed. */
   input: Json;
 }

@@ -2,7 +2,7 @@ import type { Reference } from "../catalogue";
 import { openReference, ReferenceNotFound } from "../files/references";
 import { UnsupportedImage } from "../files/store";
 import { storeUpload } from "../files/uploads";
-import { FetchFailed, UrlRefused } from "../lib/safe-fetch";
+import { FetchFailed, UrlRefused } from "../lib/fetch-errors";
 import type { JobRecord } from "./record";
 import { failJob, type MachineDeps } from "./transitions";
 

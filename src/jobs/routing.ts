@@ -1,12 +1,30 @@
-import type { JobSpec } from "../catalogue";
+import type { JobSpec, ModelId } from "../catalogue";
+import type { OpenAIDates } from "../catalogue/lifecycle";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { PROVIDER_NAMES, type ProviderName } from "../providers/names";
+import { readOpenAIDates } from "../providers/openai/shutdown-dates";
 import { PROVIDERS } from "../providers/registry";
 import type { Capabilities } from "../providers/types";
 
-// Which providers may serve a job, in which order (SPEC §4.2). Circuit state reorders them later, at dispatch, in the
-// JobDO (upstream.ts): admission stays free of extra round trips.
+// Who can serve what: which providers may serve a job, in which order (SPEC §4.2), and what the surfaces show of
+// that. Circuit state reorders them later, at dispatch, in the JobDO (dispatch.ts): admission stays free of extra
+// round trips. Surfaces ask here, never providers/.
+
+export { PROVIDER_NAMES, type ProviderName };
+
+/** The providers whose credentials are set, in PROVIDER_NAMES order. */
+export function configuredProviders(env: Env): ProviderName[] {
+  return PROVIDER_NAMES.filter((name) => PROVIDERS[name]?.configured(env));
+}
+
+/** The configured providers that offer the model at all, whatever a request asks of it. */
+export function servingProviders(env: Env, model: ModelId): ProviderName[] {
+  return configuredProviders(env).filter((name) => PROVIDERS[name]?.capabilities(model, env) != null);
+}
+
+/** The lifecycle dates the models' source announced (OpenAI's shutdown dates, as the cron last read them), or null. */
+export const lifecycleDates = (env: Env): Promise<OpenAIDates | null> => readOpenAIDates(env);
 
 /** Why a provider cannot take this job, or null when it can. A seed or prompt_enhance never rules one out. */
 export function capabilityProblem(caps: Capabilities | null, spec: JobSpec): string | null {

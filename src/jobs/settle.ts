@@ -1,9 +1,9 @@
 import { CATALOGUE, type TokenPrices } from "../catalogue";
 import type { Env } from "../env";
-import type { JobRecord } from "./record";
+import { isTerminal, type JobRecord, type JobStatus } from "./record";
 import type { UpstreamCost } from "../providers/types";
 import { accountStub } from "../accounts/account-stub";
-import type { JobReport } from "../accounts/job-index";
+import type { EndedStatus, JobReport } from "../accounts/job-index";
 
 // What an ended job owes: the images it delivered at the price per image reserved at admission (so a change of
 // CREDIT_PRICES while it ran cannot charge it differently, and never more than was reserved); FAILED and CANCELLED
@@ -54,7 +54,12 @@ export function jobReport(rec: JobRecord): JobReport {
   };
 }
 
+/** The job index names how a job ended in its own words; tsc checks that they are job statuses. */
+const ended = (status: JobStatus): status is EndedStatus => isTerminal(status);
+
+/** Called once the job has ended. */
 export function settleJob(env: Env, rec: JobRecord): Promise<void> {
+  if (!ended(rec.status)) throw new Error(`job ${rec.id} is settled before it ended (${rec.status})`);
   const perImage = rec.creditCost / rec.spec.quantity;
   const charge = rec.status === "COMPLETED" ? perImage * rec.files.length : 0;
   return accountStub(env, rec.accountId).settle(rec.id, rec.status, charge, jobReport(rec));

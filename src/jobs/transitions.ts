@@ -3,6 +3,7 @@ import { jobFileKey, storeImage } from "../files/store";
 import { OUTPUT_IMAGES } from "../lib/sniff";
 import type { ClassifiedError, ErrorClass, ProviderContext } from "../providers/types";
 import type { JobErrorCode, JobRecord, Step } from "./record";
+import { referenceAccess } from "./reference-access";
 
 // What every step of the machine shares: its dependencies, the provider context, and the ways a job moves on.
 
@@ -40,6 +41,7 @@ export interface PartPlace {
 
 /** The context an adapter call runs in; `store` writes the part's n-th image as the job's file firstIndex + n, `partial` its previews. */
 export function providerContext(deps: MachineDeps, rec: JobRecord, place: PartPlace): ProviderContext {
+  const now = deps.now();
   return {
     env: deps.env,
     jobId: rec.id,
@@ -48,7 +50,8 @@ export function providerContext(deps: MachineDeps, rec: JobRecord, place: PartPl
     createdAt: rec.createdAt,
     deadlineAt: rec.deadlineAt,
     ...place,
-    now: deps.now(),
+    now,
+    ...referenceAccess(deps.env, rec, now),
     store: (n, body) =>
       storeImage(deps.env.FILES, body, {
         keyFor: (ext) => jobFileKey(rec.id, place.firstIndex + n, ext),

@@ -53,6 +53,13 @@ export class ApiError extends Error {
   }
 }
 
+/** The 400 for fields that failed validation, each named in the detail as `path: message`. */
+export const invalidFields = (errors: FieldError[]): ApiError =>
+  new ApiError("invalid_request", errors.map((e) => `${e.path}: ${e.message}`).join("; "), { errors });
+
+/** The 400 for one field. */
+export const invalidField = (path: string, message: string): ApiError => invalidFields([{ path, message }]);
+
 /**
  * Any thrown value as an ApiError. An unknown error never leaks its message to the client, who is told that the request
  * id finds it in our logs: so it is logged here, once (an ApiError passes through unlogged), with its stack.

@@ -1,25 +1,10 @@
 // A streaming PNG encoder (8-bit RGB or RGBA, no interlace) built on the runtime's CompressionStream.
 // Rows are produced on demand, so memory stays flat whatever the image size.
+import { crc32 } from "node:zlib";
 
 export type RowPainter = (y: number, row: Uint8Array) => void;
 
 const SIGNATURE = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(parts: Uint8Array[]): number {
-  let c = 0xffffffff;
-  for (const part of parts) for (let i = 0; i < part.length; i++) c = CRC_TABLE[(c ^ part[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
@@ -28,7 +13,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   view.setUint32(0, data.length);
   out.set(typeBytes, 4);
   out.set(data, 8);
-  view.setUint32(8 + data.length, crc32([typeBytes, data]));
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length))); // over type and data
   return out;
 }
 
@@ -88,11 +73,4 @@ export function encodePng(
       await (deflated ?? scanlines).cancel(reason);
     },
   });
-}
-
-/** Reads width and height from a PNG's IHDR, or null if the bytes are not a PNG. */
-export function pngSize(bytes: Uint8Array): { width: number; height: number } | null {
-  if (bytes.length < 24 || !SIGNATURE.every((b, i) => bytes[i] === b)) return null;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { width: view.getUint32(16), height: view.getUint32(20) };
 }

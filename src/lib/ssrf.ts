@@ -1,6 +1,6 @@
 // The one SSRF guard for every user-supplied URL (webhookUrl, input_images). Pure: no DNS, no I/O.
-// The WHATWG URL parser already folds decimal/octal/hex/short IPv4 spellings, percent-encoding and IDNA
-// into a canonical host; the host is parsed again here so the decision never depends on that alone.
+// The WHATWG URL parser folds decimal/octal/hex/short IPv4 spellings, percent-encoding, case and IDNA into a canonical
+// host, refuses IPv6 zone ids and serialises IPv6 compressed: the host is judged in that form (test/unit/ssrf.test.ts).
 
 export type UrlPolicy = { allowLoopbackHttp: boolean };
 
@@ -35,33 +35,23 @@ export function checkUrl(raw: string, policy: UrlPolicy): UrlCheck {
   return { ok: true, url };
 }
 
-/** Classifies a URL host as the WHATWG parser leaves it (`[v6]`, dotted v4, or a lower-case ASCII name). */
+/** Classifies a URL host as the WHATWG parser leaves it (`[v6]`, dotted-decimal v4, or a lower-case ASCII name). */
 function classifyHost(hostname: string): HostClass {
-  let host = hostname.toLowerCase();
-  if (host.startsWith("[") && host.endsWith("]")) {
-    const v6 = parseIPv6(host.slice(1, -1));
-    return v6 ? classifyIPv6(v6, host) : refused(`host "${hostname}" is not a valid IPv6 address`);
-  }
-  if (/%[0-9a-f]{2}/.test(host)) {
+  if (hostname.startsWith("[")) return classifyIPv6(parseIPv6(hostname.slice(1, -1)), hostname);
+  // A trailing dot is the same name, fully qualified ("localhost." is localhost). The parser keeps dots on a name, and
+  // on numbers when there are two ("127.0.0.1.."): parsed again without them, such a host is the address it spells.
+  let host = hostname.replace(/\.+$/, "");
+  if (host === "") return refused("URL has no host");
+  if (host !== hostname) {
     try {
-      host = decodeURIComponent(host).toLowerCase();
+      host = new URL(`http://${host}/`).hostname;
     } catch {
-      return refused(`host "${hostname}" is not a valid hostname`);
+      // A name that ends in a number is read as an IPv4 address: only a bad one fails where the name passed.
+      return refused(`host "${hostname}" is not a valid IPv4 address`);
     }
   }
-  // A trailing dot is the same name, fully qualified ("localhost." is localhost).
-  host = host.replace(/\.+$/, "");
-  if (host === "") return refused("URL has no host");
-  if (host.includes(":")) {
-    const v6 = parseIPv6(host);
-    return v6 ? classifyIPv6(v6, `[${host}]`) : refused(`host "${hostname}" is not a valid hostname`);
-  }
-  const labels = host.split(".");
-  if (isNumericLabel(labels[labels.length - 1] ?? "")) {
-    const v4 = parseIPv4(labels);
-    return v4 === null ? refused(`host "${hostname}" is not a valid IPv4 address`) : classifyIPv4(v4);
-  }
-  return classifyName(host, hostname);
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  return v4 ? classifyIPv4(v4.slice(1).reduce((ip, byte) => ip * 256 + Number(byte), 0)) : classifyName(host, hostname);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -91,31 +81,6 @@ function classifyName(host: string, original: string): HostClass {
 
 // ---------------------------------------------------------------------------------------------------------------
 // IPv4
-
-// WHATWG "ends in a number": the last label decides whether the whole host is read as an IPv4 address.
-const isNumericLabel = (label: string): boolean => /^(0x[0-9a-f]*|[0-9]+)$/.test(label);
-
-function parseIPv4Part(part: string): number | null {
-  if (/^0x[0-9a-f]*$/.test(part)) return part.length === 2 ? 0 : parseInt(part.slice(2), 16);
-  if (/^0[0-7]+$/.test(part)) return parseInt(part.slice(1), 8);
-  if (/^(0|[1-9][0-9]*)$/.test(part)) return Number(part);
-  return null;
-}
-
-/** inet_aton semantics: 1–4 parts, each decimal, 0-octal or 0x-hex; the last part fills the remaining bytes. */
-function parseIPv4(labels: string[]): number | null {
-  if (labels.length < 1 || labels.length > 4) return null;
-  const parts: number[] = [];
-  for (const label of labels) {
-    const n = parseIPv4Part(label);
-    if (n === null || !Number.isFinite(n)) return null;
-    parts.push(n);
-  }
-  const last = parts.pop() ?? 0;
-  if (parts.some((p) => p > 255)) return null;
-  if (last >= 256 ** (4 - parts.length)) return null;
-  return parts.reduce((acc, p, i) => acc + p * 256 ** (3 - i), 0) + last;
-}
 
 type V4Range = { base: number; bits: number; reason: string; loopback?: true };
 
@@ -162,39 +127,11 @@ function classifyIPv4(ip: number, via?: string): HostClass {
 // ---------------------------------------------------------------------------------------------------------------
 // IPv6
 
-/** Eight 16-bit groups, or null. Accepts `::` compression and a dotted IPv4 tail; no zone ids. */
-function parseIPv6(text: string): number[] | null {
-  if (!/^[0-9a-f:.]+$/i.test(text)) return null;
-  const halves = text.split("::");
-  if (halves.length > 2) return null;
-  const parseGroups = (s: string): number[] | null => {
-    if (s === "") return [];
-    const out: number[] = [];
-    const pieces = s.split(":");
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i] ?? "";
-      if (piece.includes(".")) {
-        if (i !== pieces.length - 1) return null;
-        const dotted = piece.split(".");
-        if (dotted.length !== 4 || !dotted.every((d) => /^(0|[1-9][0-9]{0,2})$/.test(d) && Number(d) <= 255)) {
-          return null;
-        }
-        const [a = 0, b = 0, c = 0, d = 0] = dotted.map(Number);
-        out.push((a << 8) | b, (c << 8) | d);
-      } else {
-        if (!/^[0-9a-f]{1,4}$/i.test(piece)) return null;
-        out.push(parseInt(piece, 16));
-      }
-    }
-    return out;
-  };
-  const head = parseGroups(halves[0] ?? "");
-  const tail = halves.length === 2 ? parseGroups(halves[1] ?? "") : [];
-  if (!head || !tail) return null;
-  if (halves.length === 1) return head.length === 8 ? head : null;
-  const missing = 8 - head.length - tail.length;
-  if (missing < 1) return null;
-  return [...head, ...new Array<number>(missing).fill(0), ...tail];
+/** The eight 16-bit groups of an address as the URL parser serialises it: hex groups, `::` at most once. */
+function parseIPv6(text: string): number[] {
+  const groups = (s: string): number[] => (s === "" ? [] : s.split(":").map((piece) => parseInt(piece, 16)));
+  const [head = [], tail] = text.split("::").map(groups);
+  return tail ? [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail] : head;
 }
 
 const groupsEqual = (g: number[], prefix: number[]): boolean => prefix.every((p, i) => g[i] === p);

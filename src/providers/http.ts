@@ -1,8 +1,7 @@
 import type * as z from "zod";
 import type { Env } from "../env";
 import { retryAfterMs } from "../lib/retry";
-import { readCapped } from "../lib/safe-fetch";
-import { ReferenceNotFound } from "../files/references";
+import { readCapped } from "../lib/capped-body";
 import { UpstreamError, type ClassifiedError, type OpenedImage, type ProviderContext } from "./types";
 
 // The one way adapters talk to an upstream: a time limit per call, and every failure turned into a classified
@@ -97,7 +96,6 @@ export function classifyStatus(provider: string, res: Response, message: string,
 /** classifyError shared by the adapters: their own UpstreamErrors as they are, anything else as a retryable failure. */
 export function classifyThrown(provider: string, err: unknown): ClassifiedError {
   if (err instanceof UpstreamError) return err.classified;
-  if (err instanceof ReferenceNotFound) return { class: "invalid", message: `reference image: ${err.message}` };
   return { class: "retryable", message: `${provider} call failed` };
 }
 

@@ -1,9 +1,11 @@
-import type { JobSpec, ModelId, OutputFormat, Quality } from "../catalogue";
+import type * as z from "zod";
+import type { JobSpec, ModelId, OutputFormat, Quality, Reference } from "../catalogue";
 import type { Env } from "../env";
 import type { StoredFile } from "../files/stored-file";
 import type { ProviderName } from "./names";
 
 export type { ProviderName } from "./names";
+export type { StoredFile } from "../files/stored-file";
 
 /** What one provider can do for one model; routing filters candidates with it. */
 export interface Capabilities {
@@ -77,6 +79,37 @@ export interface ProviderContext {
   store(n: number, body: ReadableStream<Uint8Array>): Promise<StoredFile>;
   /** Hands over the p-th partial render of the part's n-th image (a preview for streaming clients); never throws. */
   partial(n: number, p: number, body: ReadableStream<Uint8Array>): Promise<void>;
+  /** A reference image imagegate holds, for providers that upload its bytes (Leonardo, OpenAI). */
+  openReference(ref: Reference): Promise<ReferenceImage>;
+  /** A signed imagegate URL of a reference, for providers that fetch it themselves (apiframe); the same on every re-send. */
+  signedUrl(ref: Reference): Promise<string>;
+}
+
+/**
+ * A reference image as stored: its type and size are known before its bytes are read, which `open` streams (a
+ * multipart body opens it only when it is sent). The context's reference methods throw an "invalid" UpstreamError
+ * for a reference the job may not use.
+ */
+export interface ReferenceImage {
+  ext: string;
+  contentType: string | null;
+  size: number;
+  open(): Promise<ReadableStream<Uint8Array>>;
+}
+
+/**
+ * How a provider's callbacks are received (SPEC §4.5): authenticated before the body is parsed, then only the
+ * upstream id is read, to wake the job waiting for it; the job's poll confirms the state.
+ */
+export interface ProviderCallback {
+  /** The body's schema (upstreamId reads it; the OpenAPI document shows it). */
+  schema: z.ZodType;
+  /** Whether the callback carries the provider's credentials; `body` reads the raw body (capped) if the check needs it. */
+  verify(headers: Headers, body: () => Promise<Uint8Array>, env: Env): Promise<boolean>;
+  /** The upstream id of a parsed JSON body, or null when the body is not the schema's shape. */
+  upstreamId(body: unknown): string | null;
+  /** The imagegate job id the callback URL names, where the provider's callback URLs carry one. */
+  jobHint?(url: URL): string | null;
 }
 
 /** An image the provider has made: a reference its `open()` can read later (survives restarts), or a file already stored. */
@@ -111,6 +144,8 @@ export interface Provider {
   open(image: string, spec: JobSpec, ctx: ProviderContext): Promise<OpenedImage>;
   cancel?(upstreamId: string, ctx: ProviderContext): Promise<void>;
   classifyError(err: unknown): ClassifiedError;
+  /** Present when the provider calls back on completion (POST /hooks/<name>). */
+  callback?: ProviderCallback;
 }
 
 /** Thrown by adapters for an upstream answer they understood; classifyError reads it. */

@@ -1,6 +1,7 @@
 import { isDevelopment, type Env } from "../env";
 import { now } from "../lib/clock";
-import { FetchFailed, UrlRefused, fetchUserUrl } from "../lib/safe-fetch";
+import { FetchFailed, UrlRefused } from "../lib/fetch-errors";
+import { fetchUserUrl } from "../lib/safe-fetch";
 import { signatureHeader } from "./sign";
 
 // One delivery attempt of one webhook (SPEC §6): signed per Standard Webhooks with every secret the account holds

@@ -2,11 +2,9 @@ import { accountStub } from "../accounts/account-stub";
 import type { Env } from "../env";
 import { now } from "../lib/clock";
 import { newId } from "../lib/ids";
-import { jobAt, type LoggedEvent } from "../jobs/event-log";
-import { isTerminal, type JobRecord, type WebhookTarget } from "../jobs/record";
-import { jobView } from "../jobs/view";
 import { deliverWebhook, type DeliveryOutcome } from "./deliver";
 import { retryDelayMs, retryScale } from "./schedule";
+import type { HookedJob, WebhookEvent, WebhookStatus, WebhookSubject, WebhookTarget } from "./types";
 
 // A job's outbound webhooks, kept in its JobDO's storage so that they survive restarts: one entry per event the
 // webhook asked for (its `webhook-id` is made once, so every retry carries the same id and the same body), and a
@@ -14,8 +12,6 @@ import { retryDelayMs, retryScale } from "./schedule";
 // once, so that one slow answer does not hold up the rest. A progress event is only worth sending while it is the
 // latest news: once a later event is owed, it is dropped instead of sent or retried, so the job's final event never
 // waits behind stale progress. No cache of its own: the runtime's storage cache makes the reads memory-fast.
-
-export type WebhookStatus = JobRecord["webhookStatus"];
 
 export interface OutboxEntry {
   /** The event's seq in the job's event log. */
@@ -70,16 +66,16 @@ export const MAX_CONCURRENT_DELIVERIES = 3;
 const PROGRESS = "job.progress";
 
 /** The entry an event makes, when the job's webhook asked for it, with its storage key (for the caller's put). */
-export function webhookFor(outbox: Outbox, event: LoggedEvent, target: WebhookTarget | null): { key: string; entry: OutboxEntry } | null {
+export function webhookFor(outbox: Outbox, event: WebhookEvent, target: WebhookTarget | null): { key: string; entry: OutboxEntry } | null {
   if (!target || outbox.gone || !target.events.includes(event.type)) return null;
   const entry: OutboxEntry = { seq: event.seq, type: `job.${event.type}`, webhookId: newId("msg"), at: event.at, attempts: 0, nextAt: event.at, state: "pending", body: null };
   return { key: entryKey(entry.seq), entry };
 }
 
 /** pending while something is still to be sent (or the job may yet send something); then how its last event went. */
-export function webhookStatus(outbox: Outbox, rec: JobRecord): WebhookStatus {
-  if (!rec.webhook) return null;
-  if (!isTerminal(rec.status) || outbox.entries.some((e) => e.state === "pending")) return "pending";
+export function webhookStatus(outbox: Outbox, job: HookedJob): WebhookStatus {
+  if (!job.subscribed) return null;
+  if (!job.ended || outbox.entries.some((e) => e.state === "pending")) return "pending";
   // The last entry is never dropped: only a later one supersedes.
   const last = outbox.entries[outbox.entries.length - 1];
   return last ? (last.state === "delivered" ? "delivered" : "failed") : null;
@@ -142,10 +138,10 @@ export class WebhookOutbox {
 
   /**
    * Delivers what is due, up to MAX_CONCURRENT_DELIVERIES events at once, and what becomes due while `open` runs (the
-   * alarm's step: the events it makes go out at once, beside a delivery still awaiting its receiver). `load` reads the
-   * job, `eventOf` a logged event.
+   * alarm's step: the events it makes go out at once, beside a delivery still awaiting its receiver). `subjectOf`
+   * tells what a delivery of the event `seq` needs: null when the job has no webhook or the event is gone.
    */
-  async deliverDue(load: () => Promise<JobRecord | null>, eventOf: (seq: number) => Promise<LoggedEvent | null>, open: Promise<unknown> = Promise.resolve()): Promise<void> {
+  async deliverDue(subjectOf: (seq: number) => Promise<WebhookSubject | null>, open: Promise<unknown> = Promise.resolve()): Promise<void> {
     let watching = true;
     const closed = open.then(
       () => void (watching = false),
@@ -161,7 +157,7 @@ export class WebhookOutbox {
       for (const entry of free > 0 ? (await this.due()).slice(0, free) : []) {
         started++;
         this.inFlight.add(entry.seq);
-        const run: Promise<void> = this.attempt(entry, load, eventOf)
+        const run: Promise<void> = this.attempt(entry, subjectOf)
           .catch((error: unknown) => void failures.push(error))
           .finally(() => {
             this.inFlight.delete(entry.seq);
@@ -180,23 +176,22 @@ export class WebhookOutbox {
     if (failures.length > 0) throw failures[0];
   }
 
-  private async attempt(entry: OutboxEntry, load: () => Promise<JobRecord | null>, eventOf: (seq: number) => Promise<LoggedEvent | null>): Promise<void> {
-    const rec = await load();
-    const event = await eventOf(entry.seq);
-    if (!rec?.webhook || !event) return;
-    const body = entry.body ?? JSON.stringify({ type: entry.type, timestamp: new Date(entry.at).toISOString(), data: await jobView(this.env, jobAt(rec, event), rec.origin, now()) });
+  private async attempt(entry: OutboxEntry, subjectOf: (seq: number) => Promise<WebhookSubject | null>): Promise<void> {
+    const job = await subjectOf(entry.seq);
+    if (!job) return;
+    const body = entry.body ?? JSON.stringify({ type: entry.type, timestamp: new Date(entry.at).toISOString(), data: await job.payload() });
     const started = now();
     let secrets: string[] | null = null;
     try {
-      secrets = await accountStub(this.env, rec.accountId).webhookSecrets();
+      secrets = await accountStub(this.env, job.accountId).webhookSecrets();
     } catch {
-      console.log(JSON.stringify({ msg: "webhook secrets unavailable", jobId: rec.id, accountId: rec.accountId }));
+      console.log(JSON.stringify({ msg: "webhook secrets unavailable", jobId: job.jobId, accountId: job.accountId }));
     }
     const outcome: DeliveryOutcome = secrets
-      ? await deliverWebhook(this.env, { url: rec.webhook.url, webhookId: entry.webhookId, body, secrets })
+      ? await deliverWebhook(this.env, { url: job.url, webhookId: entry.webhookId, body, secrets })
       : { kind: "retry", statusCode: null, latencyMs: 0, error: "the account's signing secret could not be read" };
     await this.record(entry, body, started, outcome);
-    console.log(JSON.stringify({ msg: "webhook", jobId: rec.id, event: entry.type, webhookId: entry.webhookId, attempt: entry.attempts + 1, outcome: outcome.kind, statusCode: outcome.statusCode, latencyMs: outcome.latencyMs }));
+    console.log(JSON.stringify({ msg: "webhook", jobId: job.jobId, event: entry.type, webhookId: entry.webhookId, attempt: entry.attempts + 1, outcome: outcome.kind, statusCode: outcome.statusCode, latencyMs: outcome.latencyMs }));
   }
 
   private async record(entry: OutboxEntry, body: string, started: number, outcome: DeliveryOutcome): Promise<void> {

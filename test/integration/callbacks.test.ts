@@ -159,3 +159,27 @@ describe("leonardo callbacks", () => {
     expect(await takeCallbacks(t)).toEqual([]);
   });
 });
+
+describe("the callback routes", () => {
+  const post = (path: string, headers: Record<string, string>, body: string): Promise<Response> =>
+    SELF.fetch(`https://imagegate.test${path}`, { method: "POST", headers, body });
+  const huge = JSON.stringify({ type: "image_generation.complete", data: { object: { id: "x" } }, pad: "x".repeat(1024 * 1024) });
+
+  it("are the adapters' callbacks: a provider without one, or no provider, is a 404 problem", async () => {
+    for (const path of ["/hooks/sandbox", "/hooks/openai", "/hooks/nobody"]) {
+      const res = await post(path, { authorization: `Bearer ${TOKEN}` }, "{}");
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+    }
+  });
+
+  it("check credentials in headers before reading the body, and cap what they read at 1 MB", async () => {
+    await expectRefused(await post("/hooks/leonardo", { authorization: `Bearer ${TOKEN}x` }, huge));
+    await expectRefused(await post("/hooks/apiframe", {}, huge));
+    const tooLarge = await post("/hooks/leonardo", { authorization: `Bearer ${TOKEN}` }, huge);
+    expect(tooLarge.status).toBe(413);
+    expect(((await tooLarge.json()) as { code: string }).code).toBe("payload_too_large");
+    const signed = await post("/hooks/apiframe", { "x-webhook-signature": `sha256=${"0".repeat(64)}` }, huge);
+    expect(signed.status).toBe(413);
+  });
+});

@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import type { JobDO } from "../../src/jobs/job-do";
-import type { LoggedEvent } from "../../src/jobs/event-log";
+import type { LoggedEvent } from "../../src/jobs/events";
 import type { JobRecord } from "../../src/jobs/record";
 import { JobView } from "../../src/jobs/view.docs";
 import { firstStep } from "../../src/jobs/machine";

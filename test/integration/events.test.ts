@@ -1,8 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { HEARTBEAT } from "../../src/jobs/event-stream";
+import type { JobEvent } from "../../src/jobs/event-stream";
+import { PROGRESS_INTERVAL_MS, type LoggedEvent } from "../../src/jobs/events";
 import { JobView } from "../../src/jobs/view.docs";
-import { PROGRESS_INTERVAL_MS, type LoggedEvent } from "../../src/jobs/event-log";
+import { HEARTBEAT } from "../../src/surfaces/native/event-stream";
 import { api, createJob, fireAlarm, jobStubOf, patchJob, runToEnd, storedJob } from "../helpers/api";
 import { openEvents, parseSse, readToEnd, type SseEvent } from "../helpers/webhooks";
 
@@ -136,6 +137,17 @@ describe("job event streams", () => {
     await reader.cancel();
     await patchJob(jobId, (r) => ({ ...r, wakeAt: Date.now() }));
     await runToEnd(jobId);
+  });
+
+  it("comes from the JobDO in no dialect: a line of JSON per event, the job as it stood", async () => {
+    const jobId = await createJob(body("events: neutral"));
+    await runToEnd(jobId);
+    const lines = (await new Response(await jobStubOf(jobId).events(0)).text()).split("\n");
+    expect(lines.pop()).toBe("");
+    const got = lines.map((line) => JSON.parse(line) as JobEvent);
+    expect(got.map((e) => e.id)).toEqual(got.map((_e, i) => i + 1));
+    expect(got[0]).toMatchObject({ type: "progress", job: { id: jobId, status: "PROCESSING", spec: { model: "gpt-image-2" } } });
+    expect(got.at(-1)).toMatchObject({ type: "completed", job: { id: jobId, status: "COMPLETED", progress: 100 } });
   });
 
   it("takes the key as X-API-Key too, and refuses a request without one", async () => {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { jobStub } from "../../src/jobs/job-stub";
-import { pngSize } from "../../src/lib/png";
+import { imageDimensions } from "../../src/lib/sniff";
 import { renderSandboxImage } from "../../src/providers/sandbox/render";
 import { api, createJob, elapse, fireAlarm, patchJob, runToEnd, sha256Hex, storedJob } from "../helpers/api";
 import { activeModel, jobBody } from "../helpers/models";
@@ -57,7 +57,7 @@ describe("a job's life on the sandbox", () => {
       const bytes = new Uint8Array(await object!.arrayBuffer());
       expect(bytes.length).toBe(file.byteSize);
       expect(await sha256Hex(bytes)).toBe(file.sha256);
-      expect(pngSize(bytes)).toEqual({ width: 1376, height: 768 });
+      expect(imageDimensions(bytes)).toEqual({ width: 1376, height: 768 });
       expect(object!.customMetadata).toMatchObject({ sha256: file.sha256, jobId, width: "1376", height: "768" });
       // Deterministic: the sandbox renders the same bytes for the same prompt, seed and index.
       const again = new Uint8Array(await new Response(renderSandboxImage(rec.spec, index)).arrayBuffer());
@@ -96,7 +96,7 @@ describe("a job's life on the sandbox", () => {
     const jobId = await createJob(jobBody(model, { prompt: "cut-out", provider: "sandbox" }, { background: "transparent", output_format: "png", aspect_ratio: "2:3" }));
     const rec = await runToEnd(jobId);
     const bytes = new Uint8Array(await (await env.FILES.get(rec.files[0]!.key))!.arrayBuffer());
-    expect(pngSize(bytes)).toEqual(model.presets["2:3"]);
+    expect(imageDimensions(bytes)).toEqual(model.presets["2:3"]);
     expect(bytes[25]).toBe(6); // IHDR colour type 6: RGBA
   });
 });

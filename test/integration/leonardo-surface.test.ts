@@ -1,7 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { seed000Body } from "../helpers/seeds";
-import { pngSize } from "../../src/lib/png";
+import { imageDimensions } from "../../src/lib/sniff";
 import { uploadFields } from "../../src/surfaces/leonardo/upload-policy";
 import { api, BASE, elapse, fireAlarm, patchJob, sha256Hex, storedJob } from "../helpers/api";
 import { pngBytes } from "../helpers/compat";
@@ -97,7 +97,7 @@ describe("the seeds' sample requests", () => {
     for (const image of generation.generated_images) {
       expect(image.nsfw).toBe(false);
       const file = await SELF.fetch(image.url);
-      expect(pngSize(new Uint8Array(await file.arrayBuffer()))).toEqual({ width: 1024, height: 1024 });
+      expect(imageDimensions(new Uint8Array(await file.arrayBuffer()))).toEqual({ width: 1024, height: 1024 });
     }
     expect((await storedJob(created.generationId)).spec).toMatchObject({ quality: "medium", quantity: 2, seed: 4294967295, promptEnhance: false });
   });
@@ -108,7 +108,7 @@ describe("the seeds' sample requests", () => {
     expect(generation).toMatchObject({ status: "COMPLETE", imageWidth: 1376, imageHeight: 768, seed: null, modelId: "gpt-image-2" });
     expect(generation.generated_images).toHaveLength(2);
     const file = await SELF.fetch(generation.generated_images[1].url);
-    expect(pngSize(new Uint8Array(await file.arrayBuffer()))).toEqual({ width: 1376, height: 768 });
+    expect(imageDimensions(new Uint8Array(await file.arrayBuffer()))).toEqual({ width: 1376, height: 768 });
   });
 
   it("refuses the samples as printed, naming the reference id nobody uploaded", async () => {

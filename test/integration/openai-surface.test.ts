@@ -1,7 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import OpenAI, { APIError, toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pngSize } from "../../src/lib/png";
+import { imageDimensions } from "../../src/lib/sniff";
 import { modelEntries } from "../../src/catalogue";
 import { KEEP_ALIVE } from "../../src/surfaces/openai/answer";
 import { BASE, DEV_KEY, fireAlarm, patchJob, runToEnd, sha256Hex, storedJob } from "../helpers/api";
@@ -46,7 +46,7 @@ describe("POST /v1/images/generations", () => {
     expect(rec.spec).toMatchObject({ model: "gpt-image-2", width: 1536, height: 864, quantity: 2, outputFormat: "png", aspectRatio: null });
     for (const [i, image] of body.data!.entries()) {
       const bytes = b64ToBytes(image.b64_json!);
-      expect(pngSize(bytes)).toEqual({ width: 1536, height: 864 });
+      expect(imageDimensions(bytes)).toEqual({ width: 1536, height: 864 });
       expect(await sha256Hex(bytes)).toBe(rec.files[i]!.sha256);
       expect(await r2Sha(rec.files[i]!.key)).toBe(rec.files[i]!.sha256);
     }
@@ -61,7 +61,7 @@ describe("POST /v1/images/generations", () => {
       ["gpt-image-1.5", "1024x1536", { width: 1024, height: 1536 }],
     ] as const) {
       const body = await client.images.generate({ model, prompt: fresh("sizes"), ...(size ? { size } : {}) });
-      expect(pngSize(b64ToBytes(body.data![0]!.b64_json!))).toEqual(expected);
+      expect(imageDimensions(b64ToBytes(body.data![0]!.b64_json!))).toEqual(expected);
       expect(body.size).toBe(`${expected.width}x${expected.height}`);
     }
   });
@@ -79,7 +79,7 @@ describe("POST /v1/images/generations", () => {
     expect(url).toMatch(new RegExp(`^${BASE}/v2/files/jobs/[0-9a-f-]{36}/0\\.png\\?exp=\\d+&sig=[0-9a-f]{64}$`));
     const file = await SELF.fetch(url);
     expect(file.status).toBe(200);
-    expect(pngSize(new Uint8Array(await file.arrayBuffer()))).toEqual({ width: 1376, height: 768 });
+    expect(imageDimensions(new Uint8Array(await file.arrayBuffer()))).toEqual({ width: 1376, height: 768 });
   });
 
   it("streams partial images, then one image_generation.completed per image", async () => {
@@ -101,7 +101,7 @@ describe("POST /v1/images/generations", () => {
     for (const event of events) {
       expect(event).toMatchObject({ size: "1024x1536", output_format: "png", quality: "auto", background: "auto", created_at: expect.any(Number) });
       const bytes = b64ToBytes(event.b64_json);
-      expect(pngSize(bytes)).toEqual({ width: 1024, height: 1536 });
+      expect(imageDimensions(bytes)).toEqual({ width: 1024, height: 1536 });
       changes.push(await rowChanges(bytes));
     }
     expect(changes[0]).toBeLessThanOrEqual(1536 / 64);
@@ -190,7 +190,7 @@ describe("POST /v1/images/edits", () => {
         size: "1536x1024",
       })
       .withResponse();
-    expect(pngSize(b64ToBytes(body.data![0]!.b64_json!))).toEqual({ width: 1536, height: 1024 });
+    expect(imageDimensions(b64ToBytes(body.data![0]!.b64_json!))).toEqual({ width: 1536, height: 1024 });
     const rec = await storedJob(response.headers.get("x-imagegate-job-id")!);
     expect(rec.spec).toMatchObject({ prompt, inputFidelity: "high", width: 1536, height: 1024 });
     expect(rec.spec.references.map((r) => r.kind)).toEqual(["upload", "upload"]);
@@ -223,7 +223,7 @@ describe("POST /v1/images/edits", () => {
         body: { model: "gpt-image-2", prompt, images: [{ image_url: `data:image/png;base64,${bytesToB64(png)}` }, { image_url: catUrl }] },
       })
       .withResponse();
-    expect(pngSize(b64ToBytes(body.data![0]!.b64_json!))).toEqual({ width: 1024, height: 1024 });
+    expect(imageDimensions(b64ToBytes(body.data![0]!.b64_json!))).toEqual({ width: 1024, height: 1024 });
     const rec = await storedJob(response.headers.get("x-imagegate-job-id")!);
     const [upload, copied] = rec.spec.references;
     // The URL reference was fetched once through the SSRF guard and copied into R2 before any provider saw it.
@@ -302,7 +302,7 @@ describe("waiting for long jobs", () => {
     let text = first;
     for (let r = await reader.read(); !r.done; r = await reader.read()) text += new TextDecoder().decode(r.value);
     const body = JSON.parse(text) as { data: Array<{ b64_json: string }> };
-    expect(pngSize(b64ToBytes(body.data[0]!.b64_json))).toEqual({ width: 1024, height: 1024 });
+    expect(imageDimensions(b64ToBytes(body.data[0]!.b64_json))).toEqual({ width: 1024, height: 1024 });
   });
 
   it("reports a job that fails after the answer started as OpenAI's error object in the body", async () => {

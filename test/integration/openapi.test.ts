@@ -8,7 +8,7 @@ import { buildOpenApi, docMismatches, openApiPath, operations } from "../../src/
 import { doc, type RouteDocs } from "../../src/docs/registry";
 import { validate } from "../../src/lib/validation";
 import { LeonardoError } from "../../src/surfaces/leonardo/errors.docs";
-import { Problem } from "../../src/surfaces/native/problem.docs";
+import { Problem } from "../../src/lib/problem.docs";
 import { OpenAIError } from "../../src/surfaces/openai/errors.docs";
 import { BASE, api, createJob } from "../helpers/api";
 

@@ -4,7 +4,7 @@ import { DEV_ACCOUNT_ID } from "../../src/accounts/keys";
 import { storeUpload } from "../../src/files/uploads";
 import { jobStub } from "../../src/jobs/job-stub";
 import { PartialImages, type PartialImage } from "../../src/jobs/partials";
-import { pngSize } from "../../src/lib/png";
+import { imageDimensions } from "../../src/lib/sniff";
 import { renderPng } from "../sim/images";
 import { pngScanlines, tag } from "../sim/testing";
 import { createJob, elapse, fireAlarm, jobStubOf, patchJob, sha256Hex, storedJob } from "../helpers/api";
@@ -65,7 +65,7 @@ describe("from OpenAI's event stream", () => {
     expect((await createsOf(t, "openai"))[0]).toMatchObject({ path: "/v1/images/edits", inputs: ["png"] });
     const partials = await partialsOf(jobId);
     expect(partials.map((p) => p.partialIndex)).toEqual([0, 1, 2]);
-    for (const p of partials) expect(pngSize(await r2Bytes(p.file.key))).toEqual({ width: 1024, height: 1024 });
+    for (const p of partials) expect(imageDimensions(await r2Bytes(p.file.key))).toEqual({ width: 1024, height: 1024 });
   });
 
   it("reads a JSON answer by its content type (here a broken one): an unknown outcome, never re-sent, then the fallback", async () => {
@@ -91,7 +91,7 @@ describe("from OpenAI's event stream", () => {
     const partials = await partialsOf(jobId);
     expect(partials.map((p) => p.partialIndex)).toEqual([0, 1, 2]);
     const first = await r2Bytes(partials[0]!.file.key);
-    const { width, height } = pngSize(first)!;
+    const { width, height } = imageDimensions(first)!;
     expect(await pixelsSha(first)).toBe(await pixelsSha(await renderPng(width, height, `fault openai ${t}#0`, { block: 64 })));
   });
 

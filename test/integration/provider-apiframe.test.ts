@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DEV_ACCOUNT_ID } from "../../src/accounts/keys";
 import { storeUpload } from "../../src/files/uploads";
-import { pngSize } from "../../src/lib/png";
+import { imageDimensions } from "../../src/lib/sniff";
 import { renderPng } from "../sim/images";
 import { tag } from "../sim/testing";
 import { api, createJob, sha256Hex } from "../helpers/api";
@@ -48,7 +48,7 @@ describe("apiframe", () => {
     expect(rec.files.map((f) => f.sha256)).toEqual(served);
     for (const file of rec.files) {
       const bytes = await r2Bytes(file.key);
-      expect(pngSize(bytes)).toEqual({ width: 1024, height: 1536 });
+      expect(imageDimensions(bytes)).toEqual({ width: 1024, height: 1536 });
       expect(await sha256Hex(bytes)).toBe(file.sha256);
     }
     // apiframe reports its credit cost when the job completes: 9 credits per medium image.

@@ -89,6 +89,16 @@ describe("adapters classify the providers' error answers", () => {
       expect((await submitError(provider, s)).class).toBe("moderated");
     }
   });
+
+  it("a reference the job may not use is invalid, whether the adapter uploads it or sends its signed URL", async () => {
+    const references = [{ kind: "upload" as const, id: "up_missing" }];
+    for (const provider of [leonardo, openai, apiframe]) {
+      expect(await submitError(provider, spec({ references })), provider.name).toEqual({
+        class: "invalid",
+        message: "reference image: upload up_missing does not exist, has expired, or is not yours",
+      });
+    }
+  });
 });
 
 describe("the machine ends a job on auth and validation errors without fallback", () => {

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DEV_ACCOUNT_ID } from "../../src/accounts/keys";
 import { storeUpload } from "../../src/files/uploads";
-import { pngSize } from "../../src/lib/png";
+import { imageDimensions } from "../../src/lib/sniff";
 import { renderPng } from "../sim/images";
 import { setShutdownDate, tag } from "../sim/testing";
 import { api, createJob, sha256Hex } from "../helpers/api";
@@ -50,7 +50,7 @@ describe("leonardo", () => {
     for (const [i, file] of rec.files.entries()) {
       const bytes = await r2Bytes(file.key);
       expect(file.key).toBe(`jobs/${jobId}/${i}.png`);
-      expect(pngSize(bytes)).toEqual({ width: 1536, height: 1024 });
+      expect(imageDimensions(bytes)).toEqual({ width: 1536, height: 1024 });
       expect(await sha256Hex(bytes)).toBe(served[i]);
       expect(file.sha256).toBe(served[i]);
     }

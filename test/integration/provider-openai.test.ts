@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DEV_ACCOUNT_ID } from "../../src/accounts/keys";
 import { storeUpload } from "../../src/files/uploads";
-import { pngSize } from "../../src/lib/png";
+import { imageDimensions } from "../../src/lib/sniff";
 import { renderPng } from "../sim/images";
 import { fromBase64, tag } from "../sim/testing";
 import { createJob, sha256Hex } from "../helpers/api";
@@ -53,7 +53,7 @@ describe("openai", () => {
     for (const [i, file] of rec.files.entries()) {
       const bytes = await r2Bytes(file.key);
       expect(file.key).toBe(`jobs/${jobId}/${i}.png`);
-      expect(pngSize(bytes)).toEqual(size);
+      expect(imageDimensions(bytes)).toEqual(size);
       expect(bytes[25]).toBe(6); // RGBA: the transparent background reached OpenAI
       expect(await sha256Hex(bytes)).toBe(file.sha256);
     }
@@ -73,7 +73,7 @@ describe("openai", () => {
     // The simulator counts 323 input tokens per image file it received, on top of the prompt's.
     const usage = rec.attempts[0]!.cost!.usage!;
     expect(usage.inputTokens - Math.ceil(prompt.length / 4)).toBe(2 * 323);
-    expect(pngSize(await r2Bytes(rec.files[0]!.key))).toEqual({ width: 1376, height: 768 });
+    expect(imageDimensions(await r2Bytes(rec.files[0]!.key))).toEqual({ width: 1376, height: 768 });
   });
 
   it("fans 6 images out into two calls of 3 and stores each part's images at its own indexes", async () => {

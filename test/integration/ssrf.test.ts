@@ -2,7 +2,7 @@ import { createExecutionContext, env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { openReference } from "../../src/files/references";
-import { UrlRefused } from "../../src/lib/safe-fetch";
+import { UrlRefused } from "../../src/lib/fetch-errors";
 import { nativeToJobRequest } from "../../src/surfaces/native/to-spec";
 import { GenerateRequest } from "../../src/surfaces/native/schemas";
 import { api, BASE } from "../helpers/api";

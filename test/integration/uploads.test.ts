@@ -113,6 +113,8 @@ describe("POST /v2/uploads", () => {
     expect(p.errors).toEqual([{ path: "input_images.0", message: expect.stringContaining(id) }]);
     const unknown = await api("/v2/images/generate", { method: "POST", body: JSON.stringify(body("uploads: none", "upl_000000000000000000000000")), key: owner.key });
     expect((await problem(unknown, 400)).errors[0].path).toBe("input_images.0");
+    const misshapen = await api("/v2/images/generate", { method: "POST", body: JSON.stringify(body("uploads: short id", "upl_x")), key: owner.key });
+    expect((await problem(misshapen, 400)).errors).toEqual([{ path: "input_images.0", message: expect.stringContaining("upl_x is not an upload id") }]);
     expect(await checkedLedger(other.accountId)).toEqual({ granted: 100, balance: 100, reserved: 0, spent: 0 });
   });
 

@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import type { LoggedEvent } from "../../src/jobs/event-log";
+import type { LoggedEvent } from "../../src/jobs/events";
 import { DELIVERY } from "../../src/webhooks/deliver";
 import { MAX_CONCURRENT_DELIVERIES, type OutboxEntry } from "../../src/webhooks/outbox";
 import type { ReceivedRequest } from "../sim/receiver";

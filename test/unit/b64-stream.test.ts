@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MalformedAnswer, scanImagesAnswer } from "../../src/providers/openai/b64-stream";
+import { MalformedAnswer } from "../../src/lib/streams/malformed";
+import { scanImagesAnswer } from "../../src/providers/openai/b64-stream";
 
 // OpenAI's base64 answer decoded as a stream: large images arriving in small, arbitrary chunks (splitting keys, escapes
 // and base64 quads) come out byte for byte, and no piece handed on is larger than what arrived.

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { eventType, nextEvent, PROGRESS_INTERVAL_MS, type LoggedEvent } from "../../src/jobs/event-log";
-import { sseFrame } from "../../src/jobs/event-stream";
+import { decodeJobEvents, type JobEvent } from "../../src/jobs/event-stream";
+import { changeEvent, nextEvent, PROGRESS_INTERVAL_MS, type LoggedEvent } from "../../src/jobs/events";
 import { nextAlarmAt, SETTLE_RETRY_MS } from "../../src/jobs/next-alarm";
 import type { JobRecord, JobStatus } from "../../src/jobs/record";
+import { sseFrame } from "../../src/surfaces/native/event-stream";
 import { preferredWait } from "../../src/surfaces/native/prefer";
 
-// The pure rules behind events, alarms and Prefer: which save logs an event (progress throttled to one a second),
-// when the JobDO's alarm fires next, and how a Prefer header is read.
+// The pure rules behind events, alarms and Prefer: which change makes an event, which save logs one (progress
+// throttled to one a second), how the JobDO's stream carries them, when its alarm fires next, how Prefer is read.
 
 const T = 1_700_000_000_000;
 const job = (status: JobStatus, progress: number | null, extra: Partial<JobRecord> = {}): JobRecord =>
@@ -14,6 +15,19 @@ const job = (status: JobStatus, progress: number | null, extra: Partial<JobRecor
 const logged = (seq: number, status: JobStatus, progress: number | null, at: number): LoggedEvent => ({
   ...nextEvent(null, job(status, progress), at)!.event,
   seq,
+});
+
+describe("which change makes an event", () => {
+  it.each([
+    ["nothing on admission", null, job("QUEUED", null), null],
+    ["progress when the job starts", job("QUEUED", null), job("PROCESSING", null), "progress"],
+    ["progress on every change of it, unthrottled", job("PROCESSING", 10), job("PROCESSING", 11), "progress"],
+    ["nothing for the same progress", job("PROCESSING", 10), job("PROCESSING", 10), null],
+    ["the end", job("PROCESSING", 10), job("FAILED", null), "failed"],
+    ["nothing after the end", job("COMPLETED", 100), job("COMPLETED", 100), null],
+  ] as const)("%s", (_name, before, after, expected) => {
+    expect(changeEvent(before, after)).toBe(expected);
+  });
 });
 
 describe("which save logs an event", () => {
@@ -28,7 +42,7 @@ describe("which save logs an event", () => {
     ["cancelled", logged(1, "PROCESSING", 40, T - 1), job("CANCELLED", 40), T, "cancelled"],
     ["nothing after the end", logged(2, "COMPLETED", 100, T - 5000), job("COMPLETED", 100), T, null],
   ] as const)("%s", (_name, last, rec, now, expected) => {
-    expect(eventType(last, rec, now)).toBe(expected === "held" ? null : expected);
+    expect(nextEvent(last, rec, now)?.event.type ?? null).toBe(expected === "held" ? null : expected);
   });
 
   it("numbers events in order and keeps the moment they describe", () => {
@@ -41,8 +55,23 @@ describe("which save logs an event", () => {
   });
 
   it("frames an event as SSE: id, event, one data line", () => {
-    const { event } = nextEvent(null, job("PROCESSING", 7), T)!;
-    expect(sseFrame(event, { id: "j", text: "two\nlines" })).toBe('id: 1\nevent: progress\ndata: {"id":"j","text":"two\\nlines"}\n\n');
+    expect(sseFrame({ id: 1, type: "progress" }, { id: "j", text: "two\nlines" })).toBe('id: 1\nevent: progress\ndata: {"id":"j","text":"two\\nlines"}\n\n');
+  });
+
+  it("reads the JobDO's event stream back into its events, however the bytes are cut", async () => {
+    const sent: JobEvent[] = [1, 2].map((id) => ({ id, type: "progress", job: { id: "j", text: "two\nlines é" } as unknown as JobEvent["job"] }));
+    const bytes = new TextEncoder().encode(sent.map((e) => `${JSON.stringify(e)}\n`).join(""));
+    const cut = bytes.indexOf(0xc3) + 1; // inside the first "é"
+    const pieces = [bytes.subarray(0, 3), bytes.subarray(3, cut), bytes.subarray(cut)];
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const piece of pieces) controller.enqueue(piece);
+        controller.close();
+      },
+    });
+    const got: JobEvent[] = [];
+    for await (const event of stream.pipeThrough(decodeJobEvents())) got.push(event);
+    expect(got).toEqual(sent);
   });
 });
 

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { JobSpec } from "../../src/catalogue";
 import type { StoredFile } from "../../src/files/stored-file";
-import { MalformedAnswer } from "../../src/providers/openai/b64-stream";
+import { MalformedAnswer } from "../../src/lib/streams/malformed";
 import { readEvents } from "../../src/lib/streams/sse";
 import { readStreamedAnswer } from "../../src/providers/openai/stream";
 import { UpstreamError, type ProviderContext } from "../../src/providers/types";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { JobSpec } from "../../src/catalogue";
 import type { Env } from "../../src/env";
 import { ApiError } from "../../src/lib/errors";
-import { capabilityProblem, chooseCandidates, providerOrder } from "../../src/jobs/routing";
+import { capabilityProblem, chooseCandidates, configuredProviders, providerOrder, servingProviders } from "../../src/jobs/routing";
 import { PROVIDERS } from "../../src/providers/registry";
 
 // Routing (SPEC §4.2): the capability filter and its reasons, and the order — the request's list, else PROVIDER_ORDER,
@@ -82,5 +82,14 @@ describe("order", () => {
       { path: "provider.apiframe", message: "apiframe takes only the aspect ratios 1:1, 3:2, 2:3 for gpt-image-2, not 16:9" },
       { path: "provider.leonardo", message: "leonardo is not configured" },
     ]);
+  });
+});
+
+describe("who can serve a model", () => {
+  it("is the configured providers that offer it, in PROVIDER_NAMES order", () => {
+    const noLeonardo = withVars({ LEONARDO_API_KEY: "" });
+    expect(configuredProviders(noLeonardo)).toEqual(["sandbox", "apiframe", "openai"]);
+    expect(servingProviders(noLeonardo, "gpt-image-2")).toEqual(["sandbox", "apiframe", "openai"]);
+    expect(servingProviders(noLeonardo, "gpt-image-2.6-flare")).toEqual(["sandbox", "openai"]);
   });
 });

@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  FetchFailed,
-  MAX_REFERENCE_BYTES,
-  UrlRefused,
-  fetchReferenceImage,
-  fetchUserUrl,
-  limitBytes,
-  readCapped,
-} from "../../src/lib/safe-fetch";
+import { limitBytes, readCapped } from "../../src/lib/capped-body";
+import { FetchFailed, UrlRefused } from "../../src/lib/fetch-errors";
+import { fetchReferenceImage } from "../../src/lib/reference-image";
+import { MAX_REFERENCE_BYTES, fetchUserUrl } from "../../src/lib/safe-fetch";
 import type { UrlPolicy } from "../../src/lib/ssrf";
 
 const PROD: UrlPolicy = { allowLoopbackHttp: false };

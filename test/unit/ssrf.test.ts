@@ -35,6 +35,8 @@ const HOSTILE: Array<[string, string]> = [
   ["https://127.0.1/", "loopback"],
   ["https://0177.1/", "loopback"],
   ["https://127.0.0.1./", "loopback"],
+  ["https://127.0.0.1../", "loopback"],
+  ["https://0x7f.1../", "loopback"],
   ["https://%31%32%37.0.0.1/", "loopback"],
   ["https://１２７.０.０.１/", "loopback"],
   ["https://127。0。0。1/", "loopback"],
@@ -120,6 +122,8 @@ const HOSTILE: Array<[string, string]> = [
   ["https://127.0.0.1.nip.io/", "nip.io"],
   ["https://10-0-0-1.sslip.io/", "sslip.io"],
   // malformed hosts
+  ["https://./", "no host"],
+  ["https://foo.0x../", "not a valid IPv4 address"],
   ["https://09.1/", "not a valid absolute URL"],
   ["https://[fe80::1%25eth0]/", "not a valid absolute URL"],
   ["https://256.256.256.256/", "not a valid absolute URL"],
@@ -164,6 +168,26 @@ describe("checkUrl refuses hostile URLs", () => {
       expect(checkUrl(raw, DEV).ok).toBe(false);
     },
   );
+});
+
+// checkUrl judges the host in the parser's canonical form; these are the forms it relies on.
+describe("the URL parser's canonical host", () => {
+  it.each([
+    ["https://0x7F.0x0.0x0.0x1/", "127.0.0.1"],
+    ["https://017700000001/", "127.0.0.1"],
+    ["https://127.0.0.1./", "127.0.0.1"],
+    ["https://127.0.0.1../", "127.0.0.1.."],
+    ["https://%6c%6f%63alhost./", "localhost."],
+    ["https://LocalHost/", "localhost"],
+    ["https://[0:0:0:0:0:FFFF:127.0.0.1]/", "[::ffff:7f00:1]"],
+    ["https://[2001:DB8:0:0:1:0:0:1]/", "[2001:db8::1:0:0:1]"],
+  ])("%s has host %s", (raw, host) => {
+    expect(new URL(raw).hostname).toBe(host);
+  });
+
+  it.each(["https://[fe80::1%25eth0]/", "https://a:b/", "https://foo%2500/", "https://a%20b/"])("%s does not parse", (raw) => {
+    expect(() => new URL(raw)).toThrow();
+  });
 });
 
 describe("checkUrl allows public URLs", () => {

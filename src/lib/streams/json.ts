@@ -3,6 +3,7 @@ import type { Json } from "../json";
 import { malformedJson } from "../json-body";
 import { MAX_DEPTH, MAX_ITEMS, tooDeep, tooManyItems, type Where } from "../json-limits";
 import { FOUND_CHARS, breakMessage } from "../json-position";
+import { ByteReader } from "./byte-reader";
 
 // Parses a JSON body as it arrives, holding about one network chunk of it. A string the caller diverts (by its path
 // and first characters: an edit's data: URL) goes to a sink piece by piece and is never held; everything else is kept,
@@ -49,7 +50,7 @@ function escapeAt(chunk: string, i: number): [string, number] | null {
   return /^[0-9a-fA-F]{4}$/.test(hex) ? [String.fromCharCode(parseInt(hex, 16)), 6] : null;
 }
 
-/** The body as text, a chunk at a time, read into one reused buffer where the stream allows (BYOB). */
+/** The body as text, a chunk at a time, read into one reused buffer (straight into it where the stream allows: BYOB). */
 class Chars {
   chunk = "";
   /** Index into `chunk`. */
@@ -60,24 +61,15 @@ class Chars {
   private lineStart = 0;
   private ended = false;
   private readonly decoder = new TextDecoder();
-  private readonly byob: ReadableStreamBYOBReader | null;
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  private readonly reader: ByteReader;
   private buffer = new Uint8Array(READ_BYTES);
-  private rest: Uint8Array = new Uint8Array(0);
   private bytes = 0;
 
   constructor(
     body: ReadableStream<Uint8Array>,
     private readonly limit: Pick<StreamOptions, "maxBytes" | "tooLarge">,
   ) {
-    let byob: ReadableStreamBYOBReader | null = null;
-    try {
-      byob = body.getReader({ mode: "byob" });
-    } catch {
-      // A stream made in JavaScript (a body-limit wrapper): read its chunks, decoded a slice at a time.
-    }
-    this.byob = byob;
-    this.reader = byob ? null : body.getReader();
+    this.reader = new ByteReader(body);
   }
 
   get at(): number {
@@ -125,24 +117,14 @@ class Chars {
   }
 
   private async read(): Promise<Uint8Array | null> {
-    if (this.byob) {
-      const { value } = await this.byob.read(this.buffer);
-      if (!value || value.length === 0) return null;
-      this.buffer = new Uint8Array(value.buffer);
-      return value;
-    }
-    while (this.rest.length === 0) {
-      const { done, value } = await this.reader!.read();
-      if (done) return null;
-      this.rest = value;
-    }
-    const slice = this.rest.subarray(0, READ_BYTES);
-    this.rest = this.rest.subarray(slice.length);
-    return slice;
+    const value = await this.reader.read(this.buffer);
+    if (value.length === 0) return null;
+    this.buffer = new Uint8Array(value.buffer);
+    return value;
   }
 
-  async cancel(): Promise<void> {
-    await (this.byob ?? this.reader)!.cancel().catch(() => undefined);
+  cancel(): Promise<void> {
+    return this.reader.cancel();
   }
 }
 

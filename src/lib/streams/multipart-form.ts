@@ -3,7 +3,8 @@ import { ApiError } from "../errors";
 import { MultipartError, boundaryOf, fieldText, readParts, type MultipartLimits, type Part } from "./multipart";
 
 // A multipart form read as a stream: its fields (small, capped) are kept as text, each file part is handed to the
-// route as it arrives, to be streamed on (into R2). The parser's faults become the route's refusals here, in one place.
+// route as it arrives, to be streamed on (into R2). The parser's faults become refusals here, in one place: a broken
+// form is the same 400 on every route, a body over the route's limit is the route's own 413.
 
 export type FormFields = Map<string, string[]>;
 
@@ -12,31 +13,29 @@ export interface FormLimits extends MultipartLimits {
   maxFieldsBytes: number;
 }
 
-export interface FormRefusals {
-  /** The body is not a form this route can read (400). */
-  invalid: (why: string) => ApiError;
-  /** The body is over the route's size limit (413). */
-  tooLarge: () => ApiError;
-}
+/** The routes' 415 guard: a multipart/form-data content type with parameters (readForm checks the boundary). */
+export const isFormData = (contentType: string): boolean => /^multipart\/form-data\s*;/i.test(contentType);
 
-function refusal(err: MultipartError, refusals: FormRefusals): ApiError {
-  if (err.fault === "too_large") return refusals.tooLarge();
+const notAForm = (why: string): ApiError => new ApiError("invalid_request", `The body is not a valid multipart form: ${why}.`);
+
+function refusal(err: MultipartError, tooLarge: () => ApiError): ApiError {
+  if (err.fault === "too_large") return tooLarge();
   if (err.fault === "field_too_large") return new ApiError("payload_too_large", `The form is refused: ${err.message}.`);
-  return refusals.invalid(err.message);
+  return notAForm(err.message);
 }
 
 /**
  * Reads the form, handing each file part (a part with a filename) to `onFile` with the fields read so far; a file part
- * must be read to its end or left before `onFile` returns. Returns the fields.
+ * must be read to its end or left before `onFile` returns. `tooLarge` is the route's 413. Returns the fields.
  */
 export async function readForm(
   request: Request,
   limits: FormLimits,
-  refusals: FormRefusals,
+  tooLarge: () => ApiError,
   onFile: (part: Part, fields: FormFields) => Promise<void>,
 ): Promise<FormFields> {
   const boundary = boundaryOf(request.headers.get("content-type") ?? "");
-  if (!boundary || !request.body) throw refusals.invalid(boundary ? "the body is empty" : "the content type names no boundary");
+  if (!boundary || !request.body) throw notAForm(boundary ? "the body is empty" : "the content type names no boundary");
   const fields: FormFields = new Map();
   let fieldsBytes = 0;
   let current: Part | null = null;
@@ -54,7 +53,7 @@ export async function readForm(
     }
   } catch (err) {
     const fault = err instanceof MultipartError ? err : current?.fault();
-    if (fault) throw refusal(fault, refusals);
+    if (fault) throw refusal(fault, tooLarge);
     throw err;
   }
   return fields;

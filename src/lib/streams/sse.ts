@@ -1,5 +1,5 @@
 import { Feed } from "../feed";
-import { MalformedAnswer } from "../../providers/openai/b64-stream";
+import { MalformedAnswer } from "./malformed";
 
 // Reads a text/event-stream whose events may be megabytes long (a base64 image per event): each event's data is
 // handed over as a byte stream while it arrives, never held whole, and never decoded as text (the base64 scanner

@@ -1,32 +1,16 @@
 import { CATALOGUE, type ModelId } from "../../catalogue";
 import type { Env } from "../../env";
-import { baseUrl, maxPerCall } from "../config";
+import { maxPerCall } from "../config";
 import { callTimeoutMs, classifyThrown, openUpstreamImage, readAnswer, upstreamFetch } from "../http";
 import type { Capabilities, Provider } from "../types";
+import { CENTS, PATHS, WIRE_MAX_PER_CALL, configOf, headers } from "./api";
+import { leonardoCallback } from "./callback";
 import { leonardoError } from "./errors";
 import { uploadReference } from "./upload";
 import { LeonardoCreateAnswer, LeonardoPollAnswer, fromLeonardoCreate, fromLeonardoPoll, toLeonardoCreate } from "./wire";
 
 // Leonardo.AI (PROVIDERS.md): create v2, poll v1, references by presigned upload, a completion callback per API key.
 // No Idempotency-Key: a create whose outcome is unknown is never re-sent.
-
-const DEFAULT_BASE_URL = "https://cloud.leonardo.ai/api/rest";
-const WIRE_MAX_PER_CALL = 8;
-
-// ASSUMPTION: Leonardo bills in API credits; at an assumed 1,000 credits per dollar the simulator's prices
-// (12 / 48 / 190 credits per image) are 1.2 / 4.8 / 19 cents.
-const CENTS = { low: 1.2, medium: 4.8, high: 19, auto: 19 } as const;
-
-const configOf = (env: Env): { key: string; base: string } => ({
-  key: env.LEONARDO_API_KEY ?? "",
-  base: baseUrl(env.LEONARDO_BASE_URL, DEFAULT_BASE_URL),
-});
-
-const headers = (key: string): Record<string, string> => ({
-  authorization: `Bearer ${key}`,
-  accept: "application/json",
-  "content-type": "application/json",
-});
 
 /**
  * Leonardo serves each model under its leonardoId with the dialect's rules (seeds 000, 001; the 2.5/2.6 guides).
@@ -62,7 +46,7 @@ export const leonardo: Provider = {
     const uploadedIds = await Promise.all(spec.references.map((ref) => uploadReference(ref, ctx, key, base)));
     const res = await upstreamFetch(
       "leonardo",
-      `${base}/v2/generations`,
+      `${base}${PATHS.create}`,
       { method: "POST", headers: headers(key), body: JSON.stringify(toLeonardoCreate(spec, uploadedIds)) },
       callTimeoutMs(ctx),
       "create",
@@ -73,7 +57,7 @@ export const leonardo: Provider = {
 
   async poll(upstreamId, spec, ctx) {
     const { key, base } = configOf(ctx.env);
-    const res = await upstreamFetch("leonardo", `${base}/v1/generations/${encodeURIComponent(upstreamId)}`, { headers: headers(key) }, callTimeoutMs(ctx), "other");
+    const res = await upstreamFetch("leonardo", `${base}${PATHS.generation(upstreamId)}`, { headers: headers(key) }, callTimeoutMs(ctx), "other");
     if (!res.ok) throw await leonardoError(res, ctx.now);
     return fromLeonardoPoll(await readAnswer("leonardo", res, LeonardoPollAnswer, "other"), spec.quantity);
   },
@@ -81,4 +65,5 @@ export const leonardo: Provider = {
   open: (url, _spec, ctx) => openUpstreamImage("leonardo", url, configOf(ctx.env).base, ctx),
 
   classifyError: (err) => classifyThrown("leonardo", err),
+  callback: leonardoCallback,
 };

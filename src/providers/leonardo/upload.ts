@@ -1,8 +1,8 @@
 import type { Reference } from "../../catalogue";
-import { ReferenceNotFound, referenceKey } from "../../files/references";
 import { callTimeoutMs, readAnswer, upstreamFetch, upstreamUrlAllowed } from "../http";
 import { multipart } from "../multipart";
 import { UpstreamError, type ProviderContext } from "../types";
+import { PATHS, headers } from "./api";
 import { leonardoError } from "./errors";
 import { LeonardoInitImageAnswer } from "./wire";
 
@@ -12,15 +12,12 @@ import { LeonardoInitImageAnswer } from "./wire";
 const CONTENT_TYPES: Record<string, string> = { png: "image/png", jpg: "image/jpeg", webp: "image/webp" };
 
 export async function uploadReference(ref: Reference, ctx: ProviderContext, key: string, base: string): Promise<string> {
-  const r2Key = await referenceKey(ctx.env, ctx.accountId, ref, ctx.now);
-  const head = r2Key === null ? null : await ctx.env.FILES.head(r2Key);
-  if (r2Key === null || head === null) throw new ReferenceNotFound("a reference image is not held by imagegate");
-  const ext = r2Key.slice(r2Key.lastIndexOf(".") + 1);
+  const image = await ctx.openReference(ref);
 
   const init = await upstreamFetch(
     "leonardo",
-    `${base}/v1/init-image`,
-    { method: "POST", headers: { authorization: `Bearer ${key}`, accept: "application/json", "content-type": "application/json" }, body: JSON.stringify({ extension: ext }) },
+    `${base}${PATHS.initImage}`,
+    { method: "POST", headers: headers(key), body: JSON.stringify({ extension: image.ext }) },
     callTimeoutMs(ctx),
     "other",
   );
@@ -39,14 +36,10 @@ export async function uploadReference(ref: Reference, ctx: ProviderContext, key:
     [
       {
         name: "file",
-        filename: `reference.${ext}`,
-        contentType: CONTENT_TYPES[ext] ?? "application/octet-stream",
-        size: head.size,
-        open: async () => {
-          const object = await ctx.env.FILES.get(r2Key);
-          if (!object) throw new ReferenceNotFound("a reference image vanished");
-          return object.body;
-        },
+        filename: `reference.${image.ext}`,
+        contentType: CONTENT_TYPES[image.ext] ?? "application/octet-stream",
+        size: image.size,
+        open: image.open,
       },
     ],
   );

@@ -1,4 +1,5 @@
 import { Feed } from "../../lib/feed";
+import { MalformedAnswer } from "../../lib/streams/malformed";
 
 // Reads an OpenAI images answer as a byte stream. Every `"b64_json": "<base64>"` value is decoded on the fly and handed
 // over as a byte stream (with backpressure: the scan waits while the consumer writes to R2); everything else is kept
@@ -24,8 +25,6 @@ const SEXTETS = (() => {
   for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
   return table;
 })();
-
-export class MalformedAnswer extends Error {}
 
 export type ImageSink = (index: number, bytes: ReadableStream<Uint8Array>) => Promise<void>;
 

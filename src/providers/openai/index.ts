@@ -1,12 +1,12 @@
-import { CATALOGUE, type JobSpec, type ModelId, type Quality, type Reference } from "../../catalogue";
+import { CATALOGUE, type JobSpec, type ModelId, type Reference } from "../../catalogue";
 import type { Env } from "../../env";
-import { ReferenceNotFound, referenceKey } from "../../files/references";
-import type { StoredFile } from "../../files/stored-file";
-import { baseUrl, maxPerCall } from "../config";
+import { MalformedAnswer } from "../../lib/streams/malformed";
+import { maxPerCall } from "../config";
 import { classifyThrown, generationTimeoutMs, upstreamFetch } from "../http";
 import { multipart, type FilePart } from "../multipart";
-import { UpstreamError, type Capabilities, type Provider, type ProviderContext } from "../types";
-import { MalformedAnswer, scanImagesAnswer } from "./b64-stream";
+import { UpstreamError, type Capabilities, type Provider, type ProviderContext, type StoredFile } from "../types";
+import { CENTS, PATHS, WIRE_MAX_PER_CALL, configOf, headers } from "./api";
+import { scanImagesAnswer } from "./b64-stream";
 import { openaiError } from "./errors";
 import { readStreamedAnswer, type AnswerImages } from "./stream";
 import { OpenAIAnswerSkeleton, fromOpenAIUsage, streams, toOpenAIEditFields, toOpenAIGeneration } from "./wire";
@@ -15,18 +15,6 @@ import { OpenAIAnswerSkeleton, fromOpenAIUsage, streams, toOpenAIEditFields, toO
 // scanned as a stream and each image decoded straight into the job's R2 file (ctx.store), so the part completes at
 // once with files already stored and nothing is left for open(). References make it an edit (multipart, streamed).
 // A job that wants partial renders asks for OpenAI's event stream instead, and hands each partial to the job.
-
-const DEFAULT_BASE_URL = "https://api.openai.com/v1";
-const WIRE_MAX_PER_CALL = 10;
-
-// OpenAI's list prices per 1024x1024 image (gpt-image-1.5); the GPT Image 2 families are ASSUMED to cost the same
-// (they bill at gpt-image-2's token rates), and xhigh and max ASSUMED in proportion to imagegate's credits for them.
-const CENTS: Readonly<Record<Quality, number>> = { low: 0.9, medium: 3.4, high: 13.3, xhigh: 20.2, max: 28.9, auto: 13.3 };
-
-const configOf = (env: Env): { key: string; base: string } => ({
-  key: env.OPENAI_API_KEY ?? "",
-  base: baseUrl(env.OPENAI_BASE_URL, DEFAULT_BASE_URL),
-});
 
 /** OpenAI serves every model of the catalogue with all of its rules: the catalogue's entry is its capability. */
 function capabilities(model: ModelId, env: Env): Capabilities {
@@ -48,30 +36,24 @@ function capabilities(model: ModelId, env: Env): Capabilities {
 }
 
 async function referenceFile(ref: Reference, ctx: ProviderContext, n: number): Promise<FilePart> {
-  const key = await referenceKey(ctx.env, ctx.accountId, ref, ctx.now);
-  const head = key === null ? null : await ctx.env.FILES.head(key);
-  if (key === null || head === null) throw new ReferenceNotFound("a reference image is not held by imagegate");
+  const image = await ctx.openReference(ref);
   return {
     name: "image[]",
-    filename: `reference-${n}.${key.slice(key.lastIndexOf(".") + 1)}`,
-    contentType: head.httpMetadata?.contentType ?? "application/octet-stream",
-    size: head.size,
-    open: async () => {
-      const object = await ctx.env.FILES.get(key);
-      if (!object) throw new ReferenceNotFound("a reference image vanished");
-      return object.body;
-    },
+    filename: `reference-${n}.${image.ext}`,
+    contentType: image.contentType ?? "application/octet-stream",
+    size: image.size,
+    open: image.open,
   };
 }
 
 async function request(spec: JobSpec, ctx: ProviderContext, key: string, base: string): Promise<{ url: string; init: RequestInit }> {
-  const auth = { authorization: `Bearer ${key}`, accept: streams(spec) ? "text/event-stream" : "application/json" };
+  const auth = headers(key, streams(spec));
   if (spec.references.length === 0) {
-    return { url: `${base}/images/generations`, init: { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(toOpenAIGeneration(spec)) } };
+    return { url: `${base}${PATHS.generations}`, init: { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(toOpenAIGeneration(spec)) } };
   }
   const files = await Promise.all(spec.references.map((ref, n) => referenceFile(ref, ctx, n)));
   const form = multipart(toOpenAIEditFields(spec), files);
-  return { url: `${base}/images/edits`, init: { method: "POST", headers: { ...auth, "content-type": form.contentType }, body: form.body } };
+  return { url: `${base}${PATHS.edits}`, init: { method: "POST", headers: { ...auth, "content-type": form.contentType }, body: form.body } };
 }
 
 /**

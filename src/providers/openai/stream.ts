@@ -1,6 +1,5 @@
 import type { JobSpec } from "../../catalogue";
-import type { StoredFile } from "../../files/stored-file";
-import type { ProviderContext, UpstreamCost } from "../types";
+import type { ProviderContext, StoredFile, UpstreamCost } from "../types";
 import { scanImagesAnswer } from "./b64-stream";
 import { openaiStreamError } from "./errors";
 import { readEvents } from "../../lib/streams/sse";

@@ -1,15 +1,13 @@
 import * as z from "zod";
-import { invalidField } from "../../docs/errors";
 import type { RouteDocs } from "../../docs/registry";
-import { ApiError } from "../../lib/errors";
-import { problems } from "../native/problem.docs";
-import { disabled, overdrawn, refused } from "./routes";
+import { ApiError, invalidField } from "../../lib/errors";
+import { problems } from "../../lib/problem.docs";
+import { disabled, overdrawn, refused } from "./refusals";
 import { BudgetState } from "../../accounts/budget.docs";
 import { Ledger } from "../../accounts/ledger";
-import { Usage } from "../../accounts/usage.docs";
-import { usageExample } from "../native/usage.docs";
+import { Usage, usageExample } from "../../accounts/usage.docs";
 
-// The documentation of /admin (admin.ts), and the schemas of its answers, which type what admin.ts answers with.
+// The documentation of /admin (routes.ts), and the schemas of its answers, which type what routes.ts answers with.
 
 export const MintedKey = z
   .object({

@@ -7,23 +7,20 @@ import { ApiError } from "../../lib/errors";
 import { jsonBody } from "../../lib/json-body";
 import { validate } from "../../lib/validation";
 import { doc } from "../../docs/registry";
-import { renderProblem } from "../native/problem";
+import { renderProblem } from "../../lib/problem";
+import { disabled, overdrawn, refused } from "./refusals";
 import type { Granted, KeyBudget, MintedKey } from "./routes.docs";
 import { accountStub } from "../../accounts/account-stub";
 import { Budget } from "../../accounts/budget";
-import type { Ledger } from "../../accounts/ledger";
 import { keyOwner, knownAccounts, mintKey, revokeKey } from "../../accounts/keys";
-import { AdminUsageParams } from "../../accounts/usage";
+import { AdminUsageParams } from "../../accounts/usage-params";
 import { usageReport } from "../../accounts/usage-report";
 
 // /admin: keys, their budgets, credits and usage across accounts, for the operator. Guarded by the ADMIN_TOKEN secret;
-// with no token set, refused outright. Documented in admin.docs.ts, with the schemas of its answers.
+// with no token set, refused outright. Documented in routes.docs.ts, with the schemas of its answers.
 
 export const adminRoutes = new Hono<AppEnv>();
 adminRoutes.onError(renderProblem);
-
-export const disabled = (): ApiError => new ApiError("forbidden", "The admin API is disabled: ADMIN_TOKEN is not set.");
-export const refused = (): ApiError => new ApiError("unauthorized", "Send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`.");
 
 const requireAdmin = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const expected = c.env.ADMIN_TOKEN;
@@ -63,10 +60,6 @@ const Credits = z
       .meta({ description: "Credits to add; negative to remove (never below a zero balance)." }),
   })
   .meta({ id: "CreditGrant", examples: [{ amount: 10_000 }] });
-
-/** A grant that would take the balance below zero. */
-export const overdrawn = (amount: number, ledger: z.infer<typeof Ledger>): ApiError =>
-  new ApiError("unprocessable", `Removing ${amount} credits would take the balance (${ledger.balance}) below zero.`, { extra: { credits: ledger } });
 
 adminRoutes.post("/keys", doc("adminCreateKey"), jsonBody(), validate("json", NewKey), async (c) => {
   const minted: z.infer<typeof MintedKey> = await mintKey(c.env, c.req.valid("json"));

@@ -1,10 +1,9 @@
 import * as z from "zod";
 import type { RouteDocs } from "../../docs/registry";
+import { callbackSchema } from "../../jobs/callbacks";
 import { ApiError } from "../../lib/errors";
-import { ApiframeCallback } from "../../providers/apiframe/wire";
-import { LeonardoCallback } from "../../providers/leonardo/wire";
-import { problems } from "../native/problem.docs";
-import { refused, tooLarge } from "./routes";
+import { problems } from "../../lib/problem.docs";
+import { refused, tooLarge } from "./errors";
 
 // The documentation of the upstream callbacks (routes.ts), and the schema of their answer, which types what
 // routes.ts answers with.
@@ -25,7 +24,7 @@ export const callbackDocs = {
     description: `Leonardo's webhook, set up on the Leonardo API key with this URL and \`LEONARDO_WEBHOOK_TOKEN\` as its bearer token. ${WHAT_IT_DOES}`,
     tag: TAG,
     auth: "callback",
-    body: { content: { "application/json": LeonardoCallback } },
+    body: { content: { "application/json": callbackSchema("leonardo") } },
     responses: { 200: { description: "Received.", schema: Received }, ...CALLBACK_ERRORS },
   },
   apiframeCallback: {
@@ -37,7 +36,7 @@ export const callbackDocs = {
       "X-Webhook-Signature": { in: "header", required: true, description: "`sha256=<hex>`: HMAC-SHA256 of the raw body, keyed with the SHA-256 of the apiframe API key." },
       job: { in: "query", description: "The imagegate job id, added to the callback URL imagegate gives apiframe." },
     },
-    body: { content: { "application/json": ApiframeCallback } },
+    body: { content: { "application/json": callbackSchema("apiframe") } },
     responses: { 200: { description: "Received.", schema: Received }, ...CALLBACK_ERRORS },
   },
 } satisfies RouteDocs;

@@ -1,8 +1,8 @@
 import * as z from "zod";
-import { errorResponses, invalidField, type ErrorDoc } from "../../docs/errors";
+import { errorResponses, type ErrorDoc } from "../../docs/errors";
 import type { ResponseDoc } from "../../docs/registry";
-import { ApiError, type Reason } from "../../lib/errors";
-import { leonardoErrorBody } from "./errors";
+import { ApiError, invalidField, type Reason } from "../../lib/errors";
+import { leonardoErrorBody, type LeonardoErrorBody } from "./errors";
 
 // Leonardo's error envelope, documentation only (errors.ts builds its bodies with the type), and error responses in it
 // for the docs modules, each example rendered by leonardoErrorBody, as /api/rest renders errors.
@@ -13,9 +13,7 @@ export const LeonardoError = z
     path: z.string().meta({ description: "A JSON path to the field at fault, `$` for the whole request." }),
     code: z.string().meta({ description: "E.g. `validation-failed`, `invalid-json`, `access-denied`, `not-found`." }),
   })
-  .meta({ id: "LeonardoError", description: "Leonardo's error envelope (Hasura's)." });
-
-export type LeonardoErrorBody = z.infer<typeof LeonardoError>;
+  .meta({ id: "LeonardoError", description: "Leonardo's error envelope (Hasura's)." }) satisfies z.ZodType<LeonardoErrorBody>;
 
 /** An example for the reasons /api/rest commonly answers with. */
 const EXAMPLES: Partial<Record<Reason, ApiError>> = {

@@ -1,9 +1,14 @@
-import type { Context } from "hono";
-import type { AppEnv } from "../../env";
-import { asApiError, type ApiError, type Reason } from "../../lib/errors";
-import type { LeonardoErrorBody } from "./errors.docs";
+import type { ApiError, Reason } from "../../lib/errors";
+import { renderWith } from "../../lib/problem";
 
 // The Leonardo surface's one error envelope: {error, path, code}, as Leonardo's REST API (Hasura's) answers.
+
+/** Leonardo's error body (errors.docs.ts documents it). */
+export interface LeonardoErrorBody {
+  error: string;
+  path: string;
+  code: string;
+}
 
 const CODES: Partial<Record<Reason, string>> = {
   invalid_request: "validation-failed",
@@ -23,7 +28,5 @@ export function leonardoErrorBody(e: ApiError): LeonardoErrorBody {
   return { error: e.message, path, code: CODES[e.reason] ?? e.reason.replaceAll("_", "-") };
 }
 
-export function renderLeonardoError(err: unknown, c: Context<AppEnv>): Response {
-  const e = asApiError(err, c.get("requestId"));
-  return new Response(JSON.stringify(leonardoErrorBody(e)), { status: e.status, headers: { ...e.headers, "Content-Type": "application/json" } });
-}
+/** The sub-app's onError: every failure of /api/rest in Leonardo's envelope. */
+export const renderLeonardoError = renderWith({ body: leonardoErrorBody, contentType: "application/json" });

@@ -1,6 +1,5 @@
-import { invalidField } from "../../docs/errors";
 import type { RouteDocs } from "../../docs/registry";
-import { ApiError } from "../../lib/errors";
+import { ApiError, invalidField } from "../../lib/errors";
 import { createHeaders, idempotencyKeyParam } from "../idempotency-key.docs";
 import { leonardoErrors } from "./errors.docs";
 import { GenerateAnswer, GenerationAnswer, InitImageAnswer } from "./responses";

@@ -9,10 +9,10 @@ import { findUpload, MAX_UPLOAD_BYTES, UPLOAD_TTL_SECONDS } from "../../files/up
 import { declaredBytes, discardUpload, meteredUpload, type MeteredUpload } from "../../accounts/storage-gate";
 import { admit, readOwnJob } from "../../jobs/admit";
 import { now } from "../../lib/clock";
-import { ApiError } from "../../lib/errors";
+import { ApiError, invalidField } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { jsonBody } from "../../lib/json-body";
-import { declaredLimit, fieldEntries, formObject, readForm, type FormFields, type FormLimits } from "../../lib/streams/multipart-form";
+import { declaredLimit, fieldEntries, formObject, isFormData, readForm, type FormFields, type FormLimits } from "../../lib/streams/multipart-form";
 import { validate, validationHook } from "../../lib/validation";
 import { doc } from "../../docs/registry";
 import { idempotencyOf } from "../idempotency-key";
@@ -65,8 +65,6 @@ leonardoRoutes.post("/v1/init-image", doc("leonardoInitImage"), requireKey(), js
 export const notMultipart = (): ApiError => new ApiError("unsupported_media_type", "Send the upload as multipart/form-data: the fields from init-image, then the file.");
 export const uploadTooLarge = (): ApiError => new ApiError("payload_too_large", `An upload may be at most ${MAX_UPLOAD_BYTES} bytes.`);
 
-const notAForm = (why: string): ApiError => new ApiError("invalid_request", `The body is not a valid multipart form: ${why}.`);
-
 const FORM_LIMITS: FormLimits = {
   maxParts: 16,
   maxHeaderBytes: 8 * 1024,
@@ -90,7 +88,7 @@ function checkedFields(fields: FormFields): z.output<typeof FieldsForm> {
 // is read as a stream: at the file (its last part) the fields are checked and the upload metered against the key that
 // asked for it, and only then is the file streamed into R2.
 leonardoRoutes.post(UPLOAD_PATH, doc("leonardoUploadImage"), uploadLimit, async (c) => {
-  if (!/^multipart\/form-data\s*;/i.test(c.req.header("content-type") ?? "")) throw notMultipart();
+  if (!isFormData(c.req.header("content-type") ?? "")) throw notMultipart();
   const at = now();
   let stored: MeteredUpload | null = null;
   const storeFile = async (part: Part, fields: FormFields): Promise<void> => {
@@ -112,7 +110,7 @@ leonardoRoutes.post(UPLOAD_PATH, doc("leonardoUploadImage"), uploadLimit, async 
   };
   let fields: FormFields;
   try {
-    fields = await readForm(c.req.raw, FORM_LIMITS, { invalid: notAForm, tooLarge: uploadTooLarge }, storeFile);
+    fields = await readForm(c.req.raw, FORM_LIMITS, uploadTooLarge, storeFile);
   } catch (err) {
     // The file was stored, but the rest of the form is broken: it is not kept.
     if (stored) await discardUpload(c.env, (stored as MeteredUpload).upload);
@@ -121,7 +119,7 @@ leonardoRoutes.post(UPLOAD_PATH, doc("leonardoUploadImage"), uploadLimit, async 
   if (!stored) {
     // No file: the whole form's validation says what is missing.
     validationHook(UploadForm.safeParse(formObject(fieldEntries(fields))));
-    throw new ApiError("invalid_request", "file: is required, as the last part of the form", { errors: [{ path: "file", message: "is required, as the last part of the form" }] });
+    throw invalidField("file", "is required, as the last part of the form");
   }
   return c.body(null, 204, (stored as MeteredUpload).headers);
 });

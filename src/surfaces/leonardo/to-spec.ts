@@ -1,7 +1,7 @@
-import { modelById, presetOf, type Complexity, type Reference } from "../../catalogue";
+import { modelById, specFor, type Complexity, type Reference } from "../../catalogue";
 import type { Env } from "../../env";
 import { ReferenceNotFound, referenceKey } from "../../files/references";
-import { ApiError, type FieldError } from "../../lib/errors";
+import { invalidFields, type FieldError } from "../../lib/errors";
 import type { JobRequest } from "../../jobs/admit";
 import type { Json } from "../../lib/json";
 import { LEONARDO_QUALITIES, type LeonardoGenerationRequest } from "./schemas";
@@ -25,28 +25,20 @@ export async function leonardoToJobRequest(body: LeonardoGenerationRequest, env:
       errors.push({ path: `parameters.guidances.image_reference.${i}.image.id`, message: err.message });
     }
   }
-  if (errors.length > 0) throw new ApiError("invalid_request", errors.map((e) => `${e.path}: ${e.message}`).join("; "), { errors });
+  if (errors.length > 0) throw invalidFields(errors);
   const strength = given.find((r) => r.strength !== undefined)?.strength ?? null;
-  const size = p.width !== undefined && p.height !== undefined ? { width: p.width, height: p.height } : entry.presets[entry.defaultAspectRatio]!;
   return {
-    spec: {
-      model: entry.id,
+    spec: specFor(entry, {
       prompt: p.prompt,
-      quality: p.quality ? LEONARDO_QUALITIES[p.quality] : entry.defaultQuality,
-      width: size.width,
-      height: size.height,
-      aspectRatio: presetOf(entry, size),
-      outputFormat: entry.defaultOutputFormat,
-      background: "auto",
-      quantity: p.quantity ?? 1,
+      quality: p.quality && LEONARDO_QUALITIES[p.quality],
+      size: p.width !== undefined && p.height !== undefined ? { width: p.width, height: p.height } : null,
+      quantity: p.quantity,
       references,
       referenceStrength: strength,
-      inputFidelity: entry.references.inputFidelity ? "low" : null,
-      seed: p.seed ?? null,
+      seed: p.seed,
       promptEnhance: p.prompt_enhance === "ON",
-      moderation: "auto",
-      ...(entry.complexity ? { complexity: (p.complexity?.toLowerCase() as Complexity | undefined) ?? entry.complexity.default } : {}),
-    },
+      complexity: p.complexity?.toLowerCase() as Complexity | undefined,
+    }),
     providers: null,
     public: body.public ?? false,
     metadata: {},

@@ -4,7 +4,7 @@ import { Ledger } from "../../accounts/ledger";
 import type { RouteDocs } from "../../docs/registry";
 import { JobView } from "../../jobs/view.docs";
 import { jobExample } from "./examples";
-import { problems } from "./problem.docs";
+import { problems } from "../../lib/problem.docs";
 
 // The documentation of /v2/me and /v2/jobs (account.ts), and the schemas of their bodies, which type what account.ts
 // answers with.

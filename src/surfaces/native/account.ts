@@ -14,7 +14,7 @@ import { JOB_STATUSES } from "../../jobs/record";
 import { jobView } from "../../jobs/view";
 import { doc } from "../../docs/registry";
 import type { JobList, Me } from "./account.docs";
-import { renderProblem } from "./problem";
+import { renderProblem } from "../../lib/problem";
 
 // /v2/me (the caller's account, its webhook secret and its rotation) and /v2/jobs (the caller's jobs, newest first).
 // Documented in account.docs.ts, with the schemas of the bodies these routes answer with.

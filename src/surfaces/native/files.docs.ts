@@ -1,9 +1,9 @@
 import * as z from "zod";
 import type { ParamDoc, ResponseDoc, RouteDocs } from "../../docs/registry";
-import { Problem } from "./problem.docs";
+import { Problem } from "../../lib/problem.docs";
 import { SVG_POLICY } from "./files";
 
-// The documentation of GET and HEAD /v2/files/<key> (route.ts).
+// The documentation of GET and HEAD /v2/files/<key> (files.ts).
 
 const FILE_PARAMS: Record<string, ParamDoc> = {
   key: { in: "path", description: "The file's key: `jobs/<jobId>/<n>.<ext>` or `uploads/<id>.<ext>` (the path of the URL on the job)." },

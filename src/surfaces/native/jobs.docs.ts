@@ -2,7 +2,7 @@ import * as z from "zod";
 import type { RouteDocs } from "../../docs/registry";
 import { JobView } from "../../jobs/view.docs";
 import { jobExample } from "./examples";
-import { problems } from "./problem.docs";
+import { problems } from "../../lib/problem.docs";
 
 // The documentation of a job's events, deliveries and cancellation (jobs.ts), and the schema of the deliveries'
 // list, which types what jobs.ts answers with.

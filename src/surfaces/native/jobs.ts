@@ -10,8 +10,10 @@ import { jobStub } from "../../jobs/job-stub";
 import { jobView } from "../../jobs/view";
 import type { DeliveryRecord } from "../../webhooks/outbox";
 import { doc } from "../../docs/registry";
+import { sseEvents } from "./event-stream";
 import type { Delivery, DeliveryList } from "./jobs.docs";
-import { renderProblem } from "./problem";
+import { JobParams } from "./schemas";
+import { renderProblem } from "../../lib/problem";
 
 // What a client does with one of its jobs beyond reading it: follow its events, see its webhook deliveries, cancel
 // it. Every route first reads the job as the caller's own, so another account's job is 404 like a missing one.
@@ -20,15 +22,13 @@ import { renderProblem } from "./problem";
 export const jobRoutes = new Hono<AppEnv>();
 jobRoutes.onError(renderProblem);
 
-const JobParams = z.object({ id: z.string().max(64).meta({ description: "The job's id, as returned on creation." }) });
-
 /** Last-Event-ID as the seq to resume after; anything else starts from the newest event. */
 const resumeAfter = (header: string | undefined): number | null => (header && /^\d{1,10}$/.test(header.trim()) ? Number(header.trim()) : null);
 
 jobRoutes.get("/jobs/:id/events", doc("streamJobEvents"), requireKey(), validate("param", JobParams), async (c) => {
   const rec = await readOwnJob(c.env, c.get("principal"), c.req.valid("param").id);
-  const stream = await jobStub(c.env, rec.id).events(resumeAfter(c.req.header("last-event-id")), new URL(c.req.url).origin);
-  return new Response(stream, {
+  const events = await jobStub(c.env, rec.id).events(resumeAfter(c.req.header("last-event-id")));
+  return new Response(sseEvents(c.env, events, new URL(c.req.url).origin), {
     headers: { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no" },
   });
 });

@@ -1,10 +1,9 @@
 import { modelEntries, type ModelEntry } from "../../catalogue";
 import { lifecycleInForce, lifecycleStatus, type OpenAIDates } from "../../catalogue/lifecycle";
-import { readOpenAIDates } from "../../providers/openai/shutdown-dates";
 import { priceList, pricesInForce, type PriceTable } from "../../catalogue/prices";
 import { upgradesInForce } from "../../catalogue/upgrades";
 import type { Env } from "../../env";
-import { PROVIDERS } from "../../providers/registry";
+import { lifecycleDates, servingProviders } from "../../jobs/routing";
 import type { ModelList, ModelView } from "./models.docs";
 
 // GET /v2/models: the catalogue as clients see it (every rule the playground needs), with the lifecycle dates and
@@ -43,16 +42,14 @@ function modelView(entry: ModelEntry, env: Env, now: number, { dates, prices, up
     maxImages: entry.quantity.native,
     references: { max: entry.references.native, strength: entry.references.strength, inputFidelity: entry.references.inputFidelity },
     creditsPerImage: priceList(entry, prices),
-    providers: Object.values(PROVIDERS)
-      .filter((p) => p.configured(env) && p.capabilities(entry.id, env) !== null)
-      .map((p) => p.name),
+    providers: servingProviders(env, entry.id),
   };
 }
 
 /** Every model with what is in force now; a malformed CREDIT_PRICES is a 503, as on creates (no price can be shown). */
 export async function modelList(env: Env, now: number): Promise<ModelList> {
   const prices = pricesInForce(env.CREDIT_PRICES);
-  const dates = await readOpenAIDates(env);
+  const dates = await lifecycleDates(env);
   const upgrades = upgradesInForce(env.RETIRED_MODEL_UPGRADES, now, dates);
   return { data: modelEntries().map((entry) => modelView(entry, env, now, { dates, prices, upgrades })) };
 }

@@ -5,7 +5,7 @@ import { JobView } from "../../jobs/view.docs";
 import { createHeaders, idempotencyKeyParam } from "../idempotency-key.docs";
 import { createdExample, jobExample } from "./examples";
 import { ModelList } from "./models.docs";
-import { problems } from "./problem.docs";
+import { problems } from "../../lib/problem.docs";
 import { JobCreated } from "./schemas";
 import { StatusView } from "./status.docs";
 

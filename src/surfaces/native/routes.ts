@@ -13,17 +13,15 @@ import { doc } from "../../docs/registry";
 import { idempotencyOf } from "../idempotency-key";
 import { modelList } from "./models";
 import { preferredWait } from "./prefer";
-import { GenerateRequest, type JobCreated } from "./schemas";
+import { GenerateRequest, JobParams, type JobCreated } from "./schemas";
 import { nativeToJobRequest } from "./to-spec";
-import { renderProblem } from "./problem";
+import { renderProblem } from "../../lib/problem";
 import { statusView } from "./status";
 
 // /v2: the native job API (seed 002's dialect). Routes stay thin: parse, call, render. Documented in routes.docs.ts.
 
 export const nativeRoutes = new Hono<AppEnv>();
 nativeRoutes.onError(renderProblem);
-
-const JobParams = z.object({ id: z.string().max(64).meta({ description: "The job's id, as returned on creation." }) });
 
 nativeRoutes.post("/images/generate", doc("createJob"), requireKey(), jsonBody(), validate("json", GenerateRequest), async (c) => {
   const request = nativeToJobRequest(c.req.valid("json"), c.env);

@@ -3,7 +3,7 @@ import {
   BACKGROUNDS, COMPLEXITIES, INPUT_FIDELITIES, MODERATIONS, STRENGTHS, idsOf, modelEntries, outputProblems,
   sizeProblem, type AskNames, type ModelEntry,
 } from "../../catalogue";
-import { PROVIDER_NAMES } from "../../providers/names";
+import { PROVIDER_NAMES } from "../../jobs/routing";
 import { OPENAI_ASK_NAMES, modelChoice } from "../model-rules";
 
 // Every rule here is read from the catalogue; nothing restates a model's limits.
@@ -202,6 +202,9 @@ export const GenerateRequest = z
   });
 
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
+
+/** The path parameters of the routes of one job. */
+export const JobParams = z.object({ id: z.string().max(64).meta({ description: "The job's id, as returned on creation." }) });
 
 export const JobCreated = z
   .object({ jobId: z.string().meta({ description: "The job's id." }), status: z.literal("QUEUED") })

@@ -1,15 +1,13 @@
 import type { Env } from "../../env";
 import { WINDOW_MS } from "../../jobs/circuit";
 import { providersHealth } from "../../jobs/provider-health";
-import { PROVIDER_NAMES } from "../../providers/names";
-import { PROVIDERS } from "../../providers/registry";
+import { PROVIDER_NAMES, configuredProviders } from "../../jobs/routing";
 import type { StatusView } from "./status.docs";
 
 // GET /v2/status: provider health as a status page shows it (no key needed; it names no account and no secret).
 
 export async function statusView(env: Env, now: number): Promise<StatusView> {
-  const configured = PROVIDER_NAMES.filter((name) => PROVIDERS[name]?.configured(env));
-  const health = await providersHealth(env, configured, now);
+  const health = await providersHealth(env, configuredProviders(env), now);
   return {
     providers: PROVIDER_NAMES.map((name) => {
       const h = health[name];

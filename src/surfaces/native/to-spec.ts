@@ -1,17 +1,20 @@
-import { modelById, presetOf, roundedFrameDuration, type Reference } from "../../catalogue";
+import { modelById, specFor, type Reference } from "../../catalogue";
 import { isDevelopment, type Env } from "../../env";
-import { ApiError, type FieldError } from "../../lib/errors";
+import { UPLOAD_ID } from "../../files/uploads";
+import { invalidFields, type FieldError } from "../../lib/errors";
 import { checkUrl } from "../../lib/ssrf";
 import type { JobRequest } from "../../jobs/admit";
 import type { Json } from "../../lib/json";
 import type { GenerateRequest, NativeParams } from "./schemas";
 
-// Native dialect → JobSpec. Validation has already run; this only resolves defaults and references.
-
-const UPLOAD_ID = /^upl_[A-Za-z0-9]{1,64}$/;
+// Native dialect → JobSpec. Validation has already run; this resolves references, and specFor the defaults.
 
 function toReference(raw: string, index: number, env: Env, errors: FieldError[]): Reference | null {
   if (UPLOAD_ID.test(raw)) return { kind: "upload", id: raw };
+  if (raw.startsWith("upl_")) {
+    errors.push({ path: `input_images.${index}`, message: `${raw.slice(0, 200)} is not an upload id: POST /v2/uploads gives upl_ and 24 letters or digits` });
+    return null;
+  }
   const checked = checkUrl(raw, { allowLoopbackHttp: isDevelopment(env) });
   if (checked.ok) return { kind: "url", url: checked.url.href };
   errors.push({ path: `input_images.${index}`, message: `${raw.slice(0, 200)} is refused: ${checked.reason}` });
@@ -31,41 +34,27 @@ export function nativeToJobRequest(body: GenerateRequest, env: Env): JobRequest 
     if (checked.ok) webhook = { url: checked.url.href, events: body.webhookEvents ?? ["completed", "failed", "cancelled"] };
     else errors.push({ path: "webhookUrl", message: `${body.webhookUrl.slice(0, 200)} is refused: ${checked.reason}` });
   }
-  if (errors.length > 0) {
-    throw new ApiError("invalid_request", errors.map((e) => `${e.path}: ${e.message}`).join("; "), { errors });
-  }
-  const size =
-    params.width !== undefined && params.height !== undefined
-      ? { width: params.width, height: params.height }
-      : entry.presets[params.aspect_ratio ?? entry.defaultAspectRatio]!;
+  if (errors.length > 0) throw invalidFields(errors);
   const provider = body.provider;
   return {
-    spec: {
-      model: entry.id,
+    spec: specFor(entry, {
       prompt: body.prompt,
-      quality: params.quality ?? entry.defaultQuality,
-      width: size.width,
-      height: size.height,
-      aspectRatio: presetOf(entry, size),
-      outputFormat: params.output_format ?? entry.defaultOutputFormat,
-      background: params.background ?? "auto",
-      quantity: params.number_of_images ?? 1,
+      quality: params.quality,
+      size: params.width !== undefined && params.height !== undefined ? { width: params.width, height: params.height } : null,
+      aspectRatio: params.aspect_ratio,
+      outputFormat: params.output_format,
+      background: params.background,
+      quantity: params.number_of_images,
       references,
-      referenceStrength: params.reference_strength ?? null,
-      inputFidelity: entry.references.inputFidelity ? (params.input_fidelity ?? "low") : null,
-      seed: params.seed ?? null,
-      promptEnhance: params.prompt_enhance ?? false,
-      moderation: params.moderation ?? "auto",
-      ...(entry.complexity ? { complexity: params.complexity ?? entry.complexity.default } : {}),
-      ...(params.output_format === "gif" && entry.gif
-        ? {
-            gif: {
-              frameCount: params.frame_count ?? entry.gif.frameCount.default,
-              frameDurationMs: roundedFrameDuration(entry, params.frame_duration_ms ?? entry.gif.frameDurationMs.default),
-            },
-          }
-        : {}),
-    },
+      referenceStrength: params.reference_strength,
+      inputFidelity: params.input_fidelity,
+      seed: params.seed,
+      promptEnhance: params.prompt_enhance,
+      moderation: params.moderation,
+      complexity: params.complexity,
+      frameCount: params.frame_count,
+      frameDurationMs: params.frame_duration_ms,
+    }),
     providers: provider === undefined || provider === "auto" ? null : Array.isArray(provider) ? provider : [provider],
     public: body.public ?? false,
     metadata: body.metadata ?? {},

@@ -1,8 +1,8 @@
 import * as z from "zod";
 import { FILE_FIELD, type RouteDocs } from "../../docs/registry";
 import { MAX_UPLOAD_BYTES, UPLOAD_TTL_SECONDS } from "../../files/uploads";
-import { problems } from "./problem.docs";
-import { missingFile, tooLarge, unsupported } from "./uploads";
+import { problems } from "../../lib/problem.docs";
+import { missingFile, tooLarge, unsupported, type UploadView } from "./uploads";
 
 // The documentation of POST /v2/uploads (uploads.ts), and the schemas of its form and of its answer (which types
 // what uploads.ts answers with).
@@ -33,7 +33,7 @@ export const Upload = z
         expiresAt: "2026-11-21T10:15:30.000Z",
       },
     ],
-  });
+  }) satisfies z.ZodType<UploadView>;
 
 export const uploadDocs = {
   uploadImage: {

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import type * as z from "zod";
 import { doc } from "../../docs/registry";
 import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";
@@ -10,15 +9,24 @@ import { declaredBytes, meteredUpload } from "../../accounts/storage-gate";
 import { ApiError } from "../../lib/errors";
 import { now } from "../../lib/clock";
 import { newId } from "../../lib/ids";
-import { declaredLimit, readForm, type FormLimits } from "../../lib/streams/multipart-form";
-import { FetchFailed } from "../../lib/safe-fetch";
-import type { Upload } from "./uploads.docs";
-import { renderProblem } from "./problem";
+import { declaredLimit, isFormData, readForm, type FormLimits } from "../../lib/streams/multipart-form";
+import { FetchFailed } from "../../lib/fetch-errors";
+import { renderProblem } from "../../lib/problem";
 
 // POST /v2/uploads: a multipart `file` (png, jpeg or webp by its bytes, ≤ 25 MB) becomes a reference image that
 // `input_images` can name by id until it expires. Documented in uploads.docs.ts, with the schemas of its form and
 // answer. The form is read as a stream and the file streamed into R2 as it arrives, after the upload is metered
 // (rate limit, storage quota): a refused upload writes nothing.
+
+/** The answer (uploads.docs.ts documents it). */
+export interface UploadView {
+  id: string;
+  url: string;
+  contentType: string;
+  byteSize: number;
+  /** ISO 8601. */
+  expiresAt: string;
+}
 
 /** Room for the multipart framing around a file of the maximum size. */
 const FRAMING_BYTES = 64 * 1024;
@@ -36,7 +44,6 @@ uploadRoutes.onError(renderProblem);
 
 export const tooLarge = (): ApiError => new ApiError("payload_too_large", `An upload may be at most ${MAX_UPLOAD_BYTES} bytes.`);
 export const unsupported = (): ApiError => new ApiError("unsupported_media_type", "The file must be a PNG, JPEG or WebP image (judged by its bytes; SVG is refused).");
-const notAForm = (why: string): ApiError => new ApiError("invalid_request", `The body is not a valid multipart/form-data form: ${why}.`);
 export const missingFile = (): ApiError =>
   new ApiError("invalid_request", "The form needs a `file` field holding the image.", { errors: [{ path: "file", message: "required: a file" }] });
 
@@ -46,7 +53,7 @@ uploadRoutes.post(
   requireKey(),
   async (c, next) => {
     const type = c.req.header("content-type") ?? "";
-    if (!/^multipart\/form-data\s*;/i.test(type)) {
+    if (!isFormData(type)) {
       throw new ApiError("unsupported_media_type", `Send the upload as multipart/form-data with a \`file\` field (got ${type || "no content type"}).`);
     }
     await next();
@@ -62,7 +69,7 @@ uploadRoutes.post(
     );
     const url = await mintFileUrl(c.env, new URL(c.req.url).origin, upload.file.key, false, at);
     const { contentType, byteSize } = upload.file;
-    const body: z.infer<typeof Upload> = { id: upload.id, url, contentType, byteSize, expiresAt: new Date(upload.expiresAt).toISOString() };
+    const body: UploadView = { id: upload.id, url, contentType, byteSize, expiresAt: new Date(upload.expiresAt).toISOString() };
     return c.json(body, 201, headers);
   },
 );
@@ -71,7 +78,7 @@ uploadRoutes.post(
 async function storeFormFile(bucket: R2Bucket, request: Request, accountId: string, id: string, at: number): Promise<StoredUpload> {
   let upload: StoredUpload | null = null;
   try {
-    await readForm(request, FORM_LIMITS, { invalid: notAForm, tooLarge }, async (part) => {
+    await readForm(request, FORM_LIMITS, tooLarge, async (part) => {
       if (part.name !== "file" || upload) return;
       try {
         upload = await storeUpload(bucket, accountId, part.body, at, id);

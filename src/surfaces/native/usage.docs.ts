@@ -1,37 +1,9 @@
 import type { RouteDocs } from "../../docs/registry";
-import { invalidField } from "../../docs/errors";
-import { ApiError } from "../../lib/errors";
-import { Usage } from "../../accounts/usage.docs";
-import { problems } from "./problem.docs";
+import { ApiError, invalidField } from "../../lib/errors";
+import { Usage, usageExample } from "../../accounts/usage.docs";
+import { problems } from "../../lib/problem.docs";
 
 // The documentation of GET /v2/usage (usage.ts).
-
-export const usageExample = {
-  from: "2026-12-01",
-  to: "2026-12-02",
-  groupBy: ["day", "model"],
-  rows: [
-    {
-      day: "2026-12-01",
-      model: "gpt-image-2",
-      jobs: { total: 3, active: 0, completed: 2, failed: 1, cancelled: 0 },
-      images: 3,
-      credits: { reserved: 16, held: 0, spent: 12, refunded: 4 },
-      upstream: { apiCreditCost: 9, creditCost: null, usage: { inputTokens: 40, outputTokens: 4_160, totalTokens: 4_200 }, usdEstimate: 0.125 },
-      jobTimeMs: { p50: 8_200, p95: 31_000 },
-    },
-  ],
-  totals: {
-    jobs: { total: 3, active: 0, completed: 2, failed: 1, cancelled: 0 },
-    images: 3,
-    credits: { reserved: 16, held: 0, spent: 12, refunded: 4 },
-    upstream: { apiCreditCost: 9, creditCost: null, usage: { inputTokens: 40, outputTokens: 4_160, totalTokens: 4_200 }, usdEstimate: 0.125 },
-    jobTimeMs: { p50: 8_200, p95: 31_000 },
-  },
-  costliestJobs: [
-    { id: "0f8c2b6e-3a41-4d2e-9b7a-5c1d2e3f4a5b", model: "gpt-image-2", key: "key_R4t8Wn2Zc6Yb", createdAt: "2026-12-01T09:30:00.000Z", creditCost: 8, url: "/v2/jobs/0f8c2b6e-3a41-4d2e-9b7a-5c1d2e3f4a5b" },
-  ],
-};
 
 const CSV_EXAMPLE =
   "day,model,jobs_total,jobs_active,jobs_completed,jobs_failed,jobs_cancelled,images,credits_reserved,credits_held,credits_spent,credits_refunded," +

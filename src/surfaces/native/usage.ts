@@ -2,14 +2,14 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";
 import { keyOwner } from "../../accounts/keys";
-import { UsageParams } from "../../accounts/usage";
+import { UsageParams } from "../../accounts/usage-params";
 import { usageCsv, wantsCsv } from "../../accounts/usage-csv";
 import { usageReport } from "../../accounts/usage-report";
 import { ApiError } from "../../lib/errors";
 import { now } from "../../lib/clock";
 import { validate } from "../../lib/validation";
 import { doc } from "../../docs/registry";
-import { renderProblem } from "./problem";
+import { renderProblem } from "../../lib/problem";
 
 // GET /v2/usage: the caller's account's jobs, credits and upstream cost, summed from its ledger, as JSON or CSV.
 // Documented in usage.docs.ts.

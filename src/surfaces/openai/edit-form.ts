@@ -1,7 +1,7 @@
 import type { Env } from "../../env";
 import { storeClientUpload } from "../../files/client-upload";
 import type { Upload } from "../../files/uploads";
-import { ApiError } from "../../lib/errors";
+import { ApiError, invalidField } from "../../lib/errors";
 import type { Json } from "../../lib/json";
 import { fieldEntries, formObject, readForm, type FormLimits } from "../../lib/streams/multipart-form";
 import { validationHook } from "../../lib/validation";
@@ -24,8 +24,6 @@ export interface EditForm {
   inputs: EditInputs & { stored: string[] };
 }
 
-const notAForm = (why: string): ApiError => new ApiError("invalid_request", `The body is not a valid multipart form: ${why}.`);
-
 /** Reads, stores and validates a multipart edit of at most `maxBytes`; `tooLarge` is the route's 413. */
 export async function readEditForm(env: Env, accountId: string, request: Request, now: number, maxBytes: number, tooLarge: () => ApiError): Promise<EditForm> {
   const limits: FormLimits = { maxParts: 64, maxHeaderBytes: 8 * 1024, maxFieldBytes: 128 * 1024, maxFieldsBytes: FIELDS_BYTES, maxTotalBytes: maxBytes };
@@ -35,7 +33,7 @@ export async function readEditForm(env: Env, accountId: string, request: Request
     if (uploads.size > 0) await env.FILES.delete([...uploads.values()].map((u) => u.file.key));
   };
   try {
-    const fields = await readForm(request, limits, { invalid: notAForm, tooLarge }, async (part) => {
+    const fields = await readForm(request, limits, tooLarge, async (part) => {
       const stand = new File([], part.filename ?? "", { type: part.contentType ?? "" });
       files.push([part.name, stand]);
       // A file under another name is left unread: validation refuses it as an unknown parameter.
@@ -57,10 +55,7 @@ function editForm(form: EditFormRequest, uploads: Map<File, Upload>): EditForm {
   const uploadOf = (file: File): Upload => uploads.get(file)!;
   const stored = [image ?? [], images ?? []].flat().map(uploadOf);
   const maskUpload = mask ? uploadOf(mask) : null;
-  if (maskUpload && maskUpload.file.contentType !== "image/png") {
-    const message = `must be a png image, not ${maskUpload.file.contentType}`;
-    throw new ApiError("invalid_request", `mask: ${message}`, { errors: [{ path: "mask", message }] });
-  }
+  if (maskUpload && maskUpload.file.contentType !== "image/png") throw invalidField("mask", `must be a png image, not ${maskUpload.file.contentType}`);
   const digest = (u: Upload): string => `sha256:${u.file.sha256}`;
   const body: ImageRequestFields & { image: string[]; mask?: string } = { ...fields, image: stored.map(digest), ...(maskUpload ? { mask: digest(maskUpload) } : {}) };
   return {

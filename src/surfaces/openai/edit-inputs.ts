@@ -1,7 +1,7 @@
 import type { Reference } from "../../catalogue";
 import { isDevelopment, type Env } from "../../env";
 import type { Upload } from "../../files/uploads";
-import { ApiError, type FieldError } from "../../lib/errors";
+import { invalidField, invalidFields, type FieldError } from "../../lib/errors";
 import type { Json } from "../../lib/json";
 import { checkUrl } from "../../lib/ssrf";
 import type { StreamedEdit } from "./json-edit-body";
@@ -16,7 +16,7 @@ export interface EditInputs {
   input: Json;
   /**
    * Every R2 key the request wrote for this edit (its uploads), so that a refused request leaves nothing behind.
-   * Whoever makes EditInputs fills it; one who fails part-way deletes what it wrote itself (forgetStored) before
+   * Whoever makes EditInputs fills it; one who fails part-way deletes what it wrote itself (forgetUploads) before
    * throwing. Once made, the route owns the keys: it deletes them when anything refuses or fails before admission
    * makes a new job of them (validation, 402, 429, 410, a bad mask, any throw), and when an Idempotency-Key replay
    * answers with the first request's job.
@@ -24,18 +24,8 @@ export interface EditInputs {
   stored: string[];
 }
 
-/** Deletes what a refused request stored. A failure is logged, not thrown: the hourly sweep removes expired uploads. */
-export async function forgetStored(env: Env, keys: readonly string[]): Promise<void> {
-  if (keys.length === 0) return;
-  await env.FILES.delete([...keys]).catch((err: unknown) => {
-    console.error(JSON.stringify({ msg: "could not delete a refused request's uploads", keys, error: String(err) }));
-  });
-}
-
-const refused = (path: string, message: string): ApiError => new ApiError("invalid_request", `${path}: ${message}`, { errors: [{ path, message }] });
-
 function maskMustBePng(upload: Upload, path: string): void {
-  if (upload.file.contentType !== "image/png") throw refused(path, `must be a png image, not ${upload.file.contentType}`);
+  if (upload.file.contentType !== "image/png") throw invalidField(path, `must be a png image, not ${upload.file.contentType}`);
 }
 
 /**
@@ -59,7 +49,7 @@ export function jsonEditInputs(env: Env, body: EditJsonRequest, edit: StreamedEd
   };
   const images = body.images.map((item, i) => resolve(item.image_url, `images.${i}.image_url`));
   const mask = body.mask ? resolve(body.mask.image_url, "mask.image_url") : null;
-  if (errors.length > 0) throw new ApiError("invalid_request", errors.map((e) => `${e.path}: ${e.message}`).join("; "), { errors });
+  if (errors.length > 0) throw invalidFields(errors);
   if (mask?.upload) maskMustBePng(mask.upload, "mask.image_url");
   const named = (r: { ref: Reference } | null): Json => (r === null ? null : r.ref.kind === "url" ? r.ref.url : r.ref.id);
   return {

@@ -1,8 +1,8 @@
 import * as z from "zod";
-import { errorResponses, invalidField, type ErrorDoc } from "../../docs/errors";
+import { errorResponses, type ErrorDoc } from "../../docs/errors";
 import type { ResponseDoc } from "../../docs/registry";
-import { ApiError, type Reason } from "../../lib/errors";
-import { openaiErrorBody } from "./errors";
+import { ApiError, invalidField, type Reason } from "../../lib/errors";
+import { openaiErrorBody, type OpenAIErrorBody } from "./errors";
 
 // OpenAI's error envelope, documentation only (errors.ts builds its bodies with the type), and error responses in it
 // for the docs modules, each example rendered by openaiErrorBody, as /v1 renders errors.
@@ -16,9 +16,7 @@ export const OpenAIError = z
       code: z.string().nullable().meta({ description: "E.g. `invalid_value`, `unknown_parameter`, `invalid_api_key`, `moderation_blocked`." }),
     }),
   })
-  .meta({ id: "OpenAIError", description: "OpenAI's error envelope; the openai SDK raises it as an APIError." });
-
-export type OpenAIErrorBody = z.infer<typeof OpenAIError>;
+  .meta({ id: "OpenAIError", description: "OpenAI's error envelope; the openai SDK raises it as an APIError." }) satisfies z.ZodType<OpenAIErrorBody>;
 
 /** An example for the reasons /v1 commonly answers with. */
 const EXAMPLES: Partial<Record<Reason, ApiError>> = {

@@ -1,10 +1,13 @@
-import type { Context } from "hono";
-import type { AppEnv } from "../../env";
 import { ApiError, asApiError, type Reason } from "../../lib/errors";
+import { renderWith } from "../../lib/problem";
 import type { JobRecord } from "../../jobs/record";
-import type { OpenAIErrorBody } from "./errors.docs";
 
 // The OpenAI surface's one error envelope: {error: {message, type, param, code}}, as OpenAI's API and SDK know it.
+
+/** OpenAI's error body (errors.docs.ts documents it). */
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
 
 /** Field messages the schemas give for these two cases; the renderer turns them into OpenAI's codes. */
 export const UNKNOWN_PARAMETER = "unknown parameter";
@@ -53,13 +56,7 @@ export function openaiErrorBody(err: unknown, requestId: string | null = null): 
 }
 
 /** The sub-app's onError: every failure of /v1 in OpenAI's envelope. */
-export function renderOpenAIError(err: unknown, c: Context<AppEnv>): Response {
-  const e = asApiError(err, c.get("requestId"));
-  return new Response(JSON.stringify(openaiErrorBody(e)), {
-    status: e.status,
-    headers: { ...e.headers, "Content-Type": "application/json" },
-  });
-}
+export const renderOpenAIError = renderWith({ body: openaiErrorBody, contentType: "application/json" });
 
 /**
  * Why a job that ended without images ended, as the error OpenAI would have answered. The SDK retries 5xx by itself;

@@ -1,13 +1,12 @@
 import type { Env } from "../../env";
 import { storeClientUpload } from "../../files/client-upload";
-import type { Upload } from "../../files/uploads";
-import { ApiError } from "../../lib/errors";
+import { forgetUploads, type Upload } from "../../files/uploads";
+import { ApiError, invalidField } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { Json } from "../../lib/json";
 import { MAX_JSON_BYTES } from "../../lib/json-body";
 import { parseJsonStream, type JsonPath, type StreamOptions, type StringSink } from "../../lib/streams/json";
 import { Feed } from "../../lib/feed";
-import { forgetStored } from "./edit-inputs";
 
 // A JSON edit's body, read as a stream (it may be 32 MB). Each image's data: URL (images.N.image_url, mask.image_url)
 // is decoded as it arrives and streamed into R2 as an upload, and stands in the parsed body as the upload's id; the
@@ -27,8 +26,7 @@ export interface StreamedEdit {
   stored: string[];
 }
 
-const notBase64 = (field: string): ApiError =>
-  new ApiError("invalid_request", `${field}: is not valid base64`, { errors: [{ path: field, message: "is not valid base64" }] });
+const notBase64 = (field: string): ApiError => invalidField(field, "is not valid base64");
 
 const isImageField = (path: JsonPath): boolean =>
   (path.length === 3 && path[0] === "images" && typeof path[1] === "number" && path[2] === "image_url") ||
@@ -146,7 +144,7 @@ export async function readJsonEdit(
       },
     });
   } catch (err) {
-    await forgetStored(env, edit.stored);
+    await forgetUploads(env.FILES, edit.stored);
     throw err;
   }
   const named = namedTokens(edit.body);
@@ -154,7 +152,7 @@ export async function readJsonEdit(
   for (const [token, outcome] of dropped) {
     edit.dataUrls.delete(token);
     if ("upload" in outcome) {
-      await forgetStored(env, [outcome.upload.file.key]);
+      await forgetUploads(env.FILES, [outcome.upload.file.key]);
       edit.stored.splice(edit.stored.indexOf(outcome.upload.file.key), 1);
     }
   }

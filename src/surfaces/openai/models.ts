@@ -1,7 +1,7 @@
 import { modelEntries, type ModelEntry } from "../../catalogue";
 import { lifecycleInForce, lifecycleStatus } from "../../catalogue/lifecycle";
-import { readOpenAIDates } from "../../providers/openai/shutdown-dates";
 import type { Env } from "../../env";
+import { lifecycleDates } from "../../jobs/routing";
 import type { OpenAIModel } from "./responses";
 
 // GET /v1/models: the catalogue's models still served, in OpenAI's list shape, each with its `shutdown_date` in force
@@ -10,7 +10,7 @@ import type { OpenAIModel } from "./responses";
 
 /** The models not retired on the day, each in OpenAI's shape. */
 export async function servedModels(env: Env, at: number): Promise<OpenAIModel[]> {
-  const dates = await readOpenAIDates(env);
+  const dates = await lifecycleDates(env);
   return modelEntries()
     .filter((e) => lifecycleStatus(e, at, dates) !== "retired")
     .map((entry: ModelEntry) => ({

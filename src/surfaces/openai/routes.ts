@@ -7,9 +7,11 @@ import { now } from "../../lib/clock";
 import { ApiError } from "../../lib/errors";
 import { isJsonType as isJson, jsonBody } from "../../lib/json-body";
 import type { Json } from "../../lib/json";
+import { isFormData } from "../../lib/streams/multipart-form";
 import { validate, validationHook } from "../../lib/validation";
 import { answerWhenDone } from "./answer";
-import { forgetStored, jsonEditInputs, type EditInputs } from "./edit-inputs";
+import { jsonEditInputs, type EditInputs } from "./edit-inputs";
+import { forgetUploads } from "../../files/uploads";
 import { hashedEditBody, readJsonEdit } from "./json-edit-body";
 import { readEditForm } from "./edit-form";
 import { doc } from "../../docs/registry";
@@ -37,7 +39,7 @@ export const editTooLarge = (): ApiError =>
 /** A multipart body is read as a stream by the handler (edit-form.ts); here only its type is checked. */
 const formBody = (): MiddlewareHandler => async (c, next) => {
   const type = c.req.header("content-type") ?? "";
-  if (!/^multipart\/form-data\s*;/i.test(type)) throw notAnEdit(type);
+  if (!isFormData(type)) throw notAnEdit(type);
   await next();
 };
 
@@ -78,10 +80,10 @@ async function admitAndAnswer(c: Context<AppEnv>, kind: "generation" | "edit", s
     const request = openaiToJobRequest(body, edit?.references ?? [], edit?.mask ?? null, edit?.input ?? (body as unknown as Json));
     admission = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency });
   } catch (err) {
-    await forgetStored(c.env, stored);
+    await forgetUploads(c.env.FILES, stored);
     throw err;
   }
-  if (admission.headers[REPLAYED] === "true") await forgetStored(c.env, stored);
+  if (admission.headers[REPLAYED] === "true") await forgetUploads(c.env.FILES, stored);
   const { body } = prepared;
   return answerWhenDone(c.env, admission.job, {
     kind,

@@ -1,16 +1,16 @@
-import { errorResponses, invalidField, type Envelope, type ErrorDoc } from "../../docs/errors";
-import type { ResponseDoc } from "../../docs/registry";
+import { errorResponses, type Envelope, type ErrorDoc } from "../docs/errors";
+import type { ResponseDoc } from "../docs/registry";
 import * as z from "zod";
-import { ApiError, REASONS, type Reason } from "../../lib/errors";
-import { problemBody } from "./problem";
+import { ApiError, REASONS, invalidField, type Reason } from "./errors";
+import { PROBLEM_JSON, problemBody, type ProblemBody } from "./problem";
 
-// The native error envelope's schema (documentation only: problem.ts imports its type, so it stays out of the Worker
-// bundle), and problem responses for the docs modules, each example rendered by problemBody, as the native surface
-// renders errors.
+// The problem+json envelope's schema (documentation only, so it stays out of the Worker bundle; checked against
+// problem.ts's ProblemBody), and problem responses for the docs modules, each example rendered by problemBody, as
+// the routes answering problem+json render errors.
 
 const CODES = Object.keys(REASONS) as [Reason, ...Reason[]];
 
-/** The native error envelope, RFC 9457 problem+json; members beyond these (e.g. on a 402) are reason-specific. */
+/** The error envelope, RFC 9457 problem+json; members beyond these (e.g. on a 402) are reason-specific. */
 export const Problem = z
   .looseObject({
     type: z.string().meta({ description: "`urn:imagegate:problem:<code>`" }),
@@ -26,9 +26,7 @@ export const Problem = z
     setting: z.string().optional().meta({ description: "On a 503 caused by the gateway's configuration: the setting the operator must correct (e.g. `CREDIT_PRICES`)." }),
     requestId: z.string(),
   })
-  .meta({ id: "Problem" });
-
-export type ProblemBody = z.infer<typeof Problem>;
+  .meta({ id: "Problem" }) satisfies z.ZodType<ProblemBody>;
 
 /** An example for the reasons routes commonly answer with. */
 const EXAMPLES: Partial<Record<Reason, ApiError>> = {
@@ -41,7 +39,7 @@ const EXAMPLES: Partial<Record<Reason, ApiError>> = {
   }),
 };
 
-const PROBLEM: Envelope = { schema: Problem, contentType: "application/problem+json", body: (e) => problemBody(e, "req_5f2c0a9e1b7d4c3a") };
+const PROBLEM: Envelope = { schema: Problem, contentType: PROBLEM_JSON.contentType, body: (e) => problemBody(e, "req_5f2c0a9e1b7d4c3a") };
 
 /** Problem responses for a route's docs: `...problems(400, 401)`, or an ApiError to show as its status's example. */
 export const problems = (...errors: ErrorDoc[]): Record<number, ResponseDoc> => errorResponses(PROBLEM, EXAMPLES, errors);
