@@ -28,6 +28,8 @@ export interface StoreOptions {
   metadata: Record<string, string>;
   /** The image types to take; by default what a client may send (png, jpeg, webp). */
   accept?: readonly ImageExt[];
+  /** Handed an image written in one put (it was held whole anyway), for a caller that answers with its bytes. */
+  keep?: (file: StoredFile, bytes: Uint8Array) => void;
 }
 
 export class UnsupportedImage extends Error {}
@@ -111,6 +113,7 @@ export async function storeImage(bucket: R2Bucket, source: ReadableStream<Uint8A
     };
     if (!upload) {
       await bucket.put(key, part, options);
+      opts.keep?.(file, part);
       return file;
     }
     await upload.complete(parts);

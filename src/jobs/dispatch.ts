@@ -212,7 +212,11 @@ const progressOf = (parts: Part[]): number =>
 
 export async function upstreamStep(rec: JobRecord, step: UpstreamStep, deps: MachineDeps): Promise<JobRecord> {
   if (hasUrlReferences(rec)) return copyUrlReferences(rec, deps);
-  if (step.parts.length === 0) return begin(rec, step, deps);
+  if (step.parts.length === 0) {
+    // The plan goes straight into its first round, whose save before the creates stores it: no save of its own.
+    const begun = await begin(rec, step, deps);
+    return begun.step.kind === "upstream" && begun.step.parts.length > 0 ? upstreamStep(begun, begun.step, deps) : begun;
+  }
   const provider = providerByName(rec.candidates[step.candidate]!);
   const { parts, failures, entries } = await round(rec, step, provider, deps);
   const now = deps.now();

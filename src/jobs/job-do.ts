@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { settleJob } from "./settle";
 import type { Env } from "../env";
 import { now } from "../lib/clock";
-import { WebhookOutbox, webhookFor, webhookStatus, type DeliveryRecord } from "../webhooks/outbox";
+import { WebhookOutbox, webhookFor, webhookStatus, type DeliveryRecord, type Outbox } from "../webhooks/outbox";
 import type { HookedJob, WebhookSubject } from "../webhooks/types";
 import { cancelledJob } from "./cancel";
 import { EventStreams, type JobEvent } from "./event-stream";
@@ -22,8 +22,12 @@ const WATCHDOG_MS = 60_000;
 const KEY = "job";
 /** Set once the account has acknowledged the ended job's settlement (charge or refund). */
 const SETTLED = "settled";
+/** The bytes of the images this object stored that it keeps for an answer (R2 holds them all): small ones only. */
+const KEEP_IMAGE_BYTES = 1024 * 1024;
+const KEEP_TOTAL_BYTES = 4 * 1024 * 1024;
 
 /** What the outbox needs to know of the job for its webhookStatus. */
+const NO_OUTBOX: Outbox = { entries: [], gone: false };
 const hooked = (rec: JobRecord): HookedJob => ({ subscribed: rec.webhook !== null, ended: isTerminal(rec.status) });
 
 export type CancelResult = { cancelled: boolean; job: JobRecord };
@@ -44,6 +48,8 @@ export class JobDO extends DurableObject<Env> {
   private readonly streams = new EventStreams();
   private readonly outbox = new WebhookOutbox(this.env, this.ctx.storage);
   private readonly partials = new PartialImages(this.env, this.ctx.storage);
+  /** Images just stored, by key, so that a waiting OpenAI-style answer need not read them back from R2. */
+  private readonly kept = new Map<string, Uint8Array>();
 
   // No cache of our own: the runtime's storage cache already makes these reads memory-fast.
   private async load(): Promise<JobRecord | null> {
@@ -70,7 +76,7 @@ export class JobDO extends DurableObject<Env> {
     const before = await this.load();
     const next = change(before);
     if (!next || (before && isTerminal(before.status) && next.status !== before.status)) return before;
-    const [last, outbox] = await Promise.all([this.log.last(), this.outbox.read()]);
+    const [last, outbox] = await Promise.all([this.log.last(), this.outboxOf(next)]);
     const logged = nextEvent(last, next, now());
     const owed = logged ? webhookFor(outbox, logged.event, next.webhook) : null;
     const rec: JobRecord = { ...next, webhookStatus: webhookStatus(owed ? { ...outbox, entries: [...outbox.entries, owed.entry] } : outbox, hooked(next)) };
@@ -85,11 +91,18 @@ export class JobDO extends DurableObject<Env> {
       this.wake();
       await this.settle(rec);
     }
+    // One line per job, when it ends (its progress is in the event log): logs cost CPU on every request's path.
     const event = changeEvent(before, rec);
-    if (event) {
-      console.log(JSON.stringify({ msg: "job", event, jobId: rec.id, accountId: rec.accountId, status: rec.status, provider: rec.provider, progress: rec.progress, errorCode: rec.errorCode }));
+    if (event && isTerminal(rec.status)) {
+      const ms = (rec.completedAt ?? now()) - rec.createdAt;
+      console.log(JSON.stringify({ msg: "job", event, jobId: rec.id, accountId: rec.accountId, status: rec.status, provider: rec.provider, ms, attempts: rec.attempts.length, errorCode: rec.errorCode }));
     }
     return rec;
+  }
+
+  /** A job without a webhook never has an outbox entry: its reads are skipped (every save would make them). */
+  private outboxOf(rec: JobRecord): Promise<Outbox> {
+    return rec.webhook ? this.outbox.read() : Promise.resolve(NO_OUTBOX);
   }
 
   /** Settles the ended job's credits with its account; until that is acknowledged, the alarm retries it. */
@@ -108,7 +121,8 @@ export class JobDO extends DurableObject<Env> {
     const rec = await this.load();
     if (!rec) return;
     const settled = (await this.ctx.storage.get<boolean>(SETTLED)) === true;
-    const at = nextAlarmAt(rec, { settled, webhookDueAt: await this.outbox.nextDueAt(), nudged: this.nudged.size > 0 }, now());
+    const webhookDueAt = rec.webhook ? await this.outbox.nextDueAt() : null;
+    const at = nextAlarmAt(rec, { settled, webhookDueAt, nudged: this.nudged.size > 0 }, now());
     if (at === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(at);
   }
@@ -118,6 +132,7 @@ export class JobDO extends DurableObject<Env> {
       env: this.env,
       now,
       save: async (r) => void (await this.save(r)),
+      keep: (file, bytes) => this.keep(file.key, bytes),
       partial: async (r, index, partialIndex, body) => {
         if (await this.partials.add(r, index, partialIndex, body)) this.wake();
       },
@@ -172,6 +187,25 @@ export class JobDO extends DurableObject<Env> {
 
   async read(): Promise<JobRecord | null> {
     return this.load();
+  }
+
+  /** A stored image's bytes, while this object keeps them (it may have restarted since: then R2 has them). */
+  async keptImage(key: string): Promise<Uint8Array | null> {
+    return this.kept.get(key) ?? null;
+  }
+
+  private keep(key: string, bytes: Uint8Array): void {
+    if (bytes.length > KEEP_IMAGE_BYTES) return;
+    let total = bytes.length;
+    for (const held of this.kept.values()) total += held.length;
+    // The oldest go first: a job's images are answered soon after they are stored, or read from R2.
+    for (const [oldest, held] of this.kept) {
+      if (total <= KEEP_TOTAL_BYTES) break;
+      this.kept.delete(oldest);
+      total -= held.length;
+    }
+    // A copy of just the image: it may be a view of a larger read buffer.
+    this.kept.set(key, bytes.slice());
   }
 
   /** The job once it has ended, or as it stands after `timeoutMs`, whichever comes first. */
@@ -269,7 +303,7 @@ export class JobDO extends DurableObject<Env> {
     // A slow receiver must not hold up the job, nor a long step the webhooks: both run side by side, and the events the
     // step makes go out as it makes them.
     const step = this.step(rec);
-    await Promise.all([step, this.outbox.deliverDue((seq) => this.webhookSubject(seq), step)]);
+    await Promise.all([step, rec.webhook ? this.outbox.deliverDue((seq) => this.webhookSubject(seq), step) : null]);
     await this.restampWebhookStatus();
     // Callbacks that arrived while the step ran make the next alarm due at once.
     await this.schedule();

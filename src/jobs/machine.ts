@@ -1,6 +1,4 @@
 import { backoffMs } from "../lib/retry";
-import { jobFileKey, storeImage } from "../files/store";
-import { OUTPUT_IMAGES } from "../lib/sniff";
 import { providerByName } from "../providers/registry";
 import { reportOutcomes } from "./provider-health";
 import type { Attempt, JobRecord, Step } from "./record";
@@ -25,12 +23,9 @@ async function ingest(rec: JobRecord, step: Extract<Step, { kind: "ingest" }>, d
         current = { ...current, files: [...current.files, image.stored] };
         continue;
       }
-      const opened = await provider.open(image, rec.spec, providerContext(deps, rec, { attempt: 0, part: 0, firstIndex: index }));
-      const file = await storeImage(deps.env.FILES, opened.body, {
-        keyFor: (ext) => jobFileKey(rec.id, index, ext),
-        metadata: { jobId: rec.id, accountId: rec.accountId, visibility: rec.public ? "public" : "private" },
-        accept: OUTPUT_IMAGES,
-      });
+      const ctx = providerContext(deps, rec, { attempt: 0, part: 0, firstIndex: index });
+      const opened = await provider.open(image, rec.spec, ctx);
+      const file = await ctx.store(0, opened.body);
       current = { ...current, files: [...current.files, file] };
       await deps.save(current);
     }
@@ -50,6 +45,13 @@ async function ingest(rec: JobRecord, step: Extract<Step, { kind: "ingest" }>, d
 
 /** Runs the job's due step and returns its next state. */
 export async function advance(rec: JobRecord, deps: MachineDeps): Promise<JobRecord> {
+  const next = await stepOf(rec, deps);
+  // Images the provider stored as it answered need no copying: their ingest runs at once, saved with the end.
+  const stored = next.step.kind === "ingest" && next.step.images.every((image) => typeof image !== "string");
+  return stored ? stepOf(next, deps) : next;
+}
+
+async function stepOf(rec: JobRecord, deps: MachineDeps): Promise<JobRecord> {
   const step = rec.step;
   switch (step.kind) {
     case "upstream":

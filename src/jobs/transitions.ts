@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { jobFileKey, storeImage } from "../files/store";
 import { OUTPUT_IMAGES } from "../lib/sniff";
+import type { StoredFile } from "../files/stored-file";
 import type { ClassifiedError, ErrorClass, ProviderContext } from "../providers/types";
 import type { JobErrorCode, JobRecord, Step } from "./record";
 import { referenceAccess } from "./reference-access";
@@ -14,6 +15,8 @@ export interface MachineDeps {
   save: (rec: JobRecord) => Promise<void>;
   /** Hands the job a partial render of its image `index` (best effort: never throws). */
   partial: (rec: JobRecord, index: number, partialIndex: number, body: ReadableStream<Uint8Array>) => Promise<void>;
+  /** Hands over the bytes of a small image just stored, for the request waiting to answer with them. */
+  keep?: (file: StoredFile, bytes: Uint8Array) => void;
 }
 
 /** Errors that end the job at once: no retry, no fallback (SPEC §4.3). */
@@ -57,6 +60,7 @@ export function providerContext(deps: MachineDeps, rec: JobRecord, place: PartPl
         keyFor: (ext) => jobFileKey(rec.id, place.firstIndex + n, ext),
         metadata: { jobId: rec.id, accountId: rec.accountId, visibility: rec.public ? "public" : "private" },
         accept: OUTPUT_IMAGES,
+        ...(deps.keep ? { keep: deps.keep } : {}),
       }),
     partial: (n, partialIndex, body) => deps.partial(rec, place.firstIndex + n, partialIndex, body),
   };

@@ -3,7 +3,7 @@ import { matchedRoutes } from "hono/route";
 import type { AppEnv, Principal } from "../env";
 import { now } from "./clock";
 
-// One JSON line per request, beside the JobDO's one line per job transition (both carry `msg` and `accountId`).
+// One JSON line per request, beside the JobDO's one line per job (when it ends) (both carry `msg` and `accountId`).
 // Only the route's pattern is logged, never the path, query or headers: no key, token or signature reaches a log.
 
 export const requestLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {

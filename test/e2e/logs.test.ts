@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { startGateway, type Gateway } from "./gateway.ts";
 import { chooseModel } from "./models.ts";
 
-// What a real `wrangler dev` prints while a job runs: one JSON line per request and per job transition, and
+// What a real `wrangler dev` prints while a job runs: one JSON line per request and per job (when it ends), and
 // nowhere the key, the signing secret or a file signature.
 
 let gw: Gateway;

@@ -2,7 +2,7 @@
 // Miniflare, with each Worker reached on its own direct socket (no dev proxy in front). Bindings come from
 // wrangler.toml via wrangler itself, so they never drift from what `wrangler deploy` ships.
 import { execFileSync, spawn } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -21,7 +21,7 @@ export interface GatewayOptions {
   /** Vars and secrets on top of wrangler.toml's (e.g. ENVIRONMENT, DEV_API_KEY, provider base URLs). */
   vars: Record<string, string>;
   withFloor?: boolean;
-  /** Print the Worker's own console lines (job transitions, request logs); off by default. */
+  /** Print the Worker's own console lines (job ends, request logs); off by default. */
   verbose?: boolean;
   /** Append them, as workerd's structured log records (with timestamps), to this file instead. */
   logFile?: string;
@@ -70,6 +70,8 @@ export function buildBundle({ minify = true, rev }: { minify?: boolean; rev?: st
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
     cwd,
   });
+  // The build runs with its own bindings (a rename of a Durable Object class changes them).
+  if (rev) copyFileSync(join(cwd, "wrangler.toml"), join(outdir, "wrangler.toml"));
   if (rev) rmSync(cwd, { recursive: true, force: true });
   return outdir;
 }
@@ -89,21 +91,29 @@ export async function buildFloor(): Promise<string> {
 
 export async function startGateway(options: GatewayOptions, bundleDir = buildBundle()): Promise<Gateway> {
   // The bundle is one ES module: wrangler's module rules (for unbundled sources) do not apply.
-  const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml").workerOptions;
-  const imagegate = (name: string, dir: string) => ({
-    ...workerOptions,
-    // Static assets are served by the platform in front of the Worker; locally Miniflare puts two more Workers (its
-    // assets router and server) in front of it, which cost a Worker that answers at once 0.7 ms p50 and half its
-    // throughput (measured): the benchmarks leave them out unless asked.
-    ...(options.assets ? {} : { assets: undefined }),
-    // The baseline keeps its keys and files apart (the development key is seeded, with credits, per worker).
-    ...(name === "baseline" ? { kvNamespaces: { KEYS: { id: "baseline-keys" } }, r2Buckets: { FILES: { id: "baseline-files" } } } : {}),
-    name,
-    modules: true,
-    scriptPath: join(dir, readdirSync(dir).find((f) => f.endsWith(".js"))!),
-    bindings: { ...(workerOptions.bindings ?? {}), ...options.vars },
-    unsafeDirectSockets: [{ port: 0 }],
-  });
+  const optionsOf = (dir: string) => {
+    const config = existsSync(join(dir, "wrangler.toml")) ? join(dir, "wrangler.toml") : "wrangler.toml";
+    const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions(config).workerOptions;
+    return workerOptions;
+  };
+  const workerOptions = optionsOf(bundleDir);
+  const imagegate = (name: string, dir: string) => {
+    const own = optionsOf(dir);
+    return {
+      ...own,
+      // Static assets are served by the platform in front of the Worker; locally Miniflare puts two more Workers (its
+      // assets router and server) in front of it, which cost a Worker that answers at once 0.7 ms p50 and half its
+      // throughput (measured): the benchmarks leave them out unless asked.
+      ...(options.assets ? {} : { assets: undefined }),
+      // The baseline keeps its keys and files apart (the development key is seeded, with credits, per worker).
+      ...(name === "baseline" ? { kvNamespaces: { KEYS: { id: "baseline-keys" } }, r2Buckets: { FILES: { id: "baseline-files" } } } : {}),
+      name,
+      modules: true,
+      scriptPath: join(dir, readdirSync(dir).find((f) => f.endsWith(".js"))!),
+      bindings: { ...(own.bindings ?? {}), ...options.vars },
+      unsafeDirectSockets: [{ port: 0 }],
+    };
+  };
   const workers = options.floorOnly ? [] : [imagegate("imagegate", bundleDir)];
   if (options.baselineDir) workers.push(imagegate("baseline", options.baselineDir));
   if (options.withFloor || options.floorOnly) {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { DEV_KEY, api, createJob, runToEnd } from "../helpers/api";
 import { accountOf, mintAccount } from "../helpers/accounts";
 
-// One structured line per request and per job transition; none of them carries a key, token or secret.
+// One structured line per request and per job (when it ends); none of them carries a key, token or secret.
 
 let spy: MockInstance<typeof console.log>;
 const lines = (): string[] => spy.mock.calls.map((args) => args.map(String).join(" "));
@@ -49,7 +49,10 @@ describe("logs", () => {
 
     const all = lines();
     expect(records().filter((r) => r.msg === "request").length).toBeGreaterThanOrEqual(5);
-    expect(records().some((r) => r.msg === "job" && r.jobId === jobId && r.status === "COMPLETED")).toBe(true);
+    // One line for the job, when it ended: its progress is in its event log, not in the logs.
+    expect(records().filter((r) => r.msg === "job" && r.jobId === jobId)).toEqual([
+      expect.objectContaining({ event: "completed", status: "COMPLETED", ms: expect.any(Number), attempts: expect.any(Number) }),
+    ]);
     for (const secret of [DEV_KEY, wrongKey, env.FILE_SIGNING_SECRET!, fileUrl.searchParams.get("sig")!]) {
       expect(all.filter((line) => line.includes(secret)), `a log line carries ${secret.slice(0, 10)}…`).toEqual([]);
     }

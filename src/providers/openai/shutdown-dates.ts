@@ -2,6 +2,7 @@ import * as z from "zod";
 import { modelById, type ModelId } from "../../catalogue";
 import type { OpenAIDates, SourcedShutdown } from "../../catalogue/lifecycle";
 import type { Env } from "../../env";
+import { now as clockNow } from "../../lib/clock";
 import { baseUrl } from "../config";
 import { readAnswer, upstreamFetch } from "../http";
 import { UpstreamError } from "../types";
@@ -20,10 +21,18 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 const ModelsAnswer = z.object({ data: z.array(z.looseObject({ id: z.string(), shutdown_date: z.unknown().optional() })) });
 
+/** An isolate keeps its copy this long: every admission reads the dates, and they change once a day at most. */
+const MEMO_MS = 60_000;
+const memo = new WeakMap<KVNamespace, { dates: OpenAIDates | null; until: number }>();
+
 /** The dates in force from OpenAI, or null when no OpenAI key is configured or the cron has not read them yet. */
 export async function readOpenAIDates(env: Env): Promise<OpenAIDates | null> {
   if (!env.OPENAI_API_KEY) return null;
-  return env.KEYS.get<OpenAIDates>(KEY, { type: "json", cacheTtl: CACHE_TTL_SECONDS });
+  const kept = memo.get(env.KEYS);
+  if (kept && kept.until > clockNow()) return kept.dates;
+  const dates = await env.KEYS.get<OpenAIDates>(KEY, { type: "json", cacheTtl: CACHE_TTL_SECONDS });
+  memo.set(env.KEYS, { dates, until: clockNow() + MEMO_MS });
+  return dates;
 }
 
 const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -69,6 +78,7 @@ export async function refreshOpenAIDates(env: Env, now: number): Promise<Refresh
     const { data } = await readAnswer("openai", res, ModelsAnswer, "other");
     const dates = mergeShutdowns(previous, data, now);
     await env.KEYS.put(KEY, JSON.stringify(dates));
+    memo.set(env.KEYS, { dates, until: now + MEMO_MS });
     console.log(JSON.stringify({ msg: "openai shutdown dates read", models: dates.models }));
     return "refreshed";
   } catch (err) {

@@ -1,14 +1,16 @@
 import type { OutputFormat } from "../../catalogue";
 import type { Env } from "../../env";
 import { mintFileUrl } from "../../files/signing";
+import { jobStub } from "../../jobs/job-stub";
 import type { PartialImage } from "../../jobs/partials";
 import type { StoredFile } from "../../files/stored-file";
 import type { JobRecord } from "../../jobs/record";
 import { now } from "../../lib/clock";
 import { toBase64 } from "../../lib/crypto";
 
-// A finished job's images in OpenAI's shapes, as text chunks: each image is read from R2 as a stream and base64'd
-// three bytes at a time, so no image is ever held whole, let alone twice.
+// A finished job's images in OpenAI's shapes, as text chunks. A small image the JobDO has just stored comes from its
+// memory; any other is read from R2 as a stream and base64'd three bytes at a time, so no large image is ever held
+// whole, let alone twice.
 
 export type ImageFormat = "b64_json" | "url";
 
@@ -48,6 +50,12 @@ export async function* base64Of(body: ReadableStream<Uint8Array>): AsyncGenerato
 async function* imageMember(env: Env, rec: JobRecord, file: StoredFile, format: ImageFormat): AsyncGenerator<string> {
   if (format === "url") {
     yield `"url":${JSON.stringify(await mintFileUrl(env, rec.origin, file.key, rec.public, now()))}`;
+    return;
+  }
+  // The JobDO that just stored a small image still has its bytes: one hop instead of R2's.
+  const kept = await jobStub(env, rec.id).keptImage(file.key);
+  if (kept) {
+    yield `"b64_json":"${toBase64(kept)}"`;
     return;
   }
   const object = await env.FILES.get(file.key);
