@@ -10,7 +10,7 @@ import { auth, benchModel, benchVars, completedJobId, floorWrite, OPENAI_KEY, po
 import { ratio, round } from "./stats.ts";
 
 const rev = process.argv[2];
-if (!rev) throw new Error("usage: node test/bench/ab.ts <git rev> [rounds] [figures, e.g. poll,throughput,create,sync,synccpu]");
+if (!rev) throw new Error("usage: node test/bench/ab.ts <git rev> [rounds] [figures, e.g. poll,throughput,create,sync,synccpu,bigcpu]");
 const ROUNDS = Number(process.argv[3] ?? 300);
 const FIGURES = new Set((process.argv[4] ?? "poll,cpu,throughput,create,sync").split(","));
 
@@ -69,6 +69,21 @@ try {
     const durable: Call = () => fetch(new URL("/durable/openai/v1/images/generations", floor), post(body, { authorization: `Bearer ${OPENAI_KEY}` }));
     const [o, n, d] = (await cpuPerRequest(() => cpuMs(gw.workerdPid), [{ call: sync(builds.old), expect: [200] }, { call: sync(builds.new), expect: [200] }, { call: durable, expect: [200] }], 50, 3)).map((ms) => round(ms, 3));
     console.log(`synccpu    workerd ms per sync call: old ${o}, new ${n}, durable floor ${d}: new/old ${ratio(n!, o!)}, new ${ratio(n!, d!)}x the durable floor`);
+  }
+  if (FIGURES.has("bigcpu")) {
+    // A 3840x2160-sized answer: BIG_IMAGE_MB of PNG as base64 (a third more). imagegate stores it streamed, with its
+    // sha256; the reference decodes it whole with the runtime's base64 and WebCrypto. Both in CPU ms per MB of image.
+    const mb = Number(process.env.BIG_IMAGE_MB ?? 16);
+    const body = (prompt: string) => ({ ...syncBody(model), prompt });
+    const big = async (prompt: string) =>
+      sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "openai", fault: "big_image", bytes: mb * 1024 * 1024, match: prompt, count: null }) });
+    const prompts = { old: `big-old-${crypto.randomUUID()}`, new: `big-new-${crypto.randomUUID()}`, ref: `big-ref-${crypto.randomUUID()}` };
+    for (const prompt of Object.values(prompts)) await big(prompt);
+    const sync = (base: URL, prompt: string): Call => () => fetch(new URL("/v1/images/generations", base), post({ ...body(prompt), response_format: "url" }));
+    const decode = (query: string): Call => () => fetch(new URL(`/decode/openai/v1/images/generations${query}`, floor), post(body(prompts.ref), { authorization: `Bearer ${OPENAI_KEY}` }));
+    const sides = [sync(builds.old, prompts.old), sync(builds.new, prompts.new), decode(""), decode("?store")].map((call) => ({ call, expect: [200] }));
+    const [o, n, r, s] = (await cpuPerRequest(() => cpuMs(gw.workerdPid), sides, 3, 3)).map((ms) => round(ms / mb, 3));
+    console.log(`bigcpu     workerd ms per MB of a ${mb} MB image: old ${o}, new ${n}, fromBase64 + sha256 ${r} (and an R2 put ${s}): new/old ${ratio(n!, o!)}, new ${ratio(n!, r!)}x the runtime's (${ratio(n!, s!)}x with the put)`);
   }
 } finally {
   await gw.dispose();

@@ -53,6 +53,19 @@ async function route(request: Request, env: FloorEnv, url: URL): Promise<Respons
     ]);
     return new Response(text, upstream);
   }
+  if (url.pathname.startsWith("/decode/") && env.UPSTREAM) {
+    // The runtime's own decoding of an answer: its base64 decoded by Uint8Array.fromBase64 and hashed by WebCrypto,
+    // the least CPU a gateway that checks what it stores can spend on it (it holds the answer whole, which imagegate
+    // must not: the reference for large images' CPU per MB, not their memory).
+    const upstream = await fetch(`${env.UPSTREAM}${url.pathname.slice("/decode".length)}`, { method: request.method, headers: request.headers, body: request.body });
+    const text = await upstream.text();
+    const image = (JSON.parse(text) as { data?: { b64_json?: string }[] }).data?.[0]?.b64_json ?? "";
+    const bytes = (Uint8Array as unknown as { fromBase64: (b64: string) => Uint8Array }).fromBase64(image);
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    // ?store: and put into R2 (whose local implementation runs in the same workerd, so it costs CPU here).
+    if (url.searchParams.has("store")) await env.FILES.put(`floor/${crypto.randomUUID()}.png`, bytes);
+    return Response.json({ byteSize: bytes.length, sha256: [...digest].map((b) => b.toString(16).padStart(2, "0")).join("") });
+  }
   if (url.pathname.startsWith("/proxy/") && env.UPSTREAM) {
     const upstream = await fetch(`${env.UPSTREAM}${url.pathname.slice("/proxy".length)}`, { method: request.method, headers: request.headers, body: request.body });
     return new Response(upstream.body, upstream);

@@ -25,8 +25,9 @@
 // | slow_image        | job    | the next job created                                    | its image bodies trickle over latencyMs (default 2000); OpenAI: |
 // |                   |        |                                                         | the whole response body trickles                                |
 // | latency           | job    | the next job created                                    | the job takes latencyMs (OpenAI: the call answers after it)     |
-// | big_image         | job    | the next job created (Leonardo, apiframe)               | its images are padded to `bytes` (a private PNG chunk, streamed |
-// |                   |        |                                                         | lazily): the 64 MB image of the ingest-memory benchmark         |
+// | big_image         | job    | the next job created                                    | its images are padded to `bytes` (a private PNG chunk, streamed |
+// |                   |        |                                                         | lazily): the 64 MB image of the ingest-memory benchmark; OpenAI:|
+// |                   |        |                                                         | the answer's base64 of the padded PNG                           |
 //
 // Job faults are taken only when a job is really created (valid request, no API fault). Each job takes at most one
 // fault of each name; a job that matches several different job faults takes them all.
@@ -67,7 +68,7 @@ export type ActiveFault = z.infer<typeof faultInputSchema> & { id: string; remai
 export type JobFaults = Partial<Record<FaultName, ActiveFault>>;
 
 /** Combinations that have no meaning: OpenAI hands out no URLs and sends no callbacks. */
-const UNSUPPORTED: Partial<Record<Provider, FaultName[]>> = { openai: ["no_callback", "image_404", "big_image"] };
+const UNSUPPORTED: Partial<Record<Provider, FaultName[]>> = { openai: ["no_callback", "image_404"] };
 
 export function createFaultStore() {
   let faults: ActiveFault[] = [];

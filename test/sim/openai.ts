@@ -4,7 +4,7 @@
 import { Hono, type Context } from "hono";
 import { sleep } from "./faults.ts";
 import { renderGif } from "./gif.ts";
-import { renderPng, sniffImage, toBase64, trickle } from "./images.ts";
+import { paddedPng, renderPng, sniffImage, toBase64, trickle } from "./images.ts";
 import { familyOf, gifGrid, modelRefusal, OPENAI_MODELS, openaiSize } from "./openai-models.ts";
 import {
   authError,
@@ -121,7 +121,12 @@ export function openaiRoutes(state: SimState) {
     if (spec.stream === true) return stream({ kind, prompt: spec.prompt, partials: spec.partial_images ?? 0, n, look, meta, created, latencyMs, signal, headers, usage: () => billed(1) });
     await sleep(latencyMs, signal);
     const data = [];
-    for (let i = 0; i < n; i++) data.push({ b64_json: toBase64(await render(look, `${spec.prompt}#${i}`)) });
+    for (let i = 0; i < n; i++) {
+      const image = await render(look, `${spec.prompt}#${i}`);
+      // big_image: the PNG padded to `bytes`, as the answer of a very large image would carry it.
+      const big = faults.big_image?.bytes;
+      data.push({ b64_json: toBase64(big === undefined ? image : new Uint8Array(await new Response(paddedPng(image, big).body).arrayBuffer())) });
+    }
     const bytes = new TextEncoder().encode(JSON.stringify({ created, ...meta, data, usage: billed(n) }));
     const slowMs = faults.slow_image === undefined ? undefined : (faults.slow_image.latencyMs ?? 2000);
     return new Response(trickle(bytes, slowMs, signal), {

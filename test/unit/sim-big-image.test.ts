@@ -2,7 +2,7 @@
 // for by a private chunk, and is still a valid PNG whose every chunk's CRC is right.
 import { describe, expect, it } from "vitest";
 import { apiframeCreateResponseSchema, apiframeJobSchema } from "../sim/schemas.ts";
-import { addFault, advance, APIFRAME_KEY, bytesOf, pngInfo, pngIsComplete, postJson, tag } from "../sim/testing.ts";
+import { addFault, advance, APIFRAME_KEY, OPENAI_KEY, bytesOf, pngInfo, pngIsComplete, postJson, tag } from "../sim/testing.ts";
 import { activeModel } from "../helpers/models";
 
 const API = "https://api.apiframe.ai";
@@ -79,5 +79,19 @@ describe("simulator big_image fault", () => {
     expect(chunksOf(bytes).every((c) => c.crcOk)).toBe(true);
     bytes[bytes.length - 100] = 1;
     expect(chunksOf(bytes).find((c) => c.type === "paDd")!.crcOk).toBe(false);
+  });
+
+  it("gives OpenAI's answer the padded PNG as its base64", async () => {
+    const t = tag();
+    const size = 2 * 1024 * 1024 + 5;
+    await addFault({ provider: "openai", fault: "big_image", bytes: size, match: t });
+    const body = { model: activeModel(["openai"]).id, prompt: `big ${t}`, size: "1024x1024", quality: "low" };
+    const res = await fetch("https://api.openai.com/v1/images/generations", postJson(body, { authorization: `Bearer ${OPENAI_KEY}` }));
+    expect(res.status).toBe(200);
+    const { data } = (await res.json()) as { data: { b64_json: string }[] };
+    const bytes = Uint8Array.fromBase64(data[0]!.b64_json);
+    expect(bytes.length).toBe(size);
+    expect(chunksOf(bytes).every((c) => c.crcOk)).toBe(true);
+    expect(await pngIsComplete(bytes)).toBe(true);
   });
 });

@@ -5,9 +5,9 @@ import { MalformedAnswer } from "../../lib/streams/malformed";
 // over as a byte stream (with backpressure: the scan waits while the consumer writes to R2); everything else is kept
 // as a small JSON "skeleton" (each b64_json value replaced by "") and parsed at the end. Neither a whole base64 string
 // nor a whole image is ever held: memory stays at about one network chunk.
-// It works on bytes, never text: JSON's structure is ASCII (a UTF-8 multi-byte character never holds a quote or a
-// backslash), so no decoder touches the megabytes of base64, which a table decodes straight from the network's bytes
-// (measured in workerd: about 3x faster than Uint8Array.fromBase64 on a string, which would also need the text).
+// It scans bytes, never text: JSON's structure is ASCII (a UTF-8 multi-byte character never holds a quote or a
+// backslash). Each chunk's base64 is decoded by the runtime (latin1 bytes to a string, then Uint8Array.fromBase64):
+// measured in workerd on 16 MB, about twice as fast as decoding it with a table in JavaScript.
 
 const MAX_SKELETON_BYTES = 256 * 1024;
 const MAX_KEY_CHARS = 64;
@@ -18,44 +18,20 @@ const PAD = 0x3d;
 const SLASH = 0x2f;
 const B64_KEY = "b64_json";
 
-/** Base64 character → its 6 bits; 255 for anything else. */
-const SEXTETS = (() => {
-  const table = new Uint8Array(256).fill(255);
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
-  return table;
-})();
+/** Base64 is ASCII: its bytes become a string as they are, for the runtime's own decoder. */
+const ascii = new TextDecoder("latin1");
 
 export type ImageSink = (index: number, bytes: ReadableStream<Uint8Array>) => Promise<void>;
 
 const notBase64 = (): MalformedAnswer => new MalformedAnswer("a b64_json value is not base64");
 
-/** Decodes base64 `src` (a whole number of quads; `=` padding only in the last one, when `last`). */
-function decodeQuads(src: Uint8Array, last: boolean): Uint8Array {
-  const n = src.length;
-  const pad = last && n > 0 ? (src[n - 1] === PAD ? (src[n - 2] === PAD ? 2 : 1) : 0) : 0;
-  const out = new Uint8Array((n / 4) * 3 - pad);
-  const whole = pad > 0 ? n - 4 : n;
-  let o = 0;
-  for (let i = 0; i < whole; i += 4) {
-    const a = SEXTETS[src[i]!]!;
-    const b = SEXTETS[src[i + 1]!]!;
-    const c = SEXTETS[src[i + 2]!]!;
-    const d = SEXTETS[src[i + 3]!]!;
-    if ((a | b | c | d) > 63) throw notBase64();
-    out[o++] = (a << 2) | (b >> 4);
-    out[o++] = ((b & 15) << 4) | (c >> 2);
-    out[o++] = ((c & 3) << 6) | d;
+/** Decodes base64 `src`: a whole number of quads, `=` padding only in the last one. */
+function decodeQuads(src: Uint8Array): Uint8Array {
+  try {
+    return Uint8Array.fromBase64(ascii.decode(src));
+  } catch {
+    throw notBase64();
   }
-  if (pad > 0) {
-    const a = SEXTETS[src[whole]!]!;
-    const b = SEXTETS[src[whole + 1]!]!;
-    const c = pad === 1 ? SEXTETS[src[whole + 2]!]! : 0;
-    if ((a | b | c) > 63) throw notBase64();
-    out[o++] = (a << 2) | (b >> 4);
-    if (pad === 1) out[o] = ((b & 15) << 4) | (c >> 2);
-  }
-  return out;
 }
 
 /** One image's base64 bytes → its bytes, fed to a stream its consumer reads concurrently. */
@@ -79,7 +55,7 @@ class ImageDecoder {
     // A quad ending in padding can only be the last: keep it until the value's closing quote says so.
     if (whole > 0 && src[whole - 1] === PAD) whole -= 4;
     this.pending = src.slice(whole);
-    if (whole > 0) await this.bytes.write(decodeQuads(src.subarray(0, whole), false));
+    if (whole > 0) await this.bytes.write(decodeQuads(src.subarray(0, whole)));
   }
 
   async end(): Promise<void> {
@@ -91,7 +67,7 @@ class ImageDecoder {
       tail.set(this.pending);
     }
     this.pending = new Uint8Array(0);
-    if (tail.length > 0) await this.bytes.write(decodeQuads(tail, true));
+    if (tail.length > 0) await this.bytes.write(decodeQuads(tail));
     await this.bytes.close();
   }
 

@@ -6,14 +6,14 @@ import { classifyThrown, generationTimeoutMs, upstreamFetch } from "../http";
 import { multipart, type FilePart } from "../multipart";
 import { UpstreamError, type Capabilities, type Provider, type ProviderContext, type StoredFile } from "../types";
 import { CENTS, PATHS, WIRE_MAX_PER_CALL, configOf, headers } from "./api";
-import { scanImagesAnswer } from "./b64-stream";
 import { openaiError } from "./errors";
 import { readStreamedAnswer, type AnswerImages } from "./stream";
+import { readImagesAnswer } from "./whole-answer";
 import { OpenAIAnswerSkeleton, fromOpenAIUsage, streams, toOpenAIEditFields, toOpenAIGeneration } from "./wire";
 
-// OpenAI Images API (PROVIDERS.md): synchronous, base64 out. The whole generation happens inside submit: its answer is
-// scanned as a stream and each image decoded straight into the job's R2 file (ctx.store), so the part completes at
-// once with files already stored and nothing is left for open(). References make it an edit (multipart, streamed).
+// OpenAI Images API (PROVIDERS.md): synchronous, base64 out. The whole generation happens inside submit: each image of
+// its answer is decoded into the job's R2 file (ctx.store; a large answer is scanned as a stream, whole-answer.ts), so
+// the part completes at once with files already stored and nothing is left for open(). References make it an edit (multipart, streamed).
 // A job that wants partial renders asks for OpenAI's event stream instead, and hands each partial to the job.
 
 /** OpenAI serves every model of the catalogue with all of its rules: the catalogue's entry is its capability. */
@@ -60,11 +60,13 @@ async function request(spec: JobSpec, ctx: ProviderContext, key: string, base: s
  * The answer's images stored as the job's files, in whichever form it came (its content type says: an event stream
  * when partials were asked for, unless something on the way ignored `stream`); its own failures are unknown outcomes.
  */
-async function readAnswer(body: ReadableStream<Uint8Array>, contentType: string, spec: JobSpec, ctx: ProviderContext): Promise<AnswerImages> {
+async function readAnswer(body: ReadableStream<Uint8Array>, headers: Headers, spec: JobSpec, ctx: ProviderContext): Promise<AnswerImages> {
   try {
-    if (contentType.startsWith("text/event-stream")) return await readStreamedAnswer(body, spec, ctx);
+    if ((headers.get("content-type") ?? "").startsWith("text/event-stream")) return await readStreamedAnswer(body, spec, ctx);
     const files: StoredFile[] = [];
-    const skeleton = await scanImagesAnswer(body, async (n, bytes) => {
+    const declared = headers.get("content-length");
+    const length = declared !== null && /^\d+$/.test(declared) ? Number(declared) : null;
+    const skeleton = await readImagesAnswer(body, length, async (n, bytes) => {
       if (n >= spec.quantity) await bytes.cancel();
       else files.push(await ctx.store(n, bytes));
     });
@@ -91,7 +93,7 @@ export const openai: Provider = {
     if (!res.ok) throw await openaiError(res, ctx.now);
     if (!res.body) throw new UpstreamError({ class: "retryable", message: "openai answered without a body", unknownOutcome: true });
     // From here the generation has happened (and is billed): any failure is an unknown outcome, never re-sent.
-    const { files, count, cost } = await readAnswer(res.body, res.headers.get("content-type") ?? "", spec, ctx);
+    const { files, count, cost } = await readAnswer(res.body, res.headers, spec, ctx);
     if (count !== spec.quantity || files.length !== spec.quantity) {
       throw new UpstreamError({ class: "retryable", message: `openai answered with ${files.length} of ${spec.quantity} images`, unknownOutcome: true });
     }
