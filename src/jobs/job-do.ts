@@ -26,8 +26,9 @@ const SETTLED = "settled";
 const KEEP_IMAGE_BYTES = 1024 * 1024;
 const KEEP_TOTAL_BYTES = 4 * 1024 * 1024;
 
-/** What the outbox needs to know of the job for its webhookStatus. */
+/** The outbox of a job without a webhook, which never has an entry. */
 const NO_OUTBOX: Outbox = { entries: [], gone: false };
+/** What the outbox needs to know of the job for its webhookStatus. */
 const hooked = (rec: JobRecord): HookedJob => ({ subscribed: rec.webhook !== null, ended: isTerminal(rec.status) });
 
 export type CancelResult = { cancelled: boolean; job: JobRecord };

@@ -110,6 +110,10 @@ describe("streaming base64 decode of OpenAI answers", () => {
     await expect(scan(`{"data":[{"b64_json":"${b64.slice(0, 1000)}`, 64)).rejects.toBeInstanceOf(MalformedAnswer);
     await expect(scan(`{"data":[{"b64_json":"${b64}"}]`, 64)).rejects.toBeInstanceOf(MalformedAnswer);
     await expect(scan(`{"data":[{"b64_json":"${b64.slice(0, 100)}!${b64.slice(100)}"}]}`, 64)).rejects.toBeInstanceOf(MalformedAnswer);
+    // Spaces in separate chunks would put the quads out of step (the runtime's decoder skips whitespace): refused,
+    // not decoded askew (four of them leave the length a whole number of quads).
+    const spaced = [0, 1, 2, 3].map((i) => b64.slice(i * 200, (i + 1) * 200)).join(" ") + " " + b64.slice(800);
+    await expect(scan(`{"data":[{"b64_json":"${spaced}"}]}`, 64)).rejects.toBeInstanceOf(MalformedAnswer);
     await expect(scan('{"id": "sim-malformed", "status": "COMPL', 16)).rejects.toBeInstanceOf(MalformedAnswer);
     const failing = scanImagesAnswer(chunked(`{"data":[{"b64_json":"${b64}"}]}`, 100), async (_i, stream) => {
       await stream.getReader().read();

@@ -25,10 +25,13 @@ export type ImageSink = (index: number, bytes: ReadableStream<Uint8Array>) => Pr
 
 const notBase64 = (): MalformedAnswer => new MalformedAnswer("a b64_json value is not base64");
 
-/** Decodes base64 `src`: a whole number of quads, `=` padding only in the last one. */
-function decodeQuads(src: Uint8Array): Uint8Array {
+/**
+ * Decodes base64 `src`: a whole number of quads, `=` padding only in the `last`. A piece that is not whole quads (the
+ * runtime skips whitespace, so one could hide in the count) is refused, never decoded out of step with the rest.
+ */
+function decodeQuads(src: Uint8Array, last: boolean): Uint8Array {
   try {
-    return Uint8Array.fromBase64(ascii.decode(src));
+    return Uint8Array.fromBase64(ascii.decode(src), { lastChunkHandling: last ? "loose" : "strict" });
   } catch {
     throw notBase64();
   }
@@ -55,7 +58,7 @@ class ImageDecoder {
     // A quad ending in padding can only be the last: keep it until the value's closing quote says so.
     if (whole > 0 && src[whole - 1] === PAD) whole -= 4;
     this.pending = src.slice(whole);
-    if (whole > 0) await this.bytes.write(decodeQuads(src.subarray(0, whole)));
+    if (whole > 0) await this.bytes.write(decodeQuads(src.subarray(0, whole), false));
   }
 
   async end(): Promise<void> {
@@ -67,7 +70,7 @@ class ImageDecoder {
       tail.set(this.pending);
     }
     this.pending = new Uint8Array(0);
-    if (tail.length > 0) await this.bytes.write(decodeQuads(tail));
+    if (tail.length > 0) await this.bytes.write(decodeQuads(tail, true));
     await this.bytes.close();
   }
 
