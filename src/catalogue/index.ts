@@ -44,7 +44,8 @@ export function creditsPerImage(entry: ModelEntry, quality: Quality, format: Out
 
 /** A message for a value the model does not take, naming what it takes and which models take the value. */
 export function notTaken(entry: ModelEntry, field: string, value: unknown, allowed: readonly string[], owners: ModelId[]): string {
-  const shown = typeof value === "string" ? `"${value.slice(0, 40)}"` : String(value).slice(0, 40);
+  // A body read by the streaming JSON parser holds objects without a prototype, which String() cannot print.
+  const shown = typeof value === "string" ? `"${value.slice(0, 40)}"` : (typeof value === "object" && value !== null ? JSON.stringify(value) : String(value)).slice(0, 40);
   const elsewhere = owners.length > 0 ? ` (${shown} is for ${owners.join(", ")})` : "";
   return `${field} ${shown} is not allowed for ${entry.id}: use ${allowed.join(", ")}${elsewhere}`;
 }
