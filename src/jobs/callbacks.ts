@@ -8,8 +8,6 @@ import { jobOfUpstream } from "./provider-health";
 // read (their adapters say), and what a verified one does: find the job that waits for the upstream id and bring its
 // next poll forward. The callback's content is never trusted; the job's poll confirms the state with the provider.
 
-export type { ProviderCallback } from "../providers/types";
-
 /** Every provider that calls back, with its callback (POST /hooks/<name>). */
 export const CALLBACKS: readonly (readonly [ProviderName, ProviderCallback])[] = Object.values(PROVIDERS).flatMap((provider) =>
   provider.callback ? [[provider.name, provider.callback] as const] : [],

@@ -1,6 +1,7 @@
 import type * as z from "zod";
 import type { JobSpec, ModelId, OutputFormat, Quality, Reference } from "../catalogue";
 import type { Env } from "../env";
+import type { HeldReference } from "../files/references";
 import type { StoredFile } from "../files/stored-file";
 import type { ProviderName } from "./names";
 
@@ -79,22 +80,13 @@ export interface ProviderContext {
   store(n: number, body: ReadableStream<Uint8Array>): Promise<StoredFile>;
   /** Hands over the p-th partial render of the part's n-th image (a preview for streaming clients); never throws. */
   partial(n: number, p: number, body: ReadableStream<Uint8Array>): Promise<void>;
-  /** A reference image imagegate holds, for providers that upload its bytes (Leonardo, OpenAI). */
-  openReference(ref: Reference): Promise<ReferenceImage>;
+  /**
+   * A reference image imagegate holds, for providers that upload its bytes (Leonardo, OpenAI): its type and size before
+   * its bytes, which `open` streams. Throws an "invalid" UpstreamError for a reference the job may not use.
+   */
+  openReference(ref: Reference): Promise<HeldReference>;
   /** A signed imagegate URL of a reference, for providers that fetch it themselves (apiframe); the same on every re-send. */
   signedUrl(ref: Reference): Promise<string>;
-}
-
-/**
- * A reference image as stored: its type and size are known before its bytes are read, which `open` streams (a
- * multipart body opens it only when it is sent). The context's reference methods throw an "invalid" UpstreamError
- * for a reference the job may not use.
- */
-export interface ReferenceImage {
-  ext: string;
-  contentType: string | null;
-  size: number;
-  open(): Promise<ReadableStream<Uint8Array>>;
 }
 
 /**
