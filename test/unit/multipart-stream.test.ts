@@ -13,18 +13,26 @@ async function encoded(form: FormData): Promise<{ bytes: Uint8Array; boundary: s
   return { bytes: new Uint8Array(await res.arrayBuffer()), boundary };
 }
 
-/** The bytes as a stream of chunks of the given sizes, cycled. */
-function chunked(bytes: Uint8Array, sizes: number[]): ReadableStream<Uint8Array> {
+/** The bytes as a stream of chunks of the given sizes, cycled; `slow`: each after a timer tick, as a network gives them. */
+function chunked(bytes: Uint8Array, sizes: number[], slow = false): ReadableStream<Uint8Array> {
   let at = 0;
   let i = 0;
   return new ReadableStream({
-    pull(controller) {
+    async pull(controller) {
+      if (slow) await new Promise((resolve) => setTimeout(resolve, 1));
       if (at >= bytes.length) return controller.close();
       const n = sizes[i++ % sizes.length]!;
       controller.enqueue(bytes.slice(at, at + n));
       at += n;
     },
   });
+}
+
+/** The same, through a runtime stream, as a request body is: unlike a JavaScript one, it refuses a second pending read. */
+function runtimeStream(bytes: Uint8Array, sizes: number[]): ReadableStream<Uint8Array> {
+  const body = new IdentityTransformStream();
+  void chunked(bytes, sizes, true).pipeTo(body.writable);
+  return body.readable;
 }
 
 async function collect(stream: ReadableStream<Uint8Array>, boundary: string, limits = LIMITS) {
@@ -84,6 +92,58 @@ describe("readParts", () => {
     }
     expect(names).toEqual(["file", "after"]);
     expect(after).toBe("still read");
+  });
+
+  it("skips the rest of a part whose consumer read only its start (a read of the body may still be under way)", async () => {
+    const form = new FormData();
+    form.append("file", new File([noise(50_000, 4)], "x.png"));
+    form.append("after", "still read");
+    const { bytes, boundary } = await encoded(form);
+    let after = "";
+    for await (const part of readParts(runtimeStream(bytes, [4096]), boundary, LIMITS)) {
+      if (part.name === "after") after = await new Response(part.body).text();
+      else {
+        // One chunk read, then given up: the stream is already pulling its next one from the source.
+        const reader = part.body.getReader();
+        await reader.read();
+        await reader.cancel();
+      }
+    }
+    expect(after).toBe("still read");
+  });
+
+  it("skips a part its consumer never reads, while its body's first read of the source is under way", async () => {
+    const form = new FormData();
+    form.append("ignored", new File([noise(50_000, 6)], "x.png"));
+    form.append("after", "still read");
+    const { bytes, boundary } = await encoded(form);
+    // The first chunk ends where the ignored part's body begins, so that the body's first pull reads the source.
+    const bodyStart = new TextDecoder().decode(bytes).indexOf("\r\n\r\n") + 4;
+    let after = "";
+    for await (const part of readParts(runtimeStream(bytes, [bodyStart, 4096, 4096]), boundary, LIMITS)) {
+      if (part.name === "after") after = await new Response(part.body).text();
+    }
+    expect(after).toBe("still read");
+  });
+
+  it("refuses a form cut off inside a boundary after a part its consumer never reads (found by the uploads fuzzer)", async () => {
+    // The ignored part's body is empty and then the form ends inside the next delimiter: the body's own first read
+    // and the skip of it both wait on the source, which takes one read at a time.
+    const bytes = new TextEncoder().encode('--b0\r\nContent-Disposition: form-data; name="File"; filename="image.png"\r\n\r\n\r\n--b');
+    const read = async () => {
+      for await (const part of readParts(runtimeStream(bytes, [bytes.length]), "b0", LIMITS)) void part;
+    };
+    await expect(read()).rejects.toThrow(MultipartError);
+  });
+
+  it("errors a part's body read after the form has moved past it, rather than cut it short", async () => {
+    const form = new FormData();
+    form.append("file", new File([noise(50_000, 5)], "x.png"));
+    form.append("after", "x");
+    const { bytes, boundary } = await encoded(form);
+    const bodies: ReadableStream<Uint8Array>[] = [];
+    for await (const part of readParts(chunked(bytes, [4096]), boundary, LIMITS)) bodies.push(part.body);
+    await expect(new Response(bodies[0]).arrayBuffer()).rejects.toThrow(/moved past/);
   });
 
   it("refuses a form past its limits or malformed, each with its fault", async () => {

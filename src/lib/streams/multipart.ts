@@ -190,27 +190,39 @@ export async function* readParts(source: ReadableStream<Uint8Array>, boundary: s
       let fieldBytes = 0;
       let done = false;
       let fault: MultipartError | null = null;
-      const body = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          try {
-            const bytes = await bodyBytes();
-            if (bytes === null) {
-              done = true;
-              return controller.close();
-            }
-            fieldBytes += bytes.length;
-            if (head.filename === null && fieldBytes > limits.maxFieldBytes) {
-              throw new MultipartError("field_too_large", `the field ${head.name} is larger than ${limits.maxFieldBytes} bytes`);
-            }
-            controller.enqueue(bytes);
-          } catch (err) {
-            if (err instanceof MultipartError) fault = err;
-            controller.error(err);
-            throw err;
+      // Once the consumer asks for the next part, this body may no longer read the source: a read of it still under
+      // way is awaited (the source takes one read at a time), and a later one errors rather than cut the body short.
+      let passed = false;
+      let pulling: Promise<void> | null = null;
+      const pullBody = async (controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> => {
+        if (passed) {
+          const err = new Error(`the form's reader has moved past the part ${head.name}`);
+          controller.error(err);
+          throw err;
+        }
+        try {
+          const bytes = await bodyBytes();
+          if (bytes === null) {
+            done = true;
+            return controller.close();
           }
-        },
+          fieldBytes += bytes.length;
+          if (head.filename === null && fieldBytes > limits.maxFieldBytes) {
+            throw new MultipartError("field_too_large", `the field ${head.name} is larger than ${limits.maxFieldBytes} bytes`);
+          }
+          controller.enqueue(bytes);
+        } catch (err) {
+          if (err instanceof MultipartError) fault = err;
+          controller.error(err);
+          throw err;
+        }
+      };
+      const body = new ReadableStream<Uint8Array>({
+        pull: (controller) => (pulling = pullBody(controller)),
       });
       yield { ...head, body, fault: () => fault };
+      passed = true;
+      await (pulling as Promise<void> | null)?.catch(() => undefined);
       // What the consumer left of the body is skipped (and still counts toward a field's limit).
       while (!done) {
         const bytes = await bodyBytes();
