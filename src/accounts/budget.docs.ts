@@ -4,7 +4,8 @@ import { Budget, type BudgetState as State } from "./budget";
 // The schema of a key's budget state (GET /v2/me, PATCH /admin/keys/:id): documentation only, checked against the
 // type budget.ts builds the answers with.
 
-export const BudgetState = Budget.extend({
+export const BudgetState = z.strictObject({
+  ...Budget.shape,
   keyId: z.string(),
   used: z.int().meta({ description: "Credits charged this period, plus those held by the key's running jobs." }),
   remaining: z.int(),

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../lib/zod";
 import { ApiError } from "../lib/errors";
 import { ACTIVE } from "./job-index";
 
@@ -10,12 +10,15 @@ import { ACTIVE } from "./job-index";
 export const BUDGET_PERIODS = ["day", "month"] as const;
 export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
 
-export const Budget = z
-  .strictObject({
-    credits: z.int().min(0).max(1_000_000_000).meta({ description: "Credits the key may use per period: charged, or held by its running jobs." }),
-    period: z.enum(BUDGET_PERIODS).meta({ description: "`day` (UTC) or `month` (calendar month, UTC): the budget starts afresh at each." }),
-  })
-  .meta({ id: "Budget", examples: [{ credits: 5_000, period: "month" }] });
+export const Budget = z.withMeta(
+  z.strictObject({
+    credits: z.withMeta(z.int().check(z.gte(0), z.lte(1_000_000_000)), {
+      description: "Credits the key may use per period: charged, or held by its running jobs.",
+    }),
+    period: z.withMeta(z.enum(BUDGET_PERIODS), { description: "`day` (UTC) or `month` (calendar month, UTC): the budget starts afresh at each." }),
+  }),
+  { id: "Budget", examples: [{ credits: 5_000, period: "month" }] },
+);
 export type Budget = z.infer<typeof Budget>;
 
 /** A key's budget and what it used this period (budget.docs.ts documents it). */

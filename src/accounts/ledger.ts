@@ -1,14 +1,13 @@
-import * as z from "zod";
+import * as z from "../lib/zod";
 
 // The credit ledger: one row of totals that always satisfies granted = balance + reserved + spent, and a balance
 // that never goes below zero (the table refuses it, besides the checks here).
 
-export const Ledger = z
-  .object({ granted: z.number().int(), balance: z.number().int(), reserved: z.number().int(), spent: z.number().int() })
-  .meta({
-    id: "Ledger",
-    description: "Credits: granted = balance + reserved + spent. A job reserves its price when admitted; only the images made are charged.",
-  });
+const count = () => z.number().check(z.int());
+export const Ledger = z.withMeta(z.object({ granted: count(), balance: count(), reserved: count(), spent: count() }), {
+  id: "Ledger",
+  description: "Credits: granted = balance + reserved + spent. A job reserves its price when admitted; only the images made are charged.",
+});
 export type Ledger = z.infer<typeof Ledger>;
 
 export const readLedger = (sql: SqlStorage): Ledger =>

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../lib/zod";
 import { invalidField } from "../lib/errors";
 import { INDEX_STATUSES } from "./job-index";
 import type { UsageQuery } from "./usage-cells";
@@ -15,35 +15,36 @@ const DAY_MS = 86_400_000;
 export const TOP_JOBS = 10;
 
 const groupBy = (allowed: readonly Dimension[]) =>
-  z
-    .string()
-    .default("day")
-    .transform((s, ctx) => {
-      const dims = s.split(",").map((d) => d.trim());
-      const bad = dims.find((d) => !(allowed as readonly string[]).includes(d));
-      if (bad !== undefined) ctx.addIssue({ code: "custom", message: `"${bad}" is not one of ${allowed.join(", ")}` });
-      else if (dims.length > 2 || new Set(dims).size !== dims.length) ctx.addIssue({ code: "custom", message: "one dimension, or two different ones such as day,model" });
-      return dims as Dimension[];
-    })
-    .meta({ description: `One of ${allowed.join(", ")}, or two separated by a comma (\`day,model\`); default \`day\`.` });
+  z.withMeta(
+    z.pipe(
+      z._default(z.string(), "day"),
+      z.transform((s: string, ctx) => {
+        const dims = s.split(",").map((d) => d.trim());
+        const bad = dims.find((d) => !(allowed as readonly string[]).includes(d));
+        if (bad !== undefined) z.addIssue(ctx, { message: `"${bad}" is not one of ${allowed.join(", ")}` });
+        else if (dims.length > 2 || new Set(dims).size !== dims.length) z.addIssue(ctx, { message: "one dimension, or two different ones such as day,model" });
+        return dims as Dimension[];
+      }),
+    ),
+    { description: `One of ${allowed.join(", ")}, or two separated by a comma (\`day,model\`); default \`day\`.` },
+  );
 
-const date = (what: string) => z.iso.date().optional().meta({ description: what });
+const date = (what: string) => z.withMeta(z.optional(z.iso.date()), { description: what });
 
 const baseQuery = {
   from: date(`First day (UTC, inclusive); default ${DEFAULT_SPAN_DAYS} days before \`to\`.`),
   to: date(`Last day (UTC, inclusive), at most ${MAX_SPAN_DAYS} days after \`from\`; default today.`),
-  key: z.string().max(64).optional().meta({ description: "Only the jobs this key (`key_…`) created; it may be revoked." }),
-  status: z
-    .enum(INDEX_STATUSES)
-    .optional()
-    .meta({ description: "Only jobs that ended so (`COMPLETED`, `FAILED`, `CANCELLED`), or still run (`ACTIVE`)." }),
+  key: z.withMeta(z.optional(z.string().check(z.maxLength(64))), { description: "Only the jobs this key (`key_…`) created; it may be revoked." }),
+  status: z.withMeta(z.optional(z.enum(INDEX_STATUSES)), {
+    description: "Only jobs that ended so (`COMPLETED`, `FAILED`, `CANCELLED`), or still run (`ACTIVE`).",
+  }),
 };
 
 export const UsageParams = z.strictObject({ ...baseQuery, groupBy: groupBy(DIMENSIONS) });
 export const AdminUsageParams = z.strictObject({
   ...baseQuery,
   groupBy: groupBy(ADMIN_DIMENSIONS),
-  accountId: z.string().max(64).optional().meta({ description: "Only this account." }),
+  accountId: z.withMeta(z.optional(z.string().check(z.maxLength(64))), { description: "Only this account." }),
 });
 export type UsageParams = z.infer<typeof UsageParams>;
 

@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import type * as z from "../lib/zod";
 import { ApiError, REASONS, type Reason } from "../lib/errors";
 import type { ResponseDoc } from "./registry";
 
@@ -8,7 +8,7 @@ import type { ResponseDoc } from "./registry";
 
 /** A surface's error envelope: its schema, its content type, and the body its renderer makes of an ApiError. */
 export interface Envelope {
-  schema: z.ZodType;
+  schema: z.ZodMiniType;
   contentType: string;
   body: (error: ApiError) => unknown;
 }

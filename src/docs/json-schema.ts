@@ -1,7 +1,8 @@
 import * as z from "zod";
 
 // zod → JSON Schema (draft 2020-12, which OpenAPI 3.1 uses) with zod's own converter. Schemas named with
-// `.meta({ id })` become components and are referenced; everything else is inlined where it is used.
+// `.meta({ id })` (`z.withMeta(schema, { id })` in the run-time schemas, which are zod/mini) become components and are
+// referenced; everything else is inlined where it is used. The converter reads classic and mini schemas alike.
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -23,7 +24,7 @@ function rewriteRefs(value: unknown, names: Map<string, string>): unknown {
 }
 
 /** The examples a schema carries in its zod metadata. */
-export const examplesOf = (schema: z.ZodType): unknown[] => {
+export const examplesOf = (schema: z.core.$ZodType): unknown[] => {
   const examples = z.globalRegistry.get(schema)?.examples;
   return Array.isArray(examples) ? examples : [];
 };
@@ -35,7 +36,7 @@ export class SchemaSet {
   private readonly raw = new Map<string, string>();
 
   /** A schema for a request ("input": defaults optional) or a response ("output"); named ones as a $ref. */
-  convert(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+  convert(schema: z.core.$ZodType, io: "input" | "output"): JsonSchema {
     const json = z.toJSONSchema(schema, { io, target: "draft-2020-12", unrepresentable: "any" }) as JsonSchema;
     const { $schema: _dialect, $defs, ...root } = json;
     const defs = ($defs ?? {}) as Record<string, JsonSchema>;

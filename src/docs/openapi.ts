@@ -134,13 +134,13 @@ function parametersOf(op: Documented, path: string, schemas: SchemaSet): JsonSch
 const BODY_TYPES: Partial<Record<Validated["target"], string>> = { json: "application/json", form: "multipart/form-data" };
 
 /** A media type object: the schema, and the example given or else the schema's own first one. */
-function mediaOf(schema: z.ZodType | undefined, given: unknown, io: "input" | "output", schemas: SchemaSet): JsonSchema {
+function mediaOf(schema: z.core.$ZodType | undefined, given: unknown, io: "input" | "output", schemas: SchemaSet): JsonSchema {
   const example = given ?? (schema ? examplesOf(schema)[0] : undefined);
   return { ...(schema ? { schema: schemas.convert(schema, io) } : {}), ...(example === undefined ? {} : { example }) };
 }
 
 function requestBodyOf(op: Documented, schemas: SchemaSet): JsonSchema | undefined {
-  const content: Record<string, z.ZodType> = { ...op.doc.body?.content };
+  const content: Record<string, z.core.$ZodType> = { ...op.doc.body?.content };
   for (const { target, schema } of op.validators) {
     const type = BODY_TYPES[target];
     if (type) content[type] = schema;

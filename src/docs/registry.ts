@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type * as z from "zod";
+import type * as z from "../lib/zod";
 
 // A route is marked with its operationId, `app.get(path, doc("getThing"), ...handlers)`, and documented in the
 // sibling docs module (routes.ts → routes.docs.ts), under that id. The marker is all the Worker carries: the docs
@@ -14,19 +14,19 @@ export type Auth = "key" | "admin" | "callback" | "none";
 
 /** One media type of a response: its schema and an example. */
 export interface MediaDoc {
-  schema?: z.ZodType;
+  schema?: z.ZodMiniType;
   example?: unknown;
 }
 
 export interface ResponseDoc {
   description: string;
   /** The body's schema (the same zod schema the code builds the body with); omit for an empty body. */
-  schema?: z.ZodType;
+  schema?: z.ZodMiniType;
   /** Defaults to application/json when there is a schema; a type without a schema is an opaque body (image bytes). */
   contentType?: string;
   /** Response headers worth knowing, name → description (x-request-id is added to every response). */
   headers?: Record<string, string>;
-  /** An example body, when the schema's own `.meta({ examples })` is not the one to show here. */
+  /** An example body, when the examples in the schema's own metadata are not the one to show here. */
   example?: unknown;
   /** The same status in other media types, content type → body (e.g. text/event-stream when the request streams). */
   alternatives?: Record<string, MediaDoc>;
@@ -35,7 +35,7 @@ export interface ResponseDoc {
 export interface ParamDoc {
   in: "path" | "query" | "header";
   description: string;
-  schema?: z.ZodType;
+  schema?: z.ZodMiniType;
   required?: boolean;
 }
 
@@ -53,14 +53,14 @@ export interface RouteDoc {
    * route reads by other means (a callback's raw JSON, a form read by hand, a body validated per its content type),
    * content type → schema.
    */
-  body?: { description?: string; content?: Record<string, z.ZodType> };
+  body?: { description?: string; content?: Record<string, z.ZodMiniType> };
   responses: Record<number, ResponseDoc>;
 }
 
 /** A docs module's routes, operationId → documentation. The operationId is stable and unique: clients name methods by it. */
 export type RouteDocs = Record<string, RouteDoc>;
 
-/** Metadata for a multipart form's File field, so the document shows it as a file: `z.instanceof(File).meta({ ...FILE_FIELD })`. */
+/** Metadata for a multipart form's File field, so the document shows it as a file: `z.withMeta(z.instanceof(File), { ...FILE_FIELD })`. */
 export const FILE_FIELD = { type: "string", format: "binary" } as const;
 
 const marked = new WeakMap<object, string>();

@@ -1,6 +1,6 @@
 import { zValidator } from "@hono/zod-validator";
 import type { ValidationTargets } from "hono";
-import type * as z from "zod";
+import type * as z from "./zod";
 import { ApiError, type FieldError } from "./errors";
 
 interface IssueList {
@@ -25,7 +25,7 @@ export function validationHook(result: { success: true } | { success: false; err
 
 export interface Validated {
   target: keyof ValidationTargets;
-  schema: z.ZodType;
+  schema: z.ZodMiniType;
 }
 
 // What each validate(...) middleware checks, so the OpenAPI document is made from the very schemas that validate.
@@ -35,7 +35,7 @@ const validatedBy = new WeakMap<object, Validated>();
 export const validatorOf = (handler: object): Validated | undefined => validatedBy.get(handler);
 
 /** zValidator with the shared hook: `validate("json", Schema)` in a route's middleware. */
-export const validate = <T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) => {
+export const validate = <T extends z.ZodMiniType, Target extends keyof ValidationTargets>(target: Target, schema: T) => {
   const middleware = zValidator(target, schema, validationHook);
   validatedBy.set(middleware, { target, schema });
   return middleware;

@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import type * as z from "../lib/zod";
 import type { Env } from "../env";
 import { retryAfterMs } from "../lib/retry";
 import { readCapped } from "../lib/capped-body";
@@ -43,7 +43,7 @@ export async function upstreamFetch(provider: string, url: string, init: Request
 }
 
 /** The body as JSON matching `schema`; anything else is a retryable failure (unknown outcome on a create). */
-export async function readAnswer<T>(provider: string, res: Response, schema: z.ZodType<T>, phase: Phase): Promise<T> {
+export async function readAnswer<T>(provider: string, res: Response, schema: z.ZodMiniType<T>, phase: Phase): Promise<T> {
   const unreadable = (what: string): UpstreamError =>
     new UpstreamError({ class: "retryable", message: `${provider} answered ${res.status} with ${what}`, unknownOutcome: phase === "create" });
   let text: string;

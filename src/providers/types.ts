@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import type * as z from "../lib/zod";
 import type { JobSpec, ModelId, OutputFormat, Quality, Reference } from "../catalogue";
 import type { Env } from "../env";
 import type { HeldReference } from "../files/references";
@@ -95,7 +95,7 @@ export interface ProviderContext {
  */
 export interface ProviderCallback {
   /** The body's schema (upstreamId reads it; the OpenAPI document shows it). */
-  schema: z.ZodType;
+  schema: z.ZodMiniType;
   /** Whether the callback carries the provider's credentials; `body` reads the raw body (capped) if the check needs it. */
   verify(headers: Headers, body: () => Promise<Uint8Array>, env: Env): Promise<boolean>;
   /** The upstream id of a parsed JSON body, or null when the body is not the schema's shape. */

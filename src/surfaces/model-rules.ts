@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../lib/zod";
 import { modelsThat, notTaken, type AskField, type AskNames, type ModelEntry } from "../catalogue";
 
 // Zod pieces every dialect builds its per-model schemas from, so each refusal names the field, the value, what the

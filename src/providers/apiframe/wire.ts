@@ -1,28 +1,28 @@
-import * as z from "zod";
+import * as z from "../../lib/zod";
 import type { JobSpec, ModelId } from "../../catalogue";
 import type { PollOutcome } from "../types";
 
 // apiframe.ai's wire shapes (PROVIDERS.md) and the mapping both ways. Its create body is strict upstream (unknown keys
 // are rejected), so only the fields its model takes are sent.
 
-export const ApiframeCreateAnswer = z.object({ jobId: z.string().min(1) });
+export const ApiframeCreateAnswer = z.object({ jobId: z.string().check(z.minLength(1)) });
 
 export const ApiframeJob = z.object({
   id: z.string(),
   status: z.enum(["QUEUED", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED"]),
-  progress: z.number().nullable().optional(),
+  progress: z.optional(z.nullable(z.number())),
   // Older responses carry `result` as a bare URL string.
-  result: z.union([z.object({ images: z.array(z.string()) }), z.string()]).nullable().optional(),
-  error: z.string().nullable().optional(),
-  creditCost: z.number().nullable().optional(),
-  expired: z.boolean().optional(),
+  result: z.optional(z.nullable(z.union([z.object({ images: z.array(z.string()) }), z.string()]))),
+  error: z.optional(z.nullable(z.string())),
+  creditCost: z.optional(z.nullable(z.number())),
+  expired: z.optional(z.boolean()),
 });
 export type ApiframeJob = z.infer<typeof ApiframeJob>;
 
 /** A callback body: only its job id is read (the state is confirmed by a poll). */
-export const ApiframeCallback = z.object({ event: z.string(), jobId: z.string().min(1) });
+export const ApiframeCallback = z.object({ event: z.string(), jobId: z.string().check(z.minLength(1)) });
 
-export const ApiframeErrorAnswer = z.object({ error: z.string(), details: z.record(z.string(), z.array(z.string())).optional() });
+export const ApiframeErrorAnswer = z.object({ error: z.string(), details: z.optional(z.record(z.string(), z.array(z.string()))) });
 
 interface ApiframeParams {
   quality: JobSpec["quality"];

@@ -1,40 +1,40 @@
-import * as z from "zod";
+import * as z from "../../lib/zod";
 import { CATALOGUE, type Complexity, type JobSpec, type Quality, type Strength } from "../../catalogue";
 import type { PollOutcome, UpstreamCost } from "../types";
 
 // Leonardo.AI's wire shapes (PROVIDERS.md) and the mapping both ways. Schemas are lenient where the provider's
 // documentation is: extra fields pass, and the older v1 create shape is read too.
 
-const CreatedJob = z.object({ generationId: z.string().min(1), apiCreditCost: z.number().optional() });
+const CreatedJob = z.object({ generationId: z.string().check(z.minLength(1)), apiCreditCost: z.optional(z.number()) });
 
 export const LeonardoCreateAnswer = z
-  .object({ generate: CreatedJob.optional(), sdGenerationJob: CreatedJob.optional() })
-  .refine((v) => v.generate !== undefined || v.sdGenerationJob !== undefined, "no generationId");
+  .object({ generate: z.optional(CreatedJob), sdGenerationJob: z.optional(CreatedJob) })
+  .check(z.refine((v) => v.generate !== undefined || v.sdGenerationJob !== undefined, "no generationId"));
 export type LeonardoCreateAnswer = z.infer<typeof LeonardoCreateAnswer>;
 
 export const LeonardoGeneration = z.object({
   id: z.string(),
   status: z.enum(["PENDING", "COMPLETE", "FAILED"]),
-  generated_images: z.array(z.object({ id: z.string(), url: z.string(), nsfw: z.boolean().optional() })),
+  generated_images: z.array(z.object({ id: z.string(), url: z.string(), nsfw: z.optional(z.boolean()) })),
 });
 
 /** GET /v1/generations/:id; `generations_by_pk` is null for an unknown or deleted id. */
-export const LeonardoPollAnswer = z.object({ generations_by_pk: LeonardoGeneration.nullable() });
+export const LeonardoPollAnswer = z.object({ generations_by_pk: z.nullable(LeonardoGeneration) });
 export type LeonardoPollAnswer = z.infer<typeof LeonardoPollAnswer>;
 
 export const LeonardoInitImageAnswer = z.object({
-  uploadInitImage: z.object({ id: z.string().min(1), url: z.string().min(1), fields: z.string(), key: z.string().optional() }),
+  uploadInitImage: z.object({ id: z.string().check(z.minLength(1)), url: z.string().check(z.minLength(1)), fields: z.string(), key: z.optional(z.string()) }),
 });
 
 /** The completion callback: only its generation id is read (and then confirmed by a poll). */
 export const LeonardoCallback = z.object({
   type: z.string(),
-  data: z.object({ object: z.object({ id: z.string().min(1) }) }),
+  data: z.object({ object: z.object({ id: z.string().check(z.minLength(1)) }) }),
 });
 
 export const LeonardoErrorAnswer = z.union([
   z.object({ error: z.string() }),
-  z.array(z.object({ message: z.string() })).min(1),
+  z.array(z.object({ message: z.string() })).check(z.minLength(1)),
 ]);
 
 export interface LeonardoCreateBody {

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod";
 import { modelById, type ModelId } from "../../catalogue";
 import type { OpenAIDates, SourcedShutdown } from "../../catalogue/lifecycle";
 import type { Env } from "../../env";
@@ -19,7 +19,7 @@ const TIMEOUT_MS = 30_000;
 const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-const ModelsAnswer = z.object({ data: z.array(z.looseObject({ id: z.string(), shutdown_date: z.unknown().optional() })) });
+const ModelsAnswer = z.object({ data: z.array(z.looseObject({ id: z.string(), shutdown_date: z.optional(z.unknown()) })) });
 
 /** An isolate keeps its copy this long: every admission reads the dates, and they change once a day at most. */
 const MEMO_MS = 60_000;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod";
 import { CATALOGUE, type JobSpec } from "../../catalogue";
 import type { UpstreamCost } from "../types";
 
@@ -10,7 +10,7 @@ const Usage = z.object({
   output_tokens: z.number(),
   total_tokens: z.number(),
   // Only for the USD estimate: a split in another shape is dropped, never a reason to refuse the answer.
-  input_tokens_details: z.object({ image_tokens: z.number(), text_tokens: z.number() }).optional().catch(undefined),
+  input_tokens_details: z.catch(z.optional(z.object({ image_tokens: z.number(), text_tokens: z.number() })), undefined),
 });
 export type OpenAIUsage = z.infer<typeof Usage>;
 
@@ -36,17 +36,17 @@ export function addUsage(a: OpenAIUsage | undefined, b: OpenAIUsage): OpenAIUsag
 /** The answer without its base64 (b64-stream.ts replaces each b64_json value with ""). */
 export const OpenAIAnswerSkeleton = z.object({
   data: z.array(z.object({ b64_json: z.string() })),
-  usage: Usage.optional(),
+  usage: z.optional(Usage),
 });
 export type OpenAIAnswerSkeleton = z.infer<typeof OpenAIAnswerSkeleton>;
 
 /** A streamed `*.completed` event without its base64: that image's usage. */
 export const OpenAIStreamEvent = z.object({
-  usage: Usage.optional(),
+  usage: z.optional(Usage),
 });
 
 export const OpenAIErrorAnswer = z.object({
-  error: z.object({ message: z.string(), type: z.string().nullable().optional(), code: z.string().nullable().optional() }),
+  error: z.object({ message: z.string(), type: z.optional(z.nullable(z.string())), code: z.optional(z.nullable(z.string())) }),
 });
 
 export const openaiSize = (spec: JobSpec): string => `${spec.width}x${spec.height}`;

@@ -1,5 +1,5 @@
 import { Hono, type MiddlewareHandler } from "hono";
-import * as z from "zod";
+import * as z from "../../lib/zod";
 import type { AppEnv } from "../../env";
 import { now } from "../../lib/clock";
 import { timingSafeEqual } from "../../lib/crypto";
@@ -32,41 +32,45 @@ const requireAdmin = (): MiddlewareHandler<AppEnv> => async (c, next) => {
 
 adminRoutes.use("*", requireAdmin());
 
-const ACCOUNT_ID = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1 to 64 letters, digits, _ or -");
+const ACCOUNT_ID = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "1 to 64 letters, digits, _ or -"));
 
-const NewKey = z
-  .strictObject({
-    name: z.string().trim().min(1).max(100).meta({ description: "What the key is for; shown to the operator only." }),
-    accountId: ACCOUNT_ID.optional().meta({ description: "Add the key to this account; without it a new account is opened." }),
-    rateLimit: z
-      .strictObject({ requestsPerMinute: z.int().min(1).max(100_000) })
-      .optional()
-      .meta({ description: "Jobs the key may create per minute; default RATE_LIMIT_PER_MINUTE (60)." }),
-    budget: Budget.optional().meta({ description: "Credits the key may use per day or month; a create beyond it is a 402. Default: none." }),
-  })
-  .meta({ id: "NewKey", examples: [{ name: "billing-service", rateLimit: { requestsPerMinute: 120 }, budget: { credits: 5_000, period: "month" } }] });
+const NewKey = z.withMeta(
+  z.strictObject({
+    name: z.withMeta(z.string().check(z.trim(), z.minLength(1), z.maxLength(100)), { description: "What the key is for; shown to the operator only." }),
+    accountId: z.withMeta(z.optional(ACCOUNT_ID), { description: "Add the key to this account; without it a new account is opened." }),
+    rateLimit: z.withMeta(z.optional(z.strictObject({ requestsPerMinute: z.int().check(z.gte(1), z.lte(100_000)) })), {
+      description: "Jobs the key may create per minute; default RATE_LIMIT_PER_MINUTE (60).",
+    }),
+    budget: z.withMeta(z.optional(Budget), { description: "Credits the key may use per day or month; a create beyond it is a 402. Default: none." }),
+  }),
+  { id: "NewKey", examples: [{ name: "billing-service", rateLimit: { requestsPerMinute: 120 }, budget: { credits: 5_000, period: "month" } }] },
+);
 
-const KeyPatch = z
-  .strictObject({ budget: Budget.nullable().meta({ description: "The key's new budget; null removes it." }) })
-  .meta({ id: "KeyPatch", examples: [{ budget: { credits: 500, period: "day" } }] });
+const KeyPatch = z.withMeta(z.strictObject({ budget: z.withMeta(z.nullable(Budget), { description: "The key's new budget; null removes it." }) }), {
+  id: "KeyPatch",
+  examples: [{ budget: { credits: 500, period: "day" } }],
+});
 
-const Credits = z
-  .strictObject({
-    amount: z
-      .int()
-      .min(-1_000_000_000)
-      .max(1_000_000_000)
-      .refine((n) => n !== 0, "must not be 0")
-      .meta({ description: "Credits to add; negative to remove (never below a zero balance)." }),
-  })
-  .meta({ id: "CreditGrant", examples: [{ amount: 10_000 }] });
+const Credits = z.withMeta(
+  z.strictObject({
+    amount: z.withMeta(
+      z.int().check(
+        z.gte(-1_000_000_000),
+        z.lte(1_000_000_000),
+        z.refine((n) => n !== 0, "must not be 0"),
+      ),
+      { description: "Credits to add; negative to remove (never below a zero balance)." },
+    ),
+  }),
+  { id: "CreditGrant", examples: [{ amount: 10_000 }] },
+);
 
 adminRoutes.post("/keys", doc("adminCreateKey"), jsonBody(), validate("json", NewKey), async (c) => {
   const minted: z.infer<typeof MintedKey> = await mintKey(c.env, c.req.valid("json"));
   return c.json(minted, 201, { "Cache-Control": "no-store" });
 });
 
-const KeyParams = z.object({ id: z.string().max(64).meta({ description: "The key's id (`key_…`)." }) });
+const KeyParams = z.object({ id: z.withMeta(z.string().check(z.maxLength(64)), { description: "The key's id (`key_…`)." }) });
 
 adminRoutes.delete("/keys/:id", doc("adminRevokeKey"), validate("param", KeyParams), async (c) => {
   const { id } = c.req.valid("param");
@@ -94,7 +98,7 @@ adminRoutes.get("/usage", doc("adminUsage"), validate("query", AdminUsageParams)
   return c.json(await usageReport(c.env, accounts, null, q, now()), 200, { "Cache-Control": "no-store" });
 });
 
-const AccountParams = z.object({ id: ACCOUNT_ID.meta({ description: "The account's id." }) });
+const AccountParams = z.object({ id: z.withMeta(ACCOUNT_ID, { description: "The account's id." }) });
 
 adminRoutes.post("/accounts/:id/credits", doc("adminGrantCredits"), validate("param", AccountParams), jsonBody(), validate("json", Credits), async (c) => {
   const accountId = c.req.valid("param").id;

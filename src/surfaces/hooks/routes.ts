@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import type * as z from "zod";
+import type * as z from "../../lib/zod";
 import { doc } from "../../docs/registry";
 import type { AppEnv } from "../../env";
 import { CALLBACKS, wakeJob } from "../../jobs/callbacks";

@@ -1,6 +1,6 @@
 import { publicOrigin } from "../../files/signing";
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "../../lib/zod";
 import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";
 import { storeClientUpload } from "../../files/client-upload";
@@ -30,7 +30,7 @@ export const leonardoRoutes = new Hono<AppEnv>();
 leonardoRoutes.onError(renderLeonardoError);
 
 const UPLOAD_PATH = "/v1/init-image/upload";
-const GenerationParams = z.object({ id: z.string().max(64).meta({ description: "The generationId from the create call." }) });
+const GenerationParams = z.object({ id: z.withMeta(z.string().check(z.maxLength(64)), { description: "The generationId from the create call." }) });
 
 leonardoRoutes.post("/v2/generations", doc("leonardoCreateGeneration"), requireKey(), jsonBody(), validate("json", LeonardoGenerationRequest), async (c) => {
   const body = c.req.valid("json");
@@ -75,7 +75,7 @@ const FORM_LIMITS: FormLimits = {
 
 const uploadLimit = declaredLimit(FORM_LIMITS.maxTotalBytes, uploadTooLarge);
 
-const FieldsForm = UploadForm.omit({ file: true });
+const FieldsForm = z.omit(UploadForm, { file: true });
 
 /** The form's fields, validated as init-image handed them out (the file is checked as it streams). */
 function checkedFields(fields: FormFields): z.output<typeof FieldsForm> {

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "../../lib/zod";
 import { MODEL_IDS } from "../../catalogue";
 import type { AppEnv, Env, Principal } from "../../env";
 import { requireKey } from "../../accounts/auth";
@@ -53,10 +53,12 @@ accountRoutes.post("/me/webhook-secret/rotate", doc("rotateWebhookSecret"), requ
 });
 
 const ListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: "Jobs per page (default 20)." }),
-  cursor: z.string().regex(/^\d{1,15}$/, "not a cursor from a previous page").optional().meta({ description: "`nextCursor` of the previous page." }),
-  status: z.enum(JOB_STATUSES).optional().meta({ description: "Only jobs in this status." }),
-  model: z.enum(MODEL_IDS).optional().meta({ description: "Only jobs of this model." }),
+  limit: z.withMeta(z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 20), { description: "Jobs per page (default 20)." }),
+  cursor: z.withMeta(z.optional(z.string().check(z.regex(/^\d{1,15}$/, "not a cursor from a previous page"))), {
+    description: "`nextCursor` of the previous page.",
+  }),
+  status: z.withMeta(z.optional(z.enum(JOB_STATUSES)), { description: "Only jobs in this status." }),
+  model: z.withMeta(z.optional(z.enum(MODEL_IDS)), { description: "Only jobs of this model." }),
 });
 
 accountRoutes.get("/jobs", doc("listJobs"), requireKey(), validate("query", ListQuery), async (c) => {

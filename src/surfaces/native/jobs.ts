@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import type * as z from "../../lib/zod";
 import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";
 import { ApiError } from "../../lib/errors";

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod";
 import {
   BACKGROUNDS, COMPLEXITIES, INPUT_FIDELITIES, MODERATIONS, STRENGTHS, idsOf, modelEntries, outputProblems,
   sizeProblem, type AskNames, type ModelEntry,
@@ -15,60 +15,56 @@ const sizeRule = ({ customSize: c, presets }: ModelEntry): string =>
     ? `Both multiples of ${c.multipleOf}, max(width, height) < ${c.maxEdgeExclusive}, ratio at most ${c.maxRatio}:1, ${c.minPixels}..${c.maxPixels} pixels.`
     : `One of the presets: ${Object.values(presets).map((p) => `${p.width}x${p.height}`).join(", ")}.`;
 
+const described = <T extends z.ZodMiniType>(schema: T, description: string) => z.withMeta(schema, { description });
+const int = () => z.number().check(z.int());
+
 const paramsShape = (entry: ModelEntry) => ({
-  quality: modelChoice(entry, "quality", entry.qualities, (o, v) => (o.qualities as readonly string[]).includes(v))
-    .optional()
-    .meta({ description: `Default ${entry.defaultQuality}; sets the price per image.` }),
-  aspect_ratio: z
-    .enum(Object.keys(entry.presets) as [string, ...string[]])
-    .optional()
-    .meta({ description: `A preset size (default ${entry.defaultAspectRatio}); or give width and height instead.` }),
-  width: z.number().int().positive().optional().meta({ description: `Exact width in pixels, with height. ${sizeRule(entry)}` }),
-  height: z.number().int().positive().optional().meta({ description: `Exact height in pixels, with width. ${sizeRule(entry)}` }),
-  output_format: modelChoice(entry, "output_format", entry.outputFormats, (o, v) => (o.outputFormats as readonly string[]).includes(v))
-    .optional()
-    .meta({ description: `Default ${entry.defaultOutputFormat}.` }),
+  quality: described(
+    z.optional(modelChoice(entry, "quality", entry.qualities, (o, v) => (o.qualities as readonly string[]).includes(v))),
+    `Default ${entry.defaultQuality}; sets the price per image.`,
+  ),
+  aspect_ratio: described(
+    z.optional(z.enum(Object.keys(entry.presets) as [string, ...string[]])),
+    `A preset size (default ${entry.defaultAspectRatio}); or give width and height instead.`,
+  ),
+  width: described(z.optional(int().check(z.positive())), `Exact width in pixels, with height. ${sizeRule(entry)}`),
+  height: described(z.optional(int().check(z.positive())), `Exact height in pixels, with width. ${sizeRule(entry)}`),
+  output_format: described(
+    z.optional(modelChoice(entry, "output_format", entry.outputFormats, (o, v) => (o.outputFormats as readonly string[]).includes(v))),
+    `Default ${entry.defaultOutputFormat}.`,
+  ),
   ...(entry.complexity
     ? {
-        complexity: z
-          .enum(entry.complexity.values as [string, ...string[]])
-          .optional()
-          .meta({ description: `How much the model plans the layout (default ${entry.complexity.default}); no extra charge.` }),
+        complexity: described(
+          z.optional(z.enum(entry.complexity.values as [string, ...string[]])),
+          `How much the model plans the layout (default ${entry.complexity.default}); no extra charge.`,
+        ),
       }
     : {}),
   ...(entry.gif
     ? {
-        frame_count: z
-          .number()
-          .int()
-          .min(entry.gif.frameCount.min)
-          .max(entry.gif.frameCount.max)
-          .optional()
-          .meta({ description: `Frames of a gif (default ${entry.gif.frameCount.default}); only with output_format gif.` }),
-        frame_duration_ms: z
-          .number()
-          .int()
-          .min(entry.gif.frameDurationMs.min)
-          .max(entry.gif.frameDurationMs.max)
-          .optional()
-          .meta({ description: `Delay per gif frame (default ${entry.gif.frameDurationMs.default}), rounded to ${entry.gif.frameDurationMs.step} ms; only with output_format gif.` }),
+        frame_count: described(
+          z.optional(int().check(z.gte(entry.gif.frameCount.min), z.lte(entry.gif.frameCount.max))),
+          `Frames of a gif (default ${entry.gif.frameCount.default}); only with output_format gif.`,
+        ),
+        frame_duration_ms: described(
+          z.optional(int().check(z.gte(entry.gif.frameDurationMs.min), z.lte(entry.gif.frameDurationMs.max))),
+          `Delay per gif frame (default ${entry.gif.frameDurationMs.default}), rounded to ${entry.gif.frameDurationMs.step} ms; only with output_format gif.`,
+        ),
       }
     : {}),
-  background: z.enum(BACKGROUNDS.filter((b) => entry.backgrounds.includes(b))).optional(),
-  input_images: z
-    .array(z.string().min(1).max(4096))
-    .max(entry.references.native)
-    .nullable()
-    .optional()
-    .meta({ description: "Reference images: https URLs, or ids from POST /v2/uploads." }),
-  number_of_images: z.number().int().min(1).max(entry.quantity.native).optional().meta({ description: "Default 1." }),
-  seed: z.number().int().min(0).max(4_294_967_295).optional().meta({ description: "Honoured by the providers that support it." }),
-  prompt_enhance: z.boolean().optional(),
-  moderation: z.enum(MODERATIONS).optional(),
-  ...(entry.references.inputFidelity ? { input_fidelity: z.enum(INPUT_FIDELITIES).optional() } : {}),
-  ...(entry.references.strength ? { reference_strength: z.enum(STRENGTHS).optional() } : {}),
+  background: z.optional(z.enum(BACKGROUNDS.filter((b) => entry.backgrounds.includes(b)))),
+  input_images: described(
+    z.optional(z.nullable(z.array(z.string().check(z.minLength(1), z.maxLength(4096))).check(z.maxLength(entry.references.native)))),
+    "Reference images: https URLs, or ids from POST /v2/uploads.",
+  ),
+  number_of_images: described(z.optional(int().check(z.gte(1), z.lte(entry.quantity.native))), "Default 1."),
+  seed: described(z.optional(int().check(z.gte(0), z.lte(4_294_967_295))), "Honoured by the providers that support it."),
+  prompt_enhance: z.optional(z.boolean()),
+  moderation: z.optional(z.enum(MODERATIONS)),
+  ...(entry.references.inputFidelity ? { input_fidelity: z.optional(z.enum(INPUT_FIDELITIES)) } : {}),
+  ...(entry.references.strength ? { reference_strength: z.optional(z.enum(STRENGTHS)) } : {}),
 });
-
 
 /** Names the model that does take an unknown parameter, so the message says where it belongs. */
 function unknownParamMessage(entry: ModelEntry, keys: string[]): string {
@@ -87,7 +83,7 @@ function paramsSchema(entry: ModelEntry) {
     .strictObject(paramsShape(entry), {
       error: (iss) => (iss.code === "unrecognized_keys" ? unknownParamMessage(entry, iss.keys) : undefined),
     })
-    .superRefine((given, ctx) => {
+    .check(z.superRefine((given, ctx) => {
       const p = given as typeof given & Pick<NativeParams, "frame_count" | "frame_duration_ms">;
       const hasWidth = p.width !== undefined;
       const hasHeight = p.height !== undefined;
@@ -118,7 +114,7 @@ function paramsSchema(entry: ModelEntry) {
       for (const problem of outputProblems(entry, ask, NATIVE_NAMES)) {
         ctx.addIssue({ code: "custom", path: [NATIVE_NAMES[problem.field]], message: problem.message });
       }
-    });
+    }));
 }
 
 /** The native dialect's names for the fields the catalogue's output rules read (apiframe's, where they differ). */
@@ -138,36 +134,40 @@ const ProviderName = z.enum(PROVIDER_NAMES);
  * zod leaves `__proto__` out of a record without a word (writing it would set the prototype), and so would every copy
  * of the metadata down to a receiver's own merge of a webhook: refused, so that no key is dropped silently.
  */
-function refuseProtoKey(metadata: unknown, ctx: z.core.$RefinementCtx): unknown {
+function refuseProtoKey(metadata: unknown, ctx: z.TransformCtx): unknown {
   if (typeof metadata === "object" && metadata !== null && Object.hasOwn(metadata, "__proto__")) {
-    ctx.addIssue({ code: "custom", path: ["__proto__"], message: "__proto__ cannot be a metadata key" });
+    z.addIssue(ctx, { path: ["__proto__"], message: "__proto__ cannot be a metadata key" });
   }
   return metadata;
 }
 
 const commonShape = {
-  prompt: z.string().min(1, "prompt must not be empty").meta({ description: "What to draw." }),
-  webhookUrl: z.string().min(1).max(2048).optional().meta({ description: "An https URL that receives signed Standard Webhooks events." }),
-  webhookEvents: z.array(z.enum(WEBHOOK_EVENTS)).min(1).optional().meta({ description: "Default: completed, failed, cancelled." }),
-  provider: z
-    .union([z.literal("auto"), ProviderName, z.array(ProviderName).min(1).max(PROVIDER_NAMES.length)])
-    .optional()
-    .meta({ description: "auto (default), one provider, or an ordered list to try." }),
-  public: z.boolean().optional().meta({ description: "Public images get unsigned, permanent URLs (default false)." }),
-  metadata: z
-    .preprocess(
-      refuseProtoKey,
-      z.record(z.string().min(1).max(64), z.string().max(512)).refine((m) => Object.keys(m).length <= 16, "metadata takes at most 16 pairs"),
-    )
-    .optional()
-    .meta({ description: "Up to 16 string pairs, echoed on the job and its webhooks." }),
+  prompt: described(z.string().check(z.minLength(1, "prompt must not be empty")), "What to draw."),
+  webhookUrl: described(z.optional(z.string().check(z.minLength(1), z.maxLength(2048))), "An https URL that receives signed Standard Webhooks events."),
+  webhookEvents: described(z.optional(z.array(z.enum(WEBHOOK_EVENTS)).check(z.minLength(1))), "Default: completed, failed, cancelled."),
+  provider: described(
+    z.optional(z.union([z.literal("auto"), ProviderName, z.array(ProviderName).check(z.minLength(1), z.maxLength(PROVIDER_NAMES.length))])),
+    "auto (default), one provider, or an ordered list to try.",
+  ),
+  public: described(z.optional(z.boolean()), "Public images get unsigned, permanent URLs (default false)."),
+  metadata: described(
+    z.optional(
+      z.preprocess(
+        refuseProtoKey,
+        z
+          .record(z.string().check(z.minLength(1), z.maxLength(64)), z.string().check(z.maxLength(512)))
+          .check(z.refine((m) => Object.keys(m).length <= 16, "metadata takes at most 16 pairs")),
+      ),
+    ),
+    "Up to 16 string pairs, echoed on the job and its webhooks.",
+  ),
 };
 
 function modelRequest(entry: ModelEntry) {
   const otherKeys = modelEntries().filter((o) => o.paramsKey !== entry.paramsKey);
   return z
     .strictObject(
-      { ...commonShape, model: z.literal(idsOf(entry)), [entry.paramsKey]: paramsSchema(entry).optional() },
+      { ...commonShape, model: z.literal(idsOf(entry)), [entry.paramsKey]: z.optional(paramsSchema(entry)) },
       {
         error: (iss) => {
           if (iss.code !== "unrecognized_keys") return undefined;
@@ -182,31 +182,32 @@ function modelRequest(entry: ModelEntry) {
         },
       },
     )
-    .superRefine((body, ctx) => {
-      if (body.prompt.length > entry.maxPromptLength) {
-        ctx.addIssue({ code: "custom", path: ["prompt"], message: `prompt is ${body.prompt.length} characters: ${entry.id} takes at most ${entry.maxPromptLength}` });
-      }
-    });
+    .check(
+      z.superRefine((body, ctx) => {
+        if (body.prompt.length > entry.maxPromptLength) {
+          ctx.addIssue({ code: "custom", path: ["prompt"], message: `prompt is ${body.prompt.length} characters: ${entry.id} takes at most ${entry.maxPromptLength}` });
+        }
+      }),
+    );
 }
 
 const [first, ...rest] = modelEntries().map(modelRequest);
 
-export const GenerateRequest = z
-  .discriminatedUnion("model", [first!, ...rest], {
+export const GenerateRequest = z.withMeta(
+  z.discriminatedUnion("model", [first!, ...rest], {
     error: (iss) =>
       iss.code === "invalid_union" ? `model must be one of ${modelEntries().flatMap(idsOf).join(", ")}` : undefined,
-  })
-  .meta({
+  }),
+  {
     id: "GenerateRequest",
     examples: [{ prompt: "A fox reading a book", model: "gpt-image-2", gptImage2Params: { quality: "low", aspect_ratio: "16:9" } }],
-  });
+  },
+);
 
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
 
 /** The path parameters of the routes of one job. */
-export const JobParams = z.object({ id: z.string().max(64).meta({ description: "The job's id, as returned on creation." }) });
+export const JobParams = z.object({ id: described(z.string().check(z.maxLength(64)), "The job's id, as returned on creation.") });
 
-export const JobCreated = z
-  .object({ jobId: z.string().meta({ description: "The job's id." }), status: z.literal("QUEUED") })
-  .meta({ id: "JobCreated" });
+export const JobCreated = z.withMeta(z.object({ jobId: described(z.string(), "The job's id."), status: z.literal("QUEUED") }), { id: "JobCreated" });
 export { WEBHOOK_EVENTS };

@@ -1,5 +1,5 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
-import * as z from "zod";
+import * as z from "../../lib/zod";
 import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";
 import { admit, type Admission } from "../../jobs/admit";
@@ -123,7 +123,7 @@ openaiRoutes.post("/images/edits", doc("openaiEditImage"), requireKey(), editBod
   return admitAndAnswer(c, "edit", form.inputs.stored, async () => ({ body: form.body, edit: form.inputs, hashed: form.body }));
 });
 
-const ModelParams = z.object({ model: z.string().max(128).meta({ description: "A model id, e.g. `gpt-image-2`." }) });
+const ModelParams = z.object({ model: z.withMeta(z.string().check(z.maxLength(128)), { description: "A model id, e.g. `gpt-image-2`." }) });
 
 export const noSuchModel = (model: string): ApiError =>
   new ApiError("not_found", `The model '${model}' does not exist.`, { errors: [{ path: "model", message: "does not exist" }] });

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod";
 import {
   INPUT_FIDELITIES, MODERATIONS, idsOf, largestGifFrame, modelEntries, outputProblems, sizeProblem,
   type AskNames, type Background, type Complexity, type InputFidelity, type ModelEntry, type ModelId, type Moderation,
@@ -47,41 +47,43 @@ const required = (what: string) => ({
 
 /** Fields of generations and edits alike; a form carries numbers and booleans as text. */
 function commonShape(entry: ModelEntry, wire: Wire) {
-  const int = (min: number, max: number) => (wire === "json" ? z.number() : z.coerce.number()).int().min(min).max(max).nullish();
+  const int = (min: number, max: number) => z.nullish((wire === "json" ? z.number() : z.coerce.number()).check(z.int(), z.gte(min), z.lte(max)));
   const takes = (field: "qualities" | "outputFormats") => (other: ModelEntry, value: string) => (other[field] as readonly string[]).includes(value);
   return {
     model: z.literal(idsOf(entry)),
     prompt: z
       .string(required("a string"))
-      .min(1, "must not be empty")
-      .max(entry.maxPromptLength, `is longer than ${entry.maxPromptLength} characters, the most ${entry.id} takes`),
+      .check(
+        z.minLength(1, "must not be empty"),
+        z.maxLength(entry.maxPromptLength, `is longer than ${entry.maxPromptLength} characters, the most ${entry.id} takes`),
+      ),
     n: int(1, entry.quantity.native),
-    size: z.string().max(64).nullish(),
-    quality: modelChoice(entry, "quality", entry.qualities, takes("qualities")).nullish(),
-    background: z.enum(entry.backgrounds).nullish(),
-    output_format: modelChoice(entry, "output_format", entry.outputFormats, takes("outputFormats")).nullish(),
+    size: z.nullish(z.string().check(z.maxLength(64))),
+    quality: z.nullish(modelChoice(entry, "quality", entry.qualities, takes("qualities"))),
+    background: z.nullish(z.enum(entry.backgrounds)),
+    output_format: z.nullish(modelChoice(entry, "output_format", entry.outputFormats, takes("outputFormats"))),
     complexity: entry.complexity
-      ? z.enum(entry.complexity.values as [Complexity, ...Complexity[]]).nullish()
-      : notForModel(entry, "complexity", (o) => o.complexity !== null).nullish(),
-    frame_count: entry.gif ? int(entry.gif.frameCount.min, entry.gif.frameCount.max) : notForModel(entry, "frame_count", (o) => o.gif !== null).nullish(),
+      ? z.nullish(z.enum(entry.complexity.values as [Complexity, ...Complexity[]]))
+      : z.nullish(notForModel(entry, "complexity", (o) => o.complexity !== null)),
+    frame_count: entry.gif ? int(entry.gif.frameCount.min, entry.gif.frameCount.max) : z.nullish(notForModel(entry, "frame_count", (o) => o.gif !== null)),
     frame_duration_ms: entry.gif
       ? int(entry.gif.frameDurationMs.min, entry.gif.frameDurationMs.max)
-      : notForModel(entry, "frame_duration_ms", (o) => o.gif !== null).nullish(),
+      : z.nullish(notForModel(entry, "frame_duration_ms", (o) => o.gif !== null)),
     output_compression: int(0, 100),
-    moderation: z.enum(MODERATIONS).nullish(),
-    user: z.string().max(256).nullish(),
-    safety_identifier: z.string().max(256).nullish(),
-    stream: (wire === "json" ? z.boolean() : z.stringbool()).nullish(),
+    moderation: z.nullish(z.enum(MODERATIONS)),
+    user: z.nullish(z.string().check(z.maxLength(256))),
+    safety_identifier: z.nullish(z.string().check(z.maxLength(256))),
+    stream: z.nullish(wire === "json" ? z.boolean() : z.stringbool()),
     partial_images: int(0, MAX_PARTIAL_IMAGES),
-    response_format: z.enum(["b64_json", "url"]).nullish(),
+    response_format: z.nullish(z.enum(["b64_json", "url"])),
   };
 }
 
 /** input_fidelity where the model takes it; elsewhere a message naming the model that does. */
 function fidelityShape(entry: ModelEntry) {
-  if (entry.references.inputFidelity) return { input_fidelity: z.enum(INPUT_FIDELITIES).nullish() };
+  if (entry.references.inputFidelity) return { input_fidelity: z.nullish(z.enum(INPUT_FIDELITIES)) };
   const owners = modelEntries().filter((e) => e.references.inputFidelity).map((e) => e.id);
-  return { input_fidelity: z.never({ error: `is not a ${entry.id} parameter: only ${owners.join(", ")} takes it` }).nullish() };
+  return { input_fidelity: z.nullish(z.never({ error: `is not a ${entry.id} parameter: only ${owners.join(", ")} takes it` })) };
 }
 
 interface CrossFields {
@@ -102,7 +104,7 @@ const openaiNames = (references: string): AskNames => ({ ...OPENAI_ASK_NAMES, re
 /** Rules across fields: the size (a gif's as its sheet), and the catalogue's rules of formats and transparency. */
 function crossFieldRules(entry: ModelEntry, edit: { references: string; count: (body: object) => number; mask: (body: object) => boolean } | null) {
   const names = openaiNames(edit?.references ?? "image");
-  return (body: CrossFields, ctx: z.RefinementCtx): void => {
+  return (body: CrossFields, ctx: z.core.$RefinementCtx): void => {
     const size = resolveSize(entry, body.size, gifFramesOf(entry, body));
     if (typeof size === "string") ctx.addIssue({ code: "custom", path: ["size"], message: size });
     const ask = {
@@ -121,17 +123,17 @@ function crossFieldRules(entry: ModelEntry, edit: { references: string; count: (
   };
 }
 
-const FileField = z.instanceof(File, { error: "must be a file" }).meta({ ...FILE_FIELD });
+const FileField = z.withMeta(z.instanceof(File, { error: "must be a file" }), { ...FILE_FIELD });
 
 const ImageUrl = closedObject(
-  { image_url: z.string(required("a string")).min(1).max(MAX_IMAGE_URL) },
+  { image_url: z.string(required("a string")).check(z.minLength(1), z.maxLength(MAX_IMAGE_URL)) },
   (key) => `${key} is not supported here: give image_url`,
 );
 
 /** One schema per model, chosen by `model` (the newest when absent); unknown parameters are refused one by one. */
-function byModel<T extends z.ZodObject>(option: (entry: ModelEntry) => T) {
+function byModel<T extends z.ZodMiniObject>(option: (entry: ModelEntry) => T) {
   // additionalProperties: the documentation says what the preprocess enforces.
-  const options = modelEntries().map((entry) => option(entry).meta({ additionalProperties: false }));
+  const options = modelEntries().map((entry) => z.withMeta(option(entry), { additionalProperties: false }));
   const known = new Set(options.flatMap((o) => Object.keys(o.shape)));
   return z.preprocess(
     (value, ctx) => {
@@ -146,43 +148,62 @@ function byModel<T extends z.ZodObject>(option: (entry: ModelEntry) => T) {
   );
 }
 
-export const GenerationRequest = byModel((entry) => z.object(commonShape(entry, "json")).superRefine(crossFieldRules(entry, null))).meta({
-  id: "ImageGenerationRequest",
-  examples: [{ model: "gpt-image-2", prompt: "A fox reading a book, watercolour", size: "1536x1024", quality: "low" }],
-});
+export const GenerationRequest = z.withMeta(
+  byModel((entry) => z.object(commonShape(entry, "json")).check(z.superRefine(crossFieldRules(entry, null)))),
+  {
+    id: "ImageGenerationRequest",
+    examples: [{ model: "gpt-image-2", prompt: "A fox reading a book, watercolour", size: "1536x1024", quality: "low" }],
+  },
+);
 
-export const EditJsonRequest = byModel((entry) =>
-  z.object({
-    ...commonShape(entry, "json"),
-    ...fidelityShape(entry),
-    images: z.array(ImageUrl, required("an array of {image_url}")).min(1, "give at least one image").max(entry.references.native, `takes at most ${entry.references.native} images`),
-    mask: ImageUrl.nullish(),
-  }).superRefine(
-    crossFieldRules(entry, {
-      references: "images",
-      count: (body) => ("images" in body && Array.isArray(body.images) ? body.images.length : 0),
-      mask: (body) => "mask" in body && body.mask != null,
-    }),
+export const EditJsonRequest = z.withMeta(
+  byModel((entry) =>
+    z
+      .object({
+        ...commonShape(entry, "json"),
+        ...fidelityShape(entry),
+        images: z
+          .array(ImageUrl, required("an array of {image_url}"))
+          .check(z.minLength(1, "give at least one image"), z.maxLength(entry.references.native, `takes at most ${entry.references.native} images`)),
+        mask: z.nullish(ImageUrl),
+      })
+      .check(
+        z.superRefine(
+          crossFieldRules(entry, {
+            references: "images",
+            count: (body) => ("images" in body && Array.isArray(body.images) ? body.images.length : 0),
+            mask: (body) => "mask" in body && body.mask != null,
+          }),
+        ),
+      ),
   ),
-).meta({
-  id: "ImageEditJsonRequest",
-  examples: [{ model: "gpt-image-2", prompt: "Give the fox a red scarf", images: [{ image_url: "https://example.com/fox.png" }], quality: "low" }],
-});
+  {
+    id: "ImageEditJsonRequest",
+    examples: [{ model: "gpt-image-2", prompt: "Give the fox a red scarf", images: [{ image_url: "https://example.com/fox.png" }], quality: "low" }],
+  },
+);
 
-export const EditFormRequest = byModel((entry) =>
-  z.object({
-    ...commonShape(entry, "form"),
-    ...fidelityShape(entry),
-    image: z.union([FileField, z.array(FileField)]).optional(),
-    "image[]": z.array(FileField).optional(),
-    mask: FileField.optional(),
-  }).superRefine((body, ctx) => {
-    const count = [body.image ?? [], body["image[]"] ?? []].flat().length;
-    crossFieldRules(entry, { references: "image", count: () => count, mask: () => body.mask !== undefined })(body, ctx);
-    if (count === 0) ctx.addIssue({ code: "custom", path: ["image"], message: MISSING_PARAMETER });
-    if (count > entry.references.native) ctx.addIssue({ code: "custom", path: ["image"], message: `takes at most ${entry.references.native} images, not ${count}` });
-  }),
-).meta({ id: "ImageEditFormRequest" });
+export const EditFormRequest = z.withMeta(
+  byModel((entry) =>
+    z
+      .object({
+        ...commonShape(entry, "form"),
+        ...fidelityShape(entry),
+        image: z.optional(z.union([FileField, z.array(FileField)])),
+        "image[]": z.optional(z.array(FileField)),
+        mask: z.optional(FileField),
+      })
+      .check(
+        z.superRefine((body, ctx) => {
+          const count = [body.image ?? [], body["image[]"] ?? []].flat().length;
+          crossFieldRules(entry, { references: "image", count: () => count, mask: () => body.mask !== undefined })(body, ctx);
+          if (count === 0) ctx.addIssue({ code: "custom", path: ["image"], message: MISSING_PARAMETER });
+          if (count > entry.references.native) ctx.addIssue({ code: "custom", path: ["image"], message: `takes at most ${entry.references.native} images, not ${count}` });
+        }),
+      ),
+  ),
+  { id: "ImageEditFormRequest" },
+);
 
 /** What every variant yields, as the mapping to a JobSpec reads it. */
 export interface ImageRequestFields {
