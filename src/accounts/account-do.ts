@@ -36,7 +36,7 @@ export type AdmitResult =
   | { kind: "insufficient"; rate: RateState; required: number; available: number }
   | { kind: "over_budget"; rate: RateState; required: number; budget: BudgetState }
   | { kind: "mismatch"; rate: RateState }
-  | { kind: "in_flight"; rate: RateState }
+  | { kind: "unconfirmed"; rate: RateState; jobId: string }
   | { kind: "replay"; rate: RateState; jobId: string }
   | { kind: "reserved"; rate: RateState };
 
@@ -126,7 +126,11 @@ export class AccountDO extends DurableObject<Env> {
     releaseStorage(this.sql, uploadId);
   }
 
-  /** The job's JobDO exists: the admission is complete (an idempotent replay now returns it). */
+  /**
+   * The job's JobDO exists: the admission is complete (an idempotent replay now returns it without asking the JobDO).
+   * A job's settlement says so too, and a job still running after the grace is found by the alarm: the create path
+   * does not call this (one hop fewer per job), a replay that found the JobDO does.
+   */
   async admitted(jobId: string): Promise<void> {
     markAdmitted(this.sql, jobId);
   }

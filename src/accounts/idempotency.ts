@@ -6,7 +6,8 @@ export type IdempotencyCheck =
   | { kind: "new" }
   | { kind: "replay"; jobId: string }
   | { kind: "mismatch" }
-  | { kind: "in_flight" };
+  /** The key's job may not exist yet: its request is still being admitted, or died before it reported back. */
+  | { kind: "unconfirmed"; jobId: string };
 
 type Row = { body_hash: string; job_id: string; admitting: number | null };
 
@@ -17,7 +18,7 @@ export function checkIdempotency(sql: SqlStorage, key: string, bodyHash: string,
     .toArray()[0];
   if (!row) return { kind: "new" };
   if (row.body_hash !== bodyHash) return { kind: "mismatch" };
-  if (row.admitting === 1) return { kind: "in_flight" };
+  if (row.admitting === 1) return { kind: "unconfirmed", jobId: row.job_id };
   return { kind: "replay", jobId: row.job_id };
 }
 

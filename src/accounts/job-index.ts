@@ -49,7 +49,7 @@ export function closeJob(sql: SqlStorage, id: string, status: EndedStatus, charg
   const cost = report?.cost ?? {};
   sql.exec(
     `UPDATE jobs SET status = ?, charged = ?, provider = ?, images = ?, ms = ?, api_credit_cost = ?, upstream_credit_cost = ?,
-       input_tokens = ?, output_tokens = ?, total_tokens = ?, usd_micros = ? WHERE id = ?`,
+       input_tokens = ?, output_tokens = ?, total_tokens = ?, usd_micros = ?, admitting = 0 WHERE id = ?`,
     status,
     charged,
     report?.provider ?? null,

@@ -6,7 +6,7 @@ import { carryOver, upgradesInForce, type ModelUpgrade } from "../catalogue/upgr
 import type { AdmitResult } from "../accounts/account-do";
 import { accountStub, type AccountClient } from "../accounts/account-stub";
 import { overBudgetError } from "../accounts/budget";
-import { rateHeaders } from "../accounts/rate-limit";
+import { rateHeaders, type RateState } from "../accounts/rate-limit";
 import type { Env, Principal } from "../env";
 import { ReferenceNotFound, referenceKey } from "../files/references";
 import { ApiError, invalidFields, type FieldError } from "../lib/errors";
@@ -71,7 +71,9 @@ async function checkReferences(env: Env, principal: Principal, spec: JobSpec): P
   }
 }
 
-function refusal(gate: Exclude<AdmitResult, { kind: "reserved" | "replay" }>): ApiError {
+type Refused = Exclude<AdmitResult, { kind: "reserved" | "replay" | "unconfirmed" }> | { kind: "in_flight"; rate: RateState };
+
+function refusal(gate: Refused): ApiError {
   if (gate.kind === "revoked") return new ApiError("unauthorized", "This API key is not valid.");
   const headers = rateHeaders(gate.rate);
   switch (gate.kind) {
@@ -132,6 +134,8 @@ function servedSpec(env: Env, spec: JobSpec, at: number, dates: OpenAIDates | nu
 /**
  * Admission (SPEC §5): lifecycle (and a retired model's upgrade), prices, routing and references; then the AccountDO
  * (rate limit, idempotency, credit reservation); then the JobDO. The upstream call runs later, from the JobDO's alarm.
+ * An Idempotency-Key whose job the AccountDO has not yet seen settle or exist is replayed if its JobDO exists, and is
+ * a 409 while it does not (its request is still between the two hops).
  */
 export async function admit(env: Env, principal: Principal, request: JobRequest, origin: string, options: AdmitOptions = {}): Promise<Admission> {
   const at = now();
@@ -153,9 +157,11 @@ export async function admit(env: Env, principal: Principal, request: JobRequest,
     fetches: spec.references.filter((ref) => ref.kind === "url").length,
     idempotency: options.idempotency ?? null,
   });
-  if (gate.kind === "replay") {
+  if (gate.kind === "replay" || gate.kind === "unconfirmed") {
     const job = await jobStub(env, gate.jobId).read();
+    if (!job && gate.kind === "unconfirmed") throw refusal({ kind: "in_flight", rate: gate.rate });
     if (!job) throw new ApiError("unavailable", "The job this Idempotency-Key admitted cannot be read right now; retry shortly.");
+    if (gate.kind === "unconfirmed") await account.admitted(job.id).catch(() => undefined);
     return { job, headers: { ...rateHeaders(gate.rate), ...modelHeaders(job, at, dates), "Idempotent-Replayed": "true" } };
   }
   if (gate.kind !== "reserved") throw refusal(gate);
@@ -172,7 +178,7 @@ export async function admit(env: Env, principal: Principal, request: JobRequest,
     webhook: request.webhook,
     input: request.input,
   });
-  // If this report is lost, the AccountDO's alarm finds the JobDO and completes the admission itself.
-  await account.admitted(id).catch(() => undefined);
+  // The AccountDO learns that the JobDO exists from its settlement, a replay that reads it, or its alarm (admit's hops:
+  // one to the AccountDO, one to the JobDO).
   return { job, headers: { ...rateHeaders(gate.rate), ...modelHeaders(job, at, dates) } };
 }

@@ -44,11 +44,21 @@ const firstIndexOf = (parts: Part[], index: number): number => parts.slice(0, in
 /** Health counts what says something about the provider, not about the request. */
 const countsAgainst = (error: ClassifiedError): boolean => !(error.class === "moderated" || error.class === "invalid");
 
-/** Puts providers whose circuit is open after the others (SPEC §4.2); the new first claims a half-open probe. */
+/**
+ * Puts providers whose circuit is open after the others (SPEC §4.2); the new first claims a half-open probe. Only the
+ * first candidate's health is asked unless it is blocked: the order of the rest is decided when (and if) the job falls
+ * back to them, since each candidate's begin routes the candidates after it again.
+ */
 async function routeCandidates(rec: JobRecord, candidate: number, deps: MachineDeps, now: number): Promise<JobRecord> {
   const remaining = rec.candidates.slice(candidate);
   if (remaining.length < 2) return rec;
-  const health = await providersHealth(deps.env, remaining, now);
+  const head = remaining[0]!;
+  const headHealth = (await providersHealth(deps.env, [head], now))[head]!;
+  if (!isBlocked(headHealth)) {
+    if (headHealth.state === "half_open") await claimCall(deps.env, head, now);
+    return rec;
+  }
+  const health = { ...(await providersHealth(deps.env, remaining.slice(1), now)), [head]: headHealth };
   const blocked = remaining.filter((name) => isBlocked(health[name]!));
   const open = remaining.filter((name) => !blocked.includes(name));
   if (blocked.length === 0 || open.length === 0) return rec;

@@ -9,6 +9,7 @@ import { EventStreams, type JobEvent } from "./event-stream";
 import { changeEvent, EventLog, isFinal, jobAt, nextEvent, type LoggedEvent } from "./events";
 import { advance, cancelUpstream, failJob, firstStep, pollNow, type MachineDeps } from "./machine";
 import { nextAlarmAt } from "./next-alarm";
+import { keptImages } from "./kept-images";
 import { PartialImages, type PartialImage } from "./partials";
 import { isTerminal, type JobInit, type JobRecord } from "./record";
 import { jobView, viewedJob } from "./view";
@@ -22,9 +23,6 @@ const WATCHDOG_MS = 60_000;
 const KEY = "job";
 /** Set once the account has acknowledged the ended job's settlement (charge or refund). */
 const SETTLED = "settled";
-/** The bytes of the images this object stored that it keeps for an answer (R2 holds them all): small ones only. */
-const KEEP_IMAGE_BYTES = 1024 * 1024;
-const KEEP_TOTAL_BYTES = 4 * 1024 * 1024;
 
 /** The outbox of a job without a webhook, which never has an entry. */
 const NO_OUTBOX: Outbox = { entries: [], gone: false };
@@ -32,7 +30,9 @@ const NO_OUTBOX: Outbox = { entries: [], gone: false };
 const hooked = (rec: JobRecord): HookedJob => ({ subscribed: rec.webhook !== null, ended: isTerminal(rec.status) });
 
 export type CancelResult = { cancelled: boolean; job: JobRecord };
-export type JobNews = { job: JobRecord | null; partials: PartialImage[] };
+/** What a waiter gets: the job and, once it has completed, the bytes of its images still kept (kept-images.ts). */
+export type JobAnswer = { job: JobRecord | null; kept: [key: string, bytes: Uint8Array][] };
+export type JobNews = JobAnswer & { partials: PartialImage[] };
 
 export class JobDO extends DurableObject<Env> {
   /** Requests waiting for news of this job (Prefer: wait, the OpenAI surface): woken when it ends or a partial arrives. */
@@ -49,8 +49,8 @@ export class JobDO extends DurableObject<Env> {
   private readonly streams = new EventStreams();
   private readonly outbox = new WebhookOutbox(this.env, this.ctx.storage);
   private readonly partials = new PartialImages(this.env, this.ctx.storage);
-  /** Images just stored, by key, so that a waiting OpenAI-style answer need not read them back from R2. */
-  private readonly kept = new Map<string, Uint8Array>();
+  /** Requests waiting for an answer made of the images (waitForAnswer, waitForNews): while any do, images are kept. */
+  private answerWaiters = 0;
 
   // No cache of our own: the runtime's storage cache already makes these reads memory-fast.
   private async load(): Promise<JobRecord | null> {
@@ -133,7 +133,9 @@ export class JobDO extends DurableObject<Env> {
       env: this.env,
       now,
       save: async (r) => void (await this.save(r)),
-      keep: (file, bytes) => this.keep(file.key, bytes),
+      keep: (file, bytes) => {
+        if (this.answerWaiters > 0) keptImages.keep(file.key, bytes);
+      },
       partial: async (r, index, partialIndex, body) => {
         if (await this.partials.add(r, index, partialIndex, body)) this.wake();
       },
@@ -190,23 +192,19 @@ export class JobDO extends DurableObject<Env> {
     return this.load();
   }
 
-  /** A stored image's bytes, while this object keeps them (it may have restarted since: then R2 has them). */
-  async keptImage(key: string): Promise<Uint8Array | null> {
-    return this.kept.get(key) ?? null;
+  /** The completed job's images still kept, handed over (so let go). */
+  private keptOf(rec: JobRecord | null): JobAnswer["kept"] {
+    return rec?.status === "COMPLETED" ? keptImages.take(rec.files.map((file) => file.key)) : [];
   }
 
-  private keep(key: string, bytes: Uint8Array): void {
-    if (bytes.length > KEEP_IMAGE_BYTES) return;
-    let total = bytes.length;
-    for (const held of this.kept.values()) total += held.length;
-    // The oldest go first: a job's images are answered soon after they are stored, or read from R2.
-    for (const [oldest, held] of this.kept) {
-      if (total <= KEEP_TOTAL_BYTES) break;
-      this.kept.delete(oldest);
-      total -= held.length;
+  /** Runs `wait` counted among the answer's waiters, for whom the images the job stores meanwhile are kept. */
+  private async waitingForAnswer<T>(wait: () => Promise<T>): Promise<T> {
+    this.answerWaiters++;
+    try {
+      return await wait();
+    } finally {
+      this.answerWaiters--;
     }
-    // A copy of just the image: it may be a view of a larger read buffer.
-    this.kept.set(key, bytes.slice());
   }
 
   /** The job once it has ended, or as it stands after `timeoutMs`, whichever comes first. */
@@ -220,17 +218,28 @@ export class JobDO extends DurableObject<Env> {
     }
   }
 
+  /** waitForEnd, with the bytes of the images kept for an answer made of them (the OpenAI surface's). */
+  async waitForAnswer(timeoutMs: number): Promise<JobAnswer> {
+    const job = await this.waitingForAnswer(() => this.waitForEnd(timeoutMs));
+    return { job, kept: this.keptOf(job) };
+  }
+
   /**
    * The job and its partial images after the first `seen` once there is news (it ended, or a partial arrived), or as
    * they stand after `timeoutMs`, whichever comes first.
    */
   async waitForNews(timeoutMs: number, seen: number): Promise<JobNews> {
-    const read = async (): Promise<JobNews> => ({ job: await this.load(), partials: await this.partials.after(seen) });
-    const wakes = this.wakes;
-    const news = await read();
-    if (!news.job || isTerminal(news.job.status) || news.partials.length > 0) return news;
-    if (this.wakes === wakes) await this.sleep(timeoutMs);
-    return read();
+    const read = async (): Promise<JobNews> => {
+      const job = await this.load();
+      return { job, kept: this.keptOf(job), partials: await this.partials.after(seen) };
+    };
+    return this.waitingForAnswer(async () => {
+      const wakes = this.wakes;
+      const news = await read();
+      if (!news.job || isTerminal(news.job.status) || news.partials.length > 0) return news;
+      if (this.wakes === wakes) await this.sleep(timeoutMs);
+      return read();
+    });
   }
 
   /**

@@ -10,7 +10,7 @@ import { auth, benchModel, benchVars, completedJobId, floorWrite, OPENAI_KEY, po
 import { ratio, round } from "./stats.ts";
 
 const rev = process.argv[2];
-if (!rev) throw new Error("usage: node test/bench/ab.ts <git rev> [rounds] [figures, e.g. poll,throughput,create,sync,synccpu,bigcpu]");
+if (!rev) throw new Error("usage: node test/bench/ab.ts <git rev> [rounds] [figures, e.g. poll,throughput,create,createcpu,sync,synccpu,bigcpu]");
 const ROUNDS = Number(process.argv[3] ?? 300);
 const FIGURES = new Set((process.argv[4] ?? "poll,cpu,throughput,create,sync").split(","));
 
@@ -57,6 +57,16 @@ try {
     const create = (base: URL): Call => () => fetch(new URL("/v2/images/generate", base), post({ prompt: hold, model: model.id }));
     show("create", await rotate([{ call: create(builds.old), expect: [202] }, { call: create(builds.new), expect: [202] }, { call: () => fetch(new URL("/write", floor), post({ prompt: hold, model: model.id })), expect: [202] }], ROUNDS, { gapMs: 10 }));
   }
+  if (FIGURES.has("createcpu")) {
+    // An async create's whole cost: admission, the JobDO, and its first alarm up to the upstream call (held here).
+    const hold = `bench-createcpu-${crypto.randomUUID()}`;
+    await sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "openai", fault: "latency", latencyMs: 3_600_000, match: hold, count: null }) });
+    const create = (base: URL): Call => () => fetch(new URL("/v2/images/generate", base), post({ prompt: hold, model: model.id }));
+    const write: Call = () => fetch(new URL("/write", floor), post({ prompt: hold, model: model.id }));
+    const sides = [create(builds.old), create(builds.new), write].map((call) => ({ call, expect: [202] }));
+    const [o, n, f] = (await cpuPerRequest(() => cpuMs(gw.workerdPid), sides, 50, 3)).map((ms) => round(ms, 3));
+    console.log(`createcpu  workerd ms per create: old ${o}, new ${n}, floor ${f}: new/old ${ratio(n!, o!)}, new ${ratio(n!, f!)}x floor`);
+  }
   if (FIGURES.has("sync")) {
     const body = syncBody(model);
     const sync = (base: URL): Call => () => fetch(new URL("/v1/images/generations", base), post(body));
@@ -64,11 +74,15 @@ try {
     show("sync", await rotate([{ call: sync(builds.old), expect: [200] }, { call: sync(builds.new), expect: [200] }, { call: direct, expect: [200] }], Math.max(20, Math.floor(ROUNDS / 5)), { warmup: 5 }));
   }
   if (FIGURES.has("synccpu")) {
-    const body = syncBody(model);
+    // SYNC_IMAGE_MB: answers of that size (b64_json, as a real 1024x1024 PNG of 1.5–3 MB), instead of the 20 KB PNG.
+    const imageMb = Number(process.env.SYNC_IMAGE_MB ?? 0);
+    const match = `sync-${crypto.randomUUID()}`;
+    if (imageMb > 0) await sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "openai", fault: "big_image", bytes: imageMb * 1024 * 1024, match, count: null }) });
+    const body = imageMb > 0 ? { ...syncBody(model), prompt: match } : syncBody(model);
     const sync = (base: URL): Call => () => fetch(new URL("/v1/images/generations", base), post(body));
     const durable: Call = () => fetch(new URL("/durable/openai/v1/images/generations", floor), post(body, { authorization: `Bearer ${OPENAI_KEY}` }));
     const [o, n, d] = (await cpuPerRequest(() => cpuMs(gw.workerdPid), [{ call: sync(builds.old), expect: [200] }, { call: sync(builds.new), expect: [200] }, { call: durable, expect: [200] }], 50, 3)).map((ms) => round(ms, 3));
-    console.log(`synccpu    workerd ms per sync call: old ${o}, new ${n}, durable floor ${d}: new/old ${ratio(n!, o!)}, new ${ratio(n!, d!)}x the durable floor`);
+    console.log(`synccpu    workerd ms per sync call${imageMb > 0 ? ` (${imageMb} MB images)` : ""}: old ${o}, new ${n}, durable floor ${d}: new/old ${ratio(n!, o!)}, new ${ratio(n!, d!)}x the durable floor`);
   }
   if (FIGURES.has("bigcpu")) {
     // A 3840x2160-sized answer: BIG_IMAGE_MB of PNG as base64 (a third more). imagegate stores it streamed, with its

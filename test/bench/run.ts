@@ -5,7 +5,7 @@
 // - Miniflare's assets router is left out (an emulation of the platform's static assets, in front of imagegate only);
 // - the floor writes one log line per request, as imagegate does (each line costs any Worker the same locally);
 // - creates' jobs are held upstream, and a gap follows each create, so no job's work is timed as another call's.
-// BENCH_ONLY=create,poll,throughput,sync,ingest,startup runs a subset (the bundle size is always reported);
+// BENCH_ONLY=create,poll,throughput,sync,bigimage,ingest,startup runs a subset (the bundle size is always reported);
 // BENCH_REV=<git revision> measures that revision's Worker instead of the working tree's (same harness).
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -28,7 +28,9 @@ const CREATE_GAP_MS = Number(process.env.BENCH_CREATE_GAP_MS ?? 10);
 const INGEST_BYTES = 64 * 1024 * 1024;
 /** How long one ingest job may take before the run gives up on it: far above the seconds it takes. */
 const INGEST_TIMEOUT_MS = 120_000;
-const ONLY = new Set((process.env.BENCH_ONLY ?? "create,poll,throughput,sync,ingest,startup").split(","));
+const ONLY = new Set((process.env.BENCH_ONLY ?? "create,poll,throughput,sync,bigimage,ingest,startup").split(","));
+/** The size of the large-image figure's PNG: a 3840x2160 image's, whose base64 is a third more. */
+const BIG_IMAGE_MB = Number(process.env.BIG_IMAGE_MB ?? 16);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (n: number) => round(n / 1024 / 1024, 1);
@@ -124,6 +126,41 @@ async function measureIngest(
   }
 }
 
+/**
+ * workerd's CPU per MB of a large OpenAI answer that imagegate stores (streamed, with its sha256), against the
+ * runtime's own decoding of the same answer whole (Uint8Array.fromBase64 + SHA-256), and that plus one R2 put: local R2
+ * runs in the same workerd, so its work is CPU here.
+ */
+async function bigImageCpu(sim: RunningSimulator, bundleDir: string): Promise<Record<string, number>> {
+  const gw = await spawnGateway({ vars: benchVars(sim.url), withFloor: true, floorUpstream: sim.url }, bundleDir);
+  try {
+    const model = await benchModel(gw.url);
+    const prompts = { imagegate: `big-${crypto.randomUUID()}`, reference: `big-ref-${crypto.randomUUID()}` };
+    for (const match of Object.values(prompts)) {
+      await sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "openai", fault: "big_image", bytes: BIG_IMAGE_MB * 1024 * 1024, match, count: null }) });
+    }
+    const body = (prompt: string) => ({ ...syncBody(model), prompt });
+    const decode = (query: string) => () =>
+      fetch(new URL(`/decode/openai/v1/images/generations${query}`, gw.floorUrl!), post(body(prompts.reference), { authorization: `Bearer ${OPENAI_KEY}` }));
+    const sides = [
+      () => fetch(new URL("/v1/images/generations", gw.url), post({ ...body(prompts.imagegate), response_format: "url" })),
+      decode(""),
+      decode("?store"),
+    ].map((call) => ({ call, expect: [200] }));
+    const [imagegate, reference, withPut] = (await cpuPerRequest(() => cpuMs(gw.workerdPid), sides, 3, 3)).map((ms) => ms / BIG_IMAGE_MB);
+    return {
+      imageMB: BIG_IMAGE_MB,
+      imagegate: round(imagegate!, 2),
+      reference: round(reference!, 2),
+      referenceWithPut: round(withPut!, 2),
+      ratio: ratio(imagegate!, reference!),
+      ratioWithPut: ratio(imagegate!, withPut!),
+    };
+  } finally {
+    await gw.dispose();
+  }
+}
+
 /** Time from starting a fresh workerd with one Worker to its first answer, median of `runs`: imagegate vs the floor. */
 async function startup(bundleDir: string, runs = 5): Promise<Record<string, number>> {
   const time = async (floorOnly: boolean): Promise<number> => {
@@ -182,7 +219,16 @@ async function main(): Promise<void> {
             ROUNDS,
             { gapMs: CREATE_GAP_MS },
           );
-          report.create = { ...sides(create.a, create.b, ["imagegate", "floor"]), gapMs: CREATE_GAP_MS };
+          // CPU per create, its job's dispatch up to the held upstream call included (goal: ≤ 1.2x the floor write).
+          const [cpuCreate, cpuWrite] = await cpuPerRequest(() => cpuMs(gw.workerdPid), [
+            { call: () => fetch(at(gw.url, "/v2/images/generate"), post({ prompt: hold, model: model.id })), expect: [202] },
+            { call: () => fetch(at(floor, "/write"), post({ prompt: hold, model: model.id })), expect: [202] },
+          ], 50, 3);
+          report.create = {
+            ...sides(create.a, create.b, ["imagegate", "floor"]),
+            gapMs: CREATE_GAP_MS,
+            cpuMsPerCreate: { imagegate: round(cpuCreate!, 3), floor: round(cpuWrite!, 3), ratio: ratio(cpuCreate!, cpuWrite!) },
+          };
         }
         if (ONLY.has("poll") || ONLY.has("throughput")) {
           const jobId = await completedJobId(gw.url, model);
@@ -214,21 +260,33 @@ async function main(): Promise<void> {
         if (ONLY.has("sync")) {
           // The OpenAI surface through imagegate vs the same call straight to the simulator; beside them, the same call
           // through a bare Worker that only passes it on (what any Worker in front of the provider adds).
+          // The durable floor (floor-worker.ts /durable/) also keeps the image in R2 and a row in a Durable Object: the
+          // least a gateway that keeps what it serves must do, and what the goals are measured against.
           const body = syncBody(model);
           const openaiAuth = { authorization: `Bearer ${OPENAI_KEY}` };
-          const [viaImagegate, direct, viaProxy] = await rotate(
-            [
-              { call: () => fetch(at(gw.url, "/v1/images/generations"), post(body)), expect: [200] },
-              { call: () => fetch(`${sim.url}/openai/v1/images/generations`, post(body, openaiAuth)), expect: [200] },
-              { call: () => fetch(at(floor, "/proxy/openai/v1/images/generations"), post(body, openaiAuth)), expect: [200] },
-            ],
+          const calls = {
+            imagegate: () => fetch(at(gw.url, "/v1/images/generations"), post(body)),
+            direct: () => fetch(`${sim.url}/openai/v1/images/generations`, post(body, openaiAuth)),
+            proxy: () => fetch(at(floor, "/proxy/openai/v1/images/generations"), post(body, openaiAuth)),
+            durable: () => fetch(at(floor, "/durable/openai/v1/images/generations"), post(body, openaiAuth)),
+          };
+          const [viaImagegate, direct, viaProxy, viaDurable] = await rotate(
+            Object.values(calls).map((call) => ({ call, expect: [200] })),
             Math.max(20, Math.floor(ROUNDS / 5)),
             { warmup: 5 },
           );
+          const workers = [calls.imagegate, calls.durable, calls.proxy].map((call) => ({ call, expect: [200] }));
+          const [cpuImagegate, cpuDurable, cpuProxy] = await cpuPerRequest(() => cpuMs(gw.workerdPid), workers, 50, 3);
+          const rps = [0, 0, 0];
+          for (let i = 0; i < 2; i++) for (const [k, w] of workers.entries()) rps[k]! += (await throughput(w.call, w.expect, CONCURRENCY, SECONDS)) / 2;
           report.sync = {
             ...sides(viaImagegate!, direct!, ["imagegate", "direct"]),
             proxy: viaProxy,
             proxyP50Ratio: ratio(viaProxy!.p50, direct!.p50),
+            durable: viaDurable,
+            durableP50Ratio: ratio(viaImagegate!.p50, viaDurable!.p50),
+            cpuMsPerCall: { imagegate: round(cpuImagegate!, 3), durable: round(cpuDurable!, 3), proxy: round(cpuProxy!, 3), ratio: ratio(cpuImagegate!, cpuDurable!) },
+            throughput: { concurrency: CONCURRENCY, imagegateRps: round(rps[0]!, 1), durableRps: round(rps[1]!, 1), proxyRps: round(rps[2]!, 1), ratio: ratio(rps[0]!, rps[1]!) },
             simulatorLatencyMs: SIM_LATENCY_MS,
           };
         }
@@ -236,6 +294,7 @@ async function main(): Promise<void> {
         await gw.dispose();
       }
     }
+    if (ONLY.has("bigimage")) report.bigImage = await bigImageCpu(sim, bundleDir);
     if (ONLY.has("ingest")) {
       const imagegate = await measureIngest("imagegate", sim, bundleDir);
       const floor = await measureIngest("floor", sim, bundleDir, imagegate.model);
@@ -260,11 +319,26 @@ function print(r: Record<string, any>): void {
     console.log(`${name.padEnd(10)} p50 ${x.p50Ratio}x (${x[a].p50} ms vs ${x[b].p50} ms ${what})  p99 ${x.p99Ratio}x (${x[a].p99} vs ${x[b].p99})`);
   console.log(`bench: ${r.revision}; ${r.runtime}; ${r.rounds} rounds each, alternating`);
   if (r.model || r.ingest) console.log(`models     from GET /v2/models: ${[r.model && `${r.model} (create, poll, sync)`, r.ingest && `${r.ingest.model} (ingest)`].filter(Boolean).join(", ")}`);
-  if (r.create) line("create", r.create, "imagegate", "floor", `floor write; ${r.create.gapMs} ms gap after each call`);
+  if (r.create) {
+    line("create", r.create, "imagegate", "floor", `floor write; ${r.create.gapMs} ms gap after each call`);
+    const cpu = r.create.cpuMsPerCreate;
+    console.log(`           workerd CPU per create ${cpu.ratio}x the floor write's (${cpu.imagegate} vs ${cpu.floor} ms; goal ≤ 1.2x)`);
+  }
   if (r.poll) line("poll", r.poll, "imagegate", "floor", "floor read");
   if (r.sync) {
     line("sync", r.sync, "imagegate", "direct", `direct to the simulator at ${r.sync.simulatorLatencyMs} ms`);
     console.log(`           a bare Worker passing the call through: p50 ${r.sync.proxyP50Ratio}x direct (${r.sync.proxy.p50} ms)`);
+    const { cpuMsPerCall: cpu, throughput: t } = r.sync;
+    console.log(`           vs the durable floor (pass-through + R2 put + one DO row): p50 ${r.sync.durableP50Ratio}x (${r.sync.durable.p50} ms; goal ≤ 1.15x)`);
+    console.log(`           workerd CPU per call ${cpu.ratio}x the durable floor's (${cpu.imagegate} vs ${cpu.durable} ms; pass-through ${cpu.proxy} ms; goal ≤ 1.5x)`);
+    console.log(`           throughput at ${t.concurrency} clients ${t.ratio}x the durable floor's (${t.imagegateRps} vs ${t.durableRps} req/s; pass-through ${t.proxyRps}; goal ≥ 0.8x)`);
+  }
+  if (r.bigImage) {
+    const b = r.bigImage;
+    console.log(
+      `big image  workerd CPU per MB of a ${b.imageMB} MB image: ${b.imagegate} ms, ${b.ratio}x fromBase64 + sha256 (${b.reference} ms; goal ≤ 1.5x); ` +
+        `${b.ratioWithPut}x that with one R2 put (${b.referenceWithPut} ms)`,
+    );
   }
   if (r.ingest) {
     const { imagegate: i, floor: f } = r.ingest;

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { COOLDOWN_MS } from "../../src/jobs/circuit";
+import { ProviderHealthDO } from "../../src/jobs/provider-health-do";
 import { tag } from "../sim/testing";
 import { api, createJob } from "../helpers/api";
 import { addFaults, createsOf, driveToEnd, resetCircuits } from "../helpers/upstream";
@@ -44,6 +45,38 @@ describe("circuit breaker", () => {
     expect(rec).toMatchObject({ status: "COMPLETED", provider: "apiframe", candidates: ["apiframe", "leonardo"] });
     expect(rec.attempts[0]).toMatchObject({ provider: "leonardo", outcome: "skipped" });
     expect(await createsOf(t, "leonardo")).toHaveLength(0);
+  });
+
+  it("asks only the first choice's health when it is healthy: the rest keep their order until the job falls back", async () => {
+    await upstream("apiframe").report(failures(5, Date.now()), [], Date.now());
+    const t = tag();
+    const asked: string[] = [];
+    const health = ProviderHealthDO.prototype.health;
+    ProviderHealthDO.prototype.health = async function (this: ProviderHealthDO, now: number) {
+      asked.push((this as unknown as { ctx: DurableObjectState }).ctx.id.name ?? "?");
+      return health.call(this, now);
+    };
+    try {
+      const jobId = await createJob({ prompt: `lazy health ${t}`, model: activeModel(["sandbox", "apiframe", "leonardo"]).id, provider: ["sandbox", "apiframe", "leonardo"] });
+      const rec = await driveToEnd(jobId, t);
+      expect(rec).toMatchObject({ status: "COMPLETED", provider: "sandbox", candidates: ["sandbox", "apiframe", "leonardo"] });
+      expect(rec.attempts.map((a) => a.outcome)).toEqual(["accepted", "completed"]);
+      expect(asked).toEqual(["sandbox"]);
+    } finally {
+      ProviderHealthDO.prototype.health = health;
+    }
+  });
+
+  it("on falling back, passes an open provider for the one after it, and records the skip", async () => {
+    await upstream("apiframe").report(failures(5, Date.now()), [], Date.now());
+    const t = tag();
+    await addFaults({ provider: "leonardo", match: t, fault: "http500", count: null });
+    const jobId = await createJob({ prompt: `fall past open ${t}`, model: activeModel(["leonardo", "apiframe", "sandbox"]).id, provider: ["leonardo", "apiframe", "sandbox"] });
+    const rec = await driveToEnd(jobId, t);
+    expect(rec).toMatchObject({ status: "COMPLETED", provider: "sandbox", candidates: ["leonardo", "sandbox", "apiframe"] });
+    expect(rec.attempts.map((a) => `${a.provider} ${a.outcome}`)).toEqual(["leonardo retryable", "apiframe skipped", "sandbox accepted", "sandbox completed"]);
+    expect(await createsOf(t, "apiframe")).toHaveLength(0);
+    await fetch(`https://sim.test/_sim/faults?match=${t}`, { method: "DELETE" });
   });
 
   it("still tries an open provider when it is the only candidate left", async () => {

@@ -56,6 +56,31 @@ describe("Idempotency-Key", () => {
     expect(await checkedLedger(accountId)).toMatchObject({ reserved: LOW, balance: 20 - LOW });
   });
 
+  it("replays a job the account has not yet seen exist by asking its JobDO, and marks it admitted then", async () => {
+    const { key, accountId } = await mintAccount({ credits: 20 });
+    const raw = body("idem: unconfirmed");
+    const first = (await (await post(raw, key, "k-unconfirmed")).json()) as { jobId: string };
+    const admitting = () =>
+      runInDurableObject(accountOf(accountId), (_i, state) => state.storage.sql.exec<{ admitting: number }>("SELECT admitting FROM jobs WHERE id = ?", first.jobId).one().admitting);
+    // The create made one hop to the AccountDO and one to the JobDO; nothing has told the account the JobDO exists.
+    expect(await admitting()).toBe(1);
+    const again = await post(raw, key, "k-unconfirmed");
+    expect(again.status).toBe(202);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(((await again.json()) as { jobId: string }).jobId).toBe(first.jobId);
+    expect(await admitting()).toBe(0);
+  });
+
+  it("counts a job's settlement as word that its JobDO exists", async () => {
+    const { key, accountId } = await mintAccount({ credits: 20 });
+    const { jobId } = (await (await post(body("idem: settled"), key, "k-settled")).json()) as { jobId: string };
+    await runToEnd(jobId);
+    const row = await runInDurableObject(accountOf(accountId), (_i, state) =>
+      state.storage.sql.exec<{ admitting: number; status: string }>("SELECT admitting, status FROM jobs WHERE id = ?", jobId).one(),
+    );
+    expect(row).toEqual({ admitting: 0, status: "COMPLETED" });
+  });
+
   it("answers 409 while the first request with the key is still being admitted", async () => {
     const { key, keyId, accountId } = await mintAccount({ credits: 20 });
     const raw = body("idem: in flight");

@@ -1,12 +1,13 @@
 import { MalformedAnswer } from "../../lib/streams/malformed";
 import { scanImagesAnswer, type ImageSink } from "./b64-stream";
 
-// Most answers are small (a 1024x1024 image is some tens of kilobytes of base64): one whose length is known and at
+// Most answers are of one image of at most a few MB (a 1024x1024 PNG is 1.5–3 MB): one whose length is known and at
 // most WHOLE_ANSWER_BYTES is read whole and decoded by the runtime's own JSON.parse and Uint8Array.fromBase64, which
-// costs less CPU than scanning it as a stream (measured: 2.5 ms less of a sync call's ~24 in workerd). A larger or
-// unannounced one is scanned as a stream (b64-stream.ts), so memory stays bounded whatever the image size.
+// costs less CPU than scanning it as a stream (measured in workerd: 2.5 ms less of a sync call's ~24 with a 20 KB
+// image). A larger or unannounced one (a 4K image's is 15–25 MB) is scanned as a stream (b64-stream.ts), so memory
+// stays bounded whatever the image size; the whole read holds a few times this at most.
 
-export const WHOLE_ANSWER_BYTES = 2 * 1024 * 1024;
+export const WHOLE_ANSWER_BYTES = 6 * 1024 * 1024;
 
 /** The answer's skeleton (each b64_json value made ""), its images handed to `sink` in order as byte streams. */
 export async function readImagesAnswer(body: ReadableStream<Uint8Array>, length: number | null, sink: ImageSink): Promise<unknown> {

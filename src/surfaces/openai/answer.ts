@@ -5,7 +5,7 @@ import { isTerminal, type JobRecord } from "../../jobs/record";
 import { now } from "../../lib/clock";
 import { ApiError } from "../../lib/errors";
 import { jobFailure, openaiErrorBody } from "./errors";
-import { completedEvents, imagesResponse, partialEvent, type ImageFormat } from "./images-body";
+import { completedEvents, imagesResponse, partialEvent, type ImageFormat, type Kept } from "./images-body";
 
 // OpenAI's calls are synchronous; imagegate's jobs are not. The request waits for its job (the JobDO wakes it).
 // - A job that ends within the grace period gets an ordinary answer: 200 with the images, or the error's own status.
@@ -51,12 +51,14 @@ function toStream(chunks: AsyncGenerator<string>, jobId: string): ReadableStream
 }
 
 type PartialRenderer = (rec: JobRecord, partial: PartialImage) => AsyncGenerator<string>;
+/** The job as the wait left it, with the bytes of its images the JobDO handed over with it. */
+type Ended = { job: JobRecord; kept: Kept };
 
 /**
  * Sends `tick` now and after every interval that passes without news, and each partial image through `partial` as it
  * arrives; returns the job as it ended.
  */
-async function* untilEnd(env: Env, rec: JobRecord, tick: string, partial?: PartialRenderer): AsyncGenerator<string, JobRecord> {
+async function* untilEnd(env: Env, rec: JobRecord, tick: string, partial?: PartialRenderer): AsyncGenerator<string, Ended> {
   const stub = jobStub(env, rec.id);
   let seen = 0;
   yield tick;
@@ -67,35 +69,35 @@ async function* untilEnd(env: Env, rec: JobRecord, tick: string, partial?: Parti
       if (partial) yield* partial(current, p);
       seen = p.seq;
     }
-    if (isTerminal(current.status) || now() > current.deadlineAt + OVERTIME_MS) return current;
+    if (isTerminal(current.status) || now() > current.deadlineAt + OVERTIME_MS) return { job: current, kept: new Map(news.kept) };
     if (news.partials.length === 0) yield tick;
   }
 }
 
 async function* jsonAfterWait(env: Env, rec: JobRecord, format: ImageFormat, requestId: string): AsyncGenerator<string> {
-  let ended: JobRecord;
+  let ended: Ended;
   try {
     ended = yield* untilEnd(env, rec, " ");
   } catch (err) {
     yield JSON.stringify(openaiErrorBody(err, requestId));
     return;
   }
-  if (ended.status === "COMPLETED") yield* imagesResponse(env, ended, format);
-  else yield JSON.stringify(openaiErrorBody(jobFailure(ended)));
+  if (ended.job.status === "COMPLETED") yield* imagesResponse(env, ended.job, format, ended.kept);
+  else yield JSON.stringify(openaiErrorBody(jobFailure(ended.job)));
 }
 
 async function* events(env: Env, rec: JobRecord, opts: AnswerOptions): AsyncGenerator<string> {
   const prefix = opts.kind === "edit" ? "image_edit" : "image_generation";
   const errorEvent = (err: unknown): string => `event: error\ndata: ${JSON.stringify({ type: "error", ...openaiErrorBody(err, opts.requestId) })}\n\n`;
-  let ended: JobRecord;
+  let ended: Ended;
   try {
     ended = yield* untilEnd(env, rec, ": waiting for the image\n\n", (job, partial) => partialEvent(env, job, partial, prefix));
   } catch (err) {
     yield errorEvent(err);
     return;
   }
-  if (ended.status === "COMPLETED") yield* completedEvents(env, ended, opts.format, prefix);
-  else yield errorEvent(jobFailure(ended));
+  if (ended.job.status === "COMPLETED") yield* completedEvents(env, ended.job, opts.format, prefix, ended.kept);
+  else yield errorEvent(jobFailure(ended.job));
 }
 
 /** The answer to an admitted job, in whichever of the three forms above applies. */
@@ -107,13 +109,13 @@ export async function answerWhenDone(env: Env, rec: JobRecord, opts: AnswerOptio
     });
   }
   const json = { ...headers, "Content-Type": "application/json" };
-  const early = await jobStub(env, rec.id).waitForEnd(KEEP_ALIVE.graceMs);
+  const { job: early, kept } = await jobStub(env, rec.id).waitForAnswer(KEEP_ALIVE.graceMs);
   if (early && isTerminal(early.status)) {
     if (early.status !== "COMPLETED") {
       const failure = jobFailure(early);
       throw new ApiError(failure.reason, failure.message, { errors: failure.errors, extra: failure.extra, headers: { ...opts.headers, ...failure.headers } });
     }
-    return new Response(toStream(imagesResponse(env, early, opts.format), rec.id), { headers: json });
+    return new Response(toStream(imagesResponse(env, early, opts.format, new Map(kept)), rec.id), { headers: json });
   }
   return new Response(toStream(jsonAfterWait(env, rec, opts.format, opts.requestId), rec.id), { headers: json });
 }

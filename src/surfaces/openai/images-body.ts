@@ -1,18 +1,20 @@
 import type { OutputFormat } from "../../catalogue";
 import type { Env } from "../../env";
 import { mintFileUrl } from "../../files/signing";
-import { jobStub } from "../../jobs/job-stub";
 import type { PartialImage } from "../../jobs/partials";
 import type { StoredFile } from "../../files/stored-file";
 import type { JobRecord } from "../../jobs/record";
 import { now } from "../../lib/clock";
 import { toBase64 } from "../../lib/crypto";
 
-// A finished job's images in OpenAI's shapes, as text chunks. A small image the JobDO has just stored comes from its
-// memory; any other is read from R2 as a stream and base64'd three bytes at a time, so no large image is ever held
-// whole, let alone twice.
+// A finished job's images in OpenAI's shapes, as text chunks. An image the JobDO has just stored comes from its memory
+// (`kept`, handed over with the ended job by the wait that saw it end); any other is read from R2 as a stream and
+// base64'd three bytes at a time, so no large image is ever held whole, let alone twice.
 
 export type ImageFormat = "b64_json" | "url";
+/** The bytes of the job's images its JobDO still kept when the job ended, by key. */
+export type Kept = ReadonlyMap<string, Uint8Array>;
+const NOTHING_KEPT: Kept = new Map();
 
 const FORMATS: Record<string, OutputFormat> = {
   "image/png": "png",
@@ -47,13 +49,12 @@ export async function* base64Of(body: ReadableStream<Uint8Array>): AsyncGenerato
 }
 
 /** One image as the JSON member `"b64_json":"…"` (streamed) or `"url":"…"` (a signed imagegate URL). */
-async function* imageMember(env: Env, rec: JobRecord, file: StoredFile, format: ImageFormat): AsyncGenerator<string> {
+async function* imageMember(env: Env, rec: JobRecord, file: StoredFile, format: ImageFormat, keptImages: Kept): AsyncGenerator<string> {
   if (format === "url") {
     yield `"url":${JSON.stringify(await mintFileUrl(env, rec.origin, file.key, rec.public, now()))}`;
     return;
   }
-  // The JobDO that just stored a small image still has its bytes: one hop instead of R2's.
-  const kept = await jobStub(env, rec.id).keptImage(file.key);
+  const kept = keptImages.get(file.key);
   if (kept) {
     yield `"b64_json":"${toBase64(kept)}"`;
     return;
@@ -84,7 +85,7 @@ export function usageOf(rec: JobRecord): { input_tokens: number; output_tokens: 
 const open = (head: object): string => `${JSON.stringify(head).slice(0, -1)},`;
 
 /** `{created, background?, output_format?, quality?, size?, usage?, data:[…]}`: what was asked where it was explicit, what was made. */
-export async function* imagesResponse(env: Env, rec: JobRecord, format: ImageFormat): AsyncGenerator<string> {
+export async function* imagesResponse(env: Env, rec: JobRecord, format: ImageFormat, kept: Kept = NOTHING_KEPT): AsyncGenerator<string> {
   const first = rec.files[0];
   const { background, quality } = rec.spec;
   yield open({
@@ -98,14 +99,14 @@ export async function* imagesResponse(env: Env, rec: JobRecord, format: ImageFor
   yield '"data":[';
   for (const [i, file] of rec.files.entries()) {
     yield i === 0 ? "{" : ",{";
-    yield* imageMember(env, rec, file, format);
+    yield* imageMember(env, rec, file, format, kept);
     yield "}";
   }
   yield "]}";
 }
 
 /** An SSE event carrying one image (the openai SDK's Image{Gen,Edit}{Completed,PartialImage}Event), as text chunks. */
-async function* imageEvent(env: Env, rec: JobRecord, file: StoredFile, type: string, extra: object, format: ImageFormat): AsyncGenerator<string> {
+async function* imageEvent(env: Env, rec: JobRecord, file: StoredFile, type: string, extra: object, format: ImageFormat, kept: Kept = NOTHING_KEPT): AsyncGenerator<string> {
   yield `event: ${type}\ndata: `;
   yield open({
     type,
@@ -116,7 +117,7 @@ async function* imageEvent(env: Env, rec: JobRecord, file: StoredFile, type: str
     size: sizeOf(rec, file),
     ...extra,
   });
-  yield* imageMember(env, rec, file, format);
+  yield* imageMember(env, rec, file, format, kept);
   yield "}\n\n";
 }
 
@@ -124,9 +125,9 @@ async function* imageEvent(env: Env, rec: JobRecord, file: StoredFile, type: str
  * SSE `<prefix>.completed` events, one per image. OpenAI puts each image's usage on its event; imagegate knows a
  * job's usage as a whole, so it is there when the job made one image (and the provider reported it).
  */
-export async function* completedEvents(env: Env, rec: JobRecord, format: ImageFormat, prefix: string): AsyncGenerator<string> {
+export async function* completedEvents(env: Env, rec: JobRecord, format: ImageFormat, prefix: string, kept: Kept = NOTHING_KEPT): AsyncGenerator<string> {
   const usage = rec.files.length === 1 ? usageOf(rec) : null;
-  for (const file of rec.files) yield* imageEvent(env, rec, file, `${prefix}.completed`, usage ? { usage } : {}, format);
+  for (const file of rec.files) yield* imageEvent(env, rec, file, `${prefix}.completed`, usage ? { usage } : {}, format, kept);
 }
 
 /** An SSE `<prefix>.partial_image` event: always base64, as OpenAI sends partials. */
