@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "./lib/hono-app";
 import { adminRoutes } from "./surfaces/admin/routes";
 import { refreshOpenAIDates } from "./providers/openai/shutdown-dates";
 import { doc } from "./docs/registry";

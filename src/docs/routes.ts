@@ -1,4 +1,5 @@
-import { Hono, type Handler } from "hono";
+import type { Handler } from "hono";
+import { Hono } from "../lib/hono-app";
 import { doc } from "./registry";
 
 // GET /openapi.json and GET /docs are static assets (public/, filled by scripts/assets.mjs): the document built from

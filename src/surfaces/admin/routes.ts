@@ -1,4 +1,5 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
+import { Hono } from "../../lib/hono-app";
 import * as z from "../../lib/zod";
 import type { AppEnv } from "../../env";
 import { now } from "../../lib/clock";

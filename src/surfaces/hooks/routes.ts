@@ -1,4 +1,5 @@
-import { Hono, type Context } from "hono";
+import type { Context } from "hono";
+import { Hono } from "../../lib/hono-app";
 import type * as z from "../../lib/zod";
 import { doc } from "../../docs/registry";
 import type { AppEnv } from "../../env";

@@ -1,5 +1,5 @@
 import { publicOrigin } from "../../files/signing";
-import { Hono } from "hono";
+import { Hono } from "../../lib/hono-app";
 import * as z from "../../lib/zod";
 import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "../../lib/hono-app";
 import * as z from "../../lib/zod";
 import { MODEL_IDS } from "../../catalogue";
 import type { AppEnv, Env, Principal } from "../../env";

@@ -1,4 +1,5 @@
-import { Hono, type Context } from "hono";
+import type { Context } from "hono";
+import { Hono } from "../../lib/hono-app";
 import { presentedKey, resolveKey } from "../../accounts/auth";
 import { doc } from "../../docs/registry";
 import type { AppEnv } from "../../env";

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "../../lib/hono-app";
 import type * as z from "../../lib/zod";
 import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "../../lib/hono-app";
 import { doc } from "../../docs/registry";
 import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";

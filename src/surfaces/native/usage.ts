@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "../../lib/hono-app";
 import type { AppEnv } from "../../env";
 import { requireKey } from "../../accounts/auth";
 import { keyOwner } from "../../accounts/keys";
