@@ -17,6 +17,8 @@ export interface Env {
   SANDBOX?: string;
   SANDBOX_LATENCY_MS?: string;
   PROVIDER_ORDER?: string;
+  /** How long routing may use an isolate's last view of a provider's health (ms, default 1000; 0: ask every time). */
+  PROVIDER_HEALTH_CACHE_MS?: string;
   /** Lower per-call image limits, e.g. "openai=4,apiframe=5"; larger jobs fan out (SPEC §4.4). */
   PROVIDER_MAX_PER_CALL?: string;
   /** Time limit of one upstream API call (create, poll, upload); default 30. */

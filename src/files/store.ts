@@ -62,13 +62,45 @@ class PartReader {
   }
 }
 
-export async function storeImage(bucket: R2Bucket, source: ReadableStream<Uint8Array>, opts: StoreOptions): Promise<StoredFile> {
+const unsupported = (accept: readonly ImageExt[]) => new UnsupportedImage(`image is empty or not ${accept.join(", ").replace("jpg", "jpeg")}`);
+
+/** The file an image makes, and the R2 options that store its metadata with it. */
+function described(key: string, byteSize: number, kind: SniffedImage, head: Uint8Array, sha256: string, opts: StoreOptions): { file: StoredFile; options: R2PutOptions } {
+  const dims = imageDimensions(head);
+  const file: StoredFile = { key, width: dims?.width ?? null, height: dims?.height ?? null, contentType: kind.contentType, byteSize, sha256 };
+  const options: R2PutOptions = {
+    httpMetadata: { contentType: kind.contentType },
+    customMetadata: { ...opts.metadata, sha256, width: String(file.width ?? ""), height: String(file.height ?? "") },
+  };
+  return { file, options };
+}
+
+/**
+ * Stores an image into R2 as described above: one held whole already (an answer's decoded base64) is hashed and
+ * written at once, with no stream between; a stream is read as it comes.
+ */
+export function storeImage(bucket: R2Bucket, source: ReadableStream<Uint8Array> | Uint8Array, opts: StoreOptions): Promise<StoredFile> {
+  return source instanceof Uint8Array ? storeWhole(bucket, source, opts) : storeStream(bucket, source, opts);
+}
+
+async function storeWhole(bucket: R2Bucket, bytes: Uint8Array, opts: StoreOptions): Promise<StoredFile> {
+  const accept = opts.accept ?? INPUT_IMAGES;
+  const head = bytes.subarray(0, HEAD_BYTES);
+  const kind = bytes.length >= SNIFF_BYTES ? sniffImage(head, accept) : null;
+  if (!kind) throw unsupported(accept);
+  const sha256 = toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+  const { file, options } = described(opts.keyFor(kind.ext), bytes.length, kind, head, sha256, opts);
+  await bucket.put(file.key, bytes, options);
+  opts.keep?.(file, bytes);
+  return file;
+}
+
+async function storeStream(bucket: R2Bucket, source: ReadableStream<Uint8Array>, opts: StoreOptions): Promise<StoredFile> {
   const digest = new crypto.DigestStream("SHA-256");
   const hasher = digest.getWriter();
   const head = new Uint8Array(HEAD_BYTES);
   let total = 0;
   const accept = opts.accept ?? INPUT_IMAGES;
-  const unsupported = () => new UnsupportedImage(`image is empty or not ${accept.join(", ").replace("jpg", "jpeg")}`);
   const sniffed: { kind: SniffedImage | null } = { kind: null };
   const reader = new PartReader(source, async (bytes) => {
     await hasher.write(bytes);
@@ -78,7 +110,7 @@ export async function storeImage(bucket: R2Bucket, source: ReadableStream<Uint8A
     if (sniffed.kind || total < SNIFF_BYTES) return;
     const start = head.subarray(0, Math.min(total, HEAD_BYTES));
     sniffed.kind = sniffImage(start, accept);
-    if (!sniffed.kind && !(accept.includes("svg") && total < HEAD_BYTES && couldBeSvg(start))) throw unsupported();
+    if (!sniffed.kind && !(accept.includes("svg") && total < HEAD_BYTES && couldBeSvg(start))) throw unsupported(accept);
   });
   let upload: R2MultipartUpload | null = null;
 
@@ -91,7 +123,7 @@ export async function storeImage(bucket: R2Bucket, source: ReadableStream<Uint8A
     }
     // An SVG whose prolog outlasted the stream's first chunks is decided on all of its start.
     const kind = sniffed.kind ?? (total >= SNIFF_BYTES ? sniffImage(head.subarray(0, Math.min(total, HEAD_BYTES)), accept) : null);
-    if (!kind) throw unsupported();
+    if (!kind) throw unsupported(accept);
     const key = opts.keyFor(kind.ext);
     const parts: R2UploadedPart[] = [];
     if (part.length === PART_BYTES) {
@@ -104,13 +136,8 @@ export async function storeImage(bucket: R2Bucket, source: ReadableStream<Uint8A
       }
     }
     await hasher.close();
-    const dims = imageDimensions(head.subarray(0, Math.min(total, HEAD_BYTES)));
     const sha256 = toHex(await digest.digest);
-    const file: StoredFile = { key, width: dims?.width ?? null, height: dims?.height ?? null, contentType: kind.contentType, byteSize: total, sha256 };
-    const options: R2PutOptions = {
-      httpMetadata: { contentType: kind.contentType },
-      customMetadata: { ...opts.metadata, sha256, width: String(file.width ?? ""), height: String(file.height ?? "") },
-    };
+    const { file, options } = described(key, total, kind, head.subarray(0, Math.min(total, HEAD_BYTES)), sha256, opts);
     if (!upload) {
       await bucket.put(key, part, options);
       opts.keep?.(file, part);

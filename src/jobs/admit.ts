@@ -15,6 +15,7 @@ import { newJobId } from "../lib/ids";
 import type { ProviderName } from "../providers/names";
 import type { Json } from "../lib/json";
 import { jobStub } from "./job-stub";
+import type { JobAnswer } from "./job-do";
 import type { JobInit, JobRecord } from "./record";
 import type { WebhookTarget } from "../webhooks/types";
 import { chooseCandidates, lifecycleDates } from "./routing";
@@ -45,11 +46,18 @@ export interface Admission {
    * `Idempotent-Replayed: true` when an Idempotency-Key replay returned an earlier job instead of admitting a new one.
    */
   headers: Record<string, string>;
+  /**
+   * With AdmitOptions.waitMs, for a new job: the job as that wait left it, with the images kept for its answer (null for
+   * a replay, which the caller waits for itself). `job` is then the same record.
+   */
+  answer: JobAnswer | null;
 }
 
 export interface AdmitOptions {
   /** The Idempotency-Key and a hash of what identifies the request (its route and canonical body: idempotency-key.ts). */
   idempotency?: { key: string; bodyHash: string } | null;
+  /** The request waits up to this long for its job's answer: the job's first step runs in the create (JobDO.createAndWait). */
+  waitMs?: number;
 }
 
 /** The upload and generated-image references must exist and belong to the caller. */
@@ -97,13 +105,20 @@ function refusal(gate: Refused): ApiError {
   }
 }
 
-/** Makes the JobDO; if that fails and the job does not exist, the reservation is released before the error goes on. */
-async function createJob(env: Env, account: AccountClient, init: JobInit): Promise<JobRecord> {
+/**
+ * Makes the JobDO (and waits `waitMs` for its answer, if given); if that fails and the job does not exist, the
+ * reservation is released before the error goes on. A job that exists is returned without an answer.
+ */
+async function createJob(env: Env, account: AccountClient, init: JobInit, waitMs: number | undefined): Promise<{ job: JobRecord; answer: JobAnswer | null }> {
+  const stub = jobStub(env, init.id);
   try {
-    return await jobStub(env, init.id).create(init);
+    if (waitMs === undefined) return { job: await stub.create(init), answer: null };
+    const answer = await stub.createAndWait(init, waitMs);
+    return { job: answer.job, answer };
   } catch (err) {
+    // A new stub: one whose object broke (was reset) cannot be used again.
     const existing = await jobStub(env, init.id).read().catch(() => undefined);
-    if (existing) return existing;
+    if (existing) return { job: existing, answer: null };
     // When even the read failed, the AccountDO's alarm resolves the reservation later.
     if (existing === null) await account.release(init.id);
     console.log(JSON.stringify({ msg: "admission failed", jobId: init.id, accountId: init.accountId, released: existing === null }));
@@ -133,7 +148,8 @@ function servedSpec(env: Env, spec: JobSpec, at: number, dates: OpenAIDates | nu
 
 /**
  * Admission (SPEC §5): lifecycle (and a retired model's upgrade), prices, routing and references; then the AccountDO
- * (rate limit, idempotency, credit reservation); then the JobDO. The upstream call runs later, from the JobDO's alarm.
+ * (rate limit, idempotency, credit reservation); then the JobDO. The upstream call runs later, from the JobDO's alarm,
+ * or at once for a request that waits for the answer (AdmitOptions.waitMs).
  * An Idempotency-Key whose job the AccountDO has not yet seen settle or exist is replayed if its JobDO exists, and is
  * a 409 while it does not (its request is still between the two hops).
  */
@@ -162,10 +178,10 @@ export async function admit(env: Env, principal: Principal, request: JobRequest,
     if (!job && gate.kind === "unconfirmed") throw refusal({ kind: "in_flight", rate: gate.rate });
     if (!job) throw new ApiError("unavailable", "The job this Idempotency-Key admitted cannot be read right now; retry shortly.");
     if (gate.kind === "unconfirmed") await account.admitted(job.id).catch(() => undefined);
-    return { job, headers: { ...rateHeaders(gate.rate), ...modelHeaders(job, at, dates), "Idempotent-Replayed": "true" } };
+    return { job, headers: { ...rateHeaders(gate.rate), ...modelHeaders(job, at, dates), "Idempotent-Replayed": "true" }, answer: null };
   }
   if (gate.kind !== "reserved") throw refusal(gate);
-  const job = await createJob(env, account, {
+  const { job, answer } = await createJob(env, account, {
     id,
     accountId: principal.accountId,
     origin,
@@ -177,8 +193,8 @@ export async function admit(env: Env, principal: Principal, request: JobRequest,
     metadata: request.metadata,
     webhook: request.webhook,
     input: request.input,
-  });
+  }, options.waitMs);
   // The AccountDO learns that the JobDO exists from its settlement, a replay that reads it, or its alarm (admit's hops:
   // one to the AccountDO, one to the JobDO).
-  return { job, headers: { ...rateHeaders(gate.rate), ...modelHeaders(job, at, dates) } };
+  return { job, headers: { ...rateHeaders(gate.rate), ...modelHeaders(job, at, dates) }, answer };
 }

@@ -1,8 +1,8 @@
 import { backoffMs } from "../lib/retry";
 import { providerByName } from "../providers/registry";
 import type { ClassifiedError, Provider } from "../providers/types";
-import { isBlocked, type Sample } from "./circuit";
-import { claimCall, providersHealth, reportOutcomes } from "./provider-health";
+import { isBlocked, type Health, type Sample } from "./circuit";
+import { claimCall, reportOutcomes, routingHealth } from "./provider-health";
 import type { Attempt, JobRecord, Part, Step } from "./record";
 import { copyUrlReferences, hasUrlReferences } from "./references-prep";
 import { failJob, nextCandidate, NO_FALLBACK, providerContext, type MachineDeps } from "./transitions";
@@ -53,12 +53,13 @@ async function routeCandidates(rec: JobRecord, candidate: number, deps: MachineD
   const remaining = rec.candidates.slice(candidate);
   if (remaining.length < 2) return rec;
   const head = remaining[0]!;
-  const headHealth = (await providersHealth(deps.env, [head], now))[head]!;
+  const headHealth = await routingHealth(deps.env, head, now);
   if (!isBlocked(headHealth)) {
     if (headHealth.state === "half_open") await claimCall(deps.env, head, now);
     return rec;
   }
-  const health = { ...(await providersHealth(deps.env, remaining.slice(1), now)), [head]: headHealth };
+  const rest = await Promise.all(remaining.slice(1).map(async (name) => [name, await routingHealth(deps.env, name, now)] as const));
+  const health: Record<string, Health> = { ...Object.fromEntries(rest), [head]: headHealth };
   const blocked = remaining.filter((name) => isBlocked(health[name]!));
   const open = remaining.filter((name) => !blocked.includes(name));
   if (blocked.length === 0 || open.length === 0) return rec;

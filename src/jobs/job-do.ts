@@ -14,8 +14,9 @@ import { PartialImages, type PartialImage } from "./partials";
 import { isTerminal, type JobInit, type JobRecord } from "./record";
 import { jobView, viewedJob } from "./view";
 
-// One Durable Object per job: the only writer of the job. Alarms drive everything after admission. Before any
-// step runs, a watchdog alarm is set, so a job is never left unfinished without an alarm, even if the step dies.
+// One Durable Object per job: the only writer of the job. Alarms drive everything after admission, but for the first
+// step of a job whose request waits for it (createAndWait), which runs at once. Before any step runs, a watchdog alarm
+// is set, so a job is never left unfinished without an alarm, even if the step dies.
 // Every save that changes what a client sees logs an event: event streams get it at once, webhooks from the alarm.
 
 const DEFAULT_DEADLINE_SECONDS = 600;
@@ -162,30 +163,56 @@ export class JobDO extends DurableObject<Env> {
 
   /** Admission: stores the new job and sets its first alarm. Idempotent: a second call returns the first job. */
   async create(init: JobInit): Promise<JobRecord> {
+    const { rec } = await this.store(init);
+    await this.schedule();
+    return rec;
+  }
+
+  /**
+   * Admission for a request that waits for its job's answer (the OpenAI surface): stores the job as create() does, then
+   * runs its first step here instead of from an alarm (a hop less), under the watchdog alarm a step always has, and
+   * answers as waitForAnswer does. A step that throws is retried by the alarm at once, as the runtime retries an alarm.
+   */
+  async createAndWait(init: JobInit, timeoutMs: number): Promise<JobAnswer & { job: JobRecord }> {
+    return this.waitingForAnswer(async () => {
+      const { rec, created } = await this.store(init);
+      if (created) {
+        await this.ctx.storage.setAlarm(now() + WATCHDOG_MS);
+        this.run().catch(() => this.ctx.storage.setAlarm(now()).catch(() => undefined));
+      } else {
+        await this.schedule();
+      }
+      const job = (await this.waitForEnd(timeoutMs)) ?? rec;
+      return { job, kept: this.keptOf(job) };
+    });
+  }
+
+  /** Stores the new job, unless it exists; returns the stored job and whether this call made it. */
+  private async store(init: JobInit): Promise<{ rec: JobRecord; created: boolean }> {
     const at = now();
     const deadlineSeconds = Number(this.env.JOB_DEADLINE_SECONDS ?? DEFAULT_DEADLINE_SECONDS);
-    const rec = await this.update((existing) =>
-      existing
-        ? null
-        : {
-            ...init,
-            status: "QUEUED",
-            provider: null,
-            progress: null,
-            files: [],
-            error: null,
-            errorCode: null,
-            createdAt: at,
-            completedAt: null,
-            deadlineAt: at + deadlineSeconds * 1000,
-            attempts: [],
-            step: firstStep(),
-            wakeAt: at,
-            webhookStatus: init.webhook ? "pending" : null,
-          },
-    );
-    await this.schedule();
-    return rec!;
+    let created = false;
+    const rec = await this.update((existing) => {
+      if (existing) return null;
+      created = true;
+      return {
+        ...init,
+        status: "QUEUED",
+        provider: null,
+        progress: null,
+        files: [],
+        error: null,
+        errorCode: null,
+        createdAt: at,
+        completedAt: null,
+        deadlineAt: at + deadlineSeconds * 1000,
+        attempts: [],
+        step: firstStep(),
+        wakeAt: at,
+        webhookStatus: init.webhook ? "pending" : null,
+      };
+    });
+    return { rec: rec!, created };
   }
 
   async read(): Promise<JobRecord | null> {
@@ -294,7 +321,12 @@ export class JobDO extends DurableObject<Env> {
     return this.outbox.deliveries();
   }
 
-  override async alarm(): Promise<void> {
+  override alarm(): Promise<void> {
+    return this.run();
+  }
+
+  /** Runs what the job owes now, one run at a time: from its alarm, or from createAndWait for its first step. */
+  private async run(): Promise<void> {
     while (this.running) await this.running.catch(() => undefined);
     this.running = this.runAlarm().finally(() => {
       this.running = null;

@@ -37,17 +37,20 @@ export class ProviderHealthDO extends DurableObject<Env> {
     return granted;
   }
 
-  /** Outcomes of calls, and upstream ids to remember, from one step of one job. */
-  async report(samples: Sample[], links: UpstreamLink[], at: number): Promise<void> {
+  /** Outcomes of calls, and upstream ids to remember, from one step of one job; the health the outcomes leave, if any. */
+  async report(samples: Sample[], links: UpstreamLink[], at: number): Promise<Health | null> {
+    let health: Health | null = null;
     if (samples.length > 0) {
       let circuit = await this.circuit();
       for (const sample of samples) circuit = recordSample(circuit, sample);
       await this.ctx.storage.put(CIRCUIT, circuit);
+      health = circuitHealth(circuit, at);
     }
     for (const link of links) {
       this.ctx.storage.sql.exec("INSERT OR REPLACE INTO links (upstream_id, job_id, at) VALUES (?, ?, ?)", link.upstreamId, link.jobId, at);
     }
     if (links.length > 0 && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now() + PRUNE_EVERY_MS);
+    return health;
   }
 
   async jobOf(upstreamId: string): Promise<string | null> {

@@ -76,8 +76,8 @@ export interface ProviderContext {
   part: number;
   firstIndex: number;
   now: number;
-  /** Stores the part's n-th image as the job's file (for providers that answer with the bytes, e.g. OpenAI). */
-  store(n: number, body: ReadableStream<Uint8Array>): Promise<StoredFile>;
+  /** Stores the part's n-th image as the job's file (for providers that answer with the bytes, e.g. OpenAI), streamed or whole. */
+  store(n: number, body: ReadableStream<Uint8Array> | Uint8Array): Promise<StoredFile>;
   /** Hands over the p-th partial render of the part's n-th image (a preview for streaming clients); never throws. */
   partial(n: number, p: number, body: ReadableStream<Uint8Array>): Promise<void>;
   /**

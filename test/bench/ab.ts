@@ -13,6 +13,8 @@ const rev = process.argv[2];
 if (!rev) throw new Error("usage: node test/bench/ab.ts <git rev> [rounds] [figures, e.g. poll,throughput,create,createcpu,sync,synccpu,bigcpu]");
 const ROUNDS = Number(process.argv[3] ?? 300);
 const FIGURES = new Set((process.argv[4] ?? "poll,cpu,throughput,create,sync").split(","));
+/** Rounds of the CPU figures' batches (CPU_ROUNDS): more of them average out a shared machine's noise. */
+const CPU_ROUNDS = Number(process.env.CPU_ROUNDS ?? 3);
 
 const oldDir = buildBundle({ rev });
 const newDir = buildBundle();
@@ -64,7 +66,7 @@ try {
     const create = (base: URL): Call => () => fetch(new URL("/v2/images/generate", base), post({ prompt: hold, model: model.id }));
     const write: Call = () => fetch(new URL("/write", floor), post({ prompt: hold, model: model.id }));
     const sides = [create(builds.old), create(builds.new), write].map((call) => ({ call, expect: [202] }));
-    const [o, n, f] = (await cpuPerRequest(() => cpuMs(gw.workerdPid), sides, 50, 3)).map((ms) => round(ms, 3));
+    const [o, n, f] = (await cpuPerRequest(() => cpuMs(gw.workerdPid), sides, 50, CPU_ROUNDS)).map((ms) => round(ms, 3));
     console.log(`createcpu  workerd ms per create: old ${o}, new ${n}, floor ${f}: new/old ${ratio(n!, o!)}, new ${ratio(n!, f!)}x floor`);
   }
   if (FIGURES.has("sync")) {
@@ -81,7 +83,7 @@ try {
     const body = imageMb > 0 ? { ...syncBody(model), prompt: match } : syncBody(model);
     const sync = (base: URL): Call => () => fetch(new URL("/v1/images/generations", base), post(body));
     const durable: Call = () => fetch(new URL("/durable/openai/v1/images/generations", floor), post(body, { authorization: `Bearer ${OPENAI_KEY}` }));
-    const [o, n, d] = (await cpuPerRequest(() => cpuMs(gw.workerdPid), [{ call: sync(builds.old), expect: [200] }, { call: sync(builds.new), expect: [200] }, { call: durable, expect: [200] }], 50, 3)).map((ms) => round(ms, 3));
+    const [o, n, d] = (await cpuPerRequest(() => cpuMs(gw.workerdPid), [{ call: sync(builds.old), expect: [200] }, { call: sync(builds.new), expect: [200] }, { call: durable, expect: [200] }], 50, CPU_ROUNDS)).map((ms) => round(ms, 3));
     console.log(`synccpu    workerd ms per sync call${imageMb > 0 ? ` (${imageMb} MB images)` : ""}: old ${o}, new ${n}, durable floor ${d}: new/old ${ratio(n!, o!)}, new ${ratio(n!, d!)}x the durable floor`);
   }
   if (FIGURES.has("bigcpu")) {

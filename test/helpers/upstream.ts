@@ -1,5 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
+import { learntHealth } from "../../src/jobs/provider-health";
 import type { JobRecord } from "../../src/jobs/record";
 import { advance, postJson, sim, tag } from "../sim/testing";
 import { createJob, elapse, fireAlarm, jobStubOf, storedJob } from "./api";
@@ -75,8 +76,12 @@ export async function r2Bytes(key: string): Promise<Uint8Array> {
   return new Uint8Array(await object!.arrayBuffer());
 }
 
-/** Forgets every provider's circuit-breaker figures (storage is per test file, shared by its tests). */
+/**
+ * Forgets every provider's circuit-breaker figures (storage is per test file, shared by its tests), and what routing
+ * learnt of them (provider-health.ts), so that it asks again.
+ */
 export async function resetCircuits(): Promise<void> {
+  learntHealth.clear();
   for (const name of ["sandbox", "leonardo", "apiframe", "openai"]) {
     await runInDurableObject(env.PROVIDER_HEALTH.get(env.PROVIDER_HEALTH.idFromName(name)), async (_instance, state) => {
       await state.storage.delete("circuit");

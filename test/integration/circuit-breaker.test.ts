@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { COOLDOWN_MS } from "../../src/jobs/circuit";
+import { learntHealth } from "../../src/jobs/provider-health";
 import { ProviderHealthDO } from "../../src/jobs/provider-health-do";
 import { tag } from "../sim/testing";
 import { api, createJob } from "../helpers/api";
@@ -22,6 +23,17 @@ const status = async (): Promise<Status> => {
   expect(res.status).toBe(200);
   return res.json();
 };
+
+/** Records which providers' health is asked of their ProviderHealthDO, until restored. */
+function watchHealthAsks(): { asked: string[]; restore: () => void } {
+  const asked: string[] = [];
+  const health = ProviderHealthDO.prototype.health;
+  ProviderHealthDO.prototype.health = async function (this: ProviderHealthDO, now: number) {
+    asked.push((this as unknown as { ctx: DurableObjectState }).ctx.id.name ?? "?");
+    return health.call(this, now);
+  };
+  return { asked, restore: () => void (ProviderHealthDO.prototype.health = health) };
+}
 
 describe("circuit breaker", () => {
   it("opens after real upstream failures and shows on /v2/status", async () => {
@@ -50,12 +62,7 @@ describe("circuit breaker", () => {
   it("asks only the first choice's health when it is healthy: the rest keep their order until the job falls back", async () => {
     await upstream("apiframe").report(failures(5, Date.now()), [], Date.now());
     const t = tag();
-    const asked: string[] = [];
-    const health = ProviderHealthDO.prototype.health;
-    ProviderHealthDO.prototype.health = async function (this: ProviderHealthDO, now: number) {
-      asked.push((this as unknown as { ctx: DurableObjectState }).ctx.id.name ?? "?");
-      return health.call(this, now);
-    };
+    const { asked, restore } = watchHealthAsks();
     try {
       const jobId = await createJob({ prompt: `lazy health ${t}`, model: activeModel(["sandbox", "apiframe", "leonardo"]).id, provider: ["sandbox", "apiframe", "leonardo"] });
       const rec = await driveToEnd(jobId, t);
@@ -63,7 +70,34 @@ describe("circuit breaker", () => {
       expect(rec.attempts.map((a) => a.outcome)).toEqual(["accepted", "completed"]);
       expect(asked).toEqual(["sandbox"]);
     } finally {
-      ProviderHealthDO.prototype.health = health;
+      restore();
+    }
+  });
+
+  it("routes on the health a job's report gave back, without asking, for PROVIDER_HEALTH_CACHE_MS; then asks again", async () => {
+    const t = tag();
+    const { asked, restore } = watchHealthAsks();
+    const run = async (n: number) => {
+      const jobId = await createJob({ prompt: `learnt health ${n} ${t}`, model: activeModel(["sandbox", "apiframe"]).id, provider: ["sandbox", "apiframe"] });
+      expect(await driveToEnd(jobId, t)).toMatchObject({ status: "COMPLETED", provider: "sandbox" });
+    };
+    try {
+      await run(1);
+      expect(asked).toEqual(["sandbox"]);
+      // Asked before any call, sandbox had none: what is learnt now came back with the job's reports.
+      const learnt = learntHealth.get("sandbox")!;
+      expect(learnt.health).toMatchObject({ state: "closed", calls: expect.any(Number) });
+      expect(learnt.health.calls).toBeGreaterThan(0);
+      // Within the cache time (1000 ms by default; dated now, so that a slow machine does not outlast it), a job goes on it.
+      learntHealth.set("sandbox", { ...learnt, at: Date.now() });
+      await run(2);
+      expect(asked).toEqual(["sandbox"]);
+      // Once the cache time has passed, routing asks again.
+      learntHealth.set("sandbox", { ...learntHealth.get("sandbox")!, at: Date.now() - 1000 });
+      await run(3);
+      expect(asked).toEqual(["sandbox", "sandbox"]);
+    } finally {
+      restore();
     }
   });
 

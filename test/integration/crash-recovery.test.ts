@@ -176,6 +176,41 @@ describe.each(PROVIDER_HEALTH)("a JobDO killed mid-life resumes to the same end 
     await expectSameEnd(upstream, jobId, accountId, prompt, [1, 1]);
   });
 
+  it("during the first step of a request that waits (OpenAI's), run in the create: the watchdog alarm resumes it, the request is answered", async () => {
+    const { key, accountId } = await mintAccount({ credits: GRANT });
+    const prompt = `crash: waited dispatch ${crypto.randomUUID()}`;
+    const create = upstream.holdCreate(prompt);
+    const alarms: unknown[] = [];
+    const alarmWatch = holdCalls(JobDO.prototype, "alarm", async (self) => {
+      if ((await promptOfJob(self)) === prompt) alarms.push(self);
+      return false;
+    });
+    // The OpenAI surface names no provider: its jobs go the default route, the sandbox here.
+    const body = { model: "gpt-image-2", prompt, n: IMAGES, quality: "low", output_format: "png" };
+    const answer = api("/v1/images/generations", { method: "POST", body: JSON.stringify(body), key });
+    let jobId: string;
+    try {
+      jobId = ((await create.reached())[1] as { jobId: string }).jobId;
+      const rec = await storedJob(jobId);
+      expect(rec).toMatchObject({ status: "QUEUED", step: { kind: "upstream", parts: [{ state: "sending", attempt: 1 }] } });
+      // No alarm ran the step; the watchdog's is set, a minute on.
+      expect(alarms).toEqual([]);
+      expect(await storedAlarm(jobId)).toBeGreaterThan(rec.createdAt + 30_000);
+      await crash(jobStubOf(jobId));
+    } finally {
+      create.release();
+      alarmWatch.release();
+    }
+    expect(await upstream.creates(prompt)).toEqual([1]);
+    const ended = runToEnd(jobId);
+    const res = await answer;
+    await ended;
+    expect(res.status).toBe(200);
+    const images = ((JSON.parse(await res.text()) as { data: { b64_json: string }[] }).data).map((image) => Uint8Array.fromBase64(image.b64_json));
+    const rec = await expectSameEnd(upstream, jobId, accountId, prompt, [1, 1]);
+    expect(await Promise.all(images.map(sha256Hex))).toEqual(rec.files.map((file) => file.sha256));
+  });
+
   it("during dispatch, on a provider whose creates are not idempotent: never re-sent, the attempt is given up", async () => {
     const provider = PROVIDERS[upstream.provider] as Provider;
     const idempotent = provider.idempotentSubmit;

@@ -7,6 +7,7 @@ import { KEEP_ALIVE } from "../../src/surfaces/openai/answer";
 import { BASE, DEV_KEY, fireAlarm, patchJob, runToEnd, sha256Hex, storedJob } from "../helpers/api";
 import { b64ToBytes, bytesToB64, jobWithPrompt, openaiClient, pngBytes, rowChanges } from "../helpers/compat";
 import { pinLifecycle } from "../helpers/models";
+import { until } from "../helpers/hold";
 import { simImageUrl } from "../helpers/upstream";
 
 // The OpenAI-compatible surface, driven by the official openai SDK. Answers start at once (grace 0) so the test can
@@ -308,6 +309,8 @@ describe("waiting for long jobs", () => {
   it("reports a job that fails after the answer started as OpenAI's error object in the body", async () => {
     const res = await post({ model: "gpt-image-2", prompt: fresh("fails late") });
     const id = res.headers.get("x-imagegate-job-id")!;
+    // The job's first step runs in its create (JobDO.createAndWait): once it has saved, the job is aged past its deadline.
+    await until(async () => (await storedJob(id)).attempts.length > 0);
     await patchJob(id, (r) => ({ ...r, deadlineAt: Date.now() - 1, wakeAt: Date.now() - 1 }));
     await fireAlarm(id);
     const text = await res.text();
@@ -320,6 +323,7 @@ describe("waiting for long jobs", () => {
     const prompt = fresh("stream fails");
     const stream = await openaiClient().images.generate({ model: "gpt-image-2", prompt, stream: true });
     const rec = await jobWithPrompt(prompt);
+    await until(async () => (await storedJob(rec.id)).attempts.length > 0);
     await patchJob(rec.id, (r) => ({ ...r, deadlineAt: Date.now() - 1, wakeAt: Date.now() - 1 }));
     await fireAlarm(rec.id);
     const err = await (async () => {

@@ -5,7 +5,8 @@ import { sha256Hex } from "../../src/lib/crypto";
 import { encodePng } from "../../src/lib/png";
 
 // storeImage: small images in one put; large ones part by part (every part but the last of one size, as R2 demands)
-// through a staging object, from byte streams (read straight into the part buffer) and from chunked JS streams alike.
+// through a staging object, from byte streams (read straight into the part buffer) and from chunked JS streams alike;
+// an image held whole already (an OpenAI answer's decoded base64) in one put, stored as its stream would be.
 
 const MiB = 1024 * 1024;
 const PART = 8 * MiB;
@@ -45,7 +46,7 @@ function chunked(bytes: Uint8Array, sizes: number[], failAt = Infinity): { strea
 }
 
 const keyFor = (name: string) => (ext: string) => `test-store/${name}.${ext}`;
-const store = (body: ReadableStream<Uint8Array>, name: string) => storeImage(env.FILES, body, { keyFor: keyFor(name), metadata: { jobId: name } });
+const store = (body: ReadableStream<Uint8Array> | Uint8Array, name: string) => storeImage(env.FILES, body, { keyFor: keyFor(name), metadata: { jobId: name } });
 
 async function expectStored(name: string, bytes: Uint8Array): Promise<void> {
   const object = await env.FILES.get(`test-store/${name}.png`);
@@ -66,6 +67,26 @@ describe("storeImage", () => {
     const file = await store(new Response(bytes).body!, name);
     expect(file).toEqual({ key: `test-store/${name}.png`, width: 320, height: 200, contentType: "image/png", byteSize: bytes.length, sha256: await sha256Hex(bytes) });
     await expectStored(name, bytes);
+  });
+
+  it("stores an image held whole as its stream is stored, handing the same bytes to keep", async () => {
+    for (const bytes of [await smallPng(), await pngOf(MiB + 3)]) {
+      const [streamed, whole] = [crypto.randomUUID(), crypto.randomUUID()];
+      const kept: Uint8Array[] = [];
+      const fromStream = await store(new Response(bytes).body!, streamed);
+      const fromBytes = await storeImage(env.FILES, bytes, { keyFor: keyFor(whole), metadata: { jobId: whole }, keep: (_file, b) => void kept.push(b) });
+      expect(fromBytes).toEqual({ ...fromStream, key: `test-store/${whole}.png` });
+      expect(kept).toEqual([bytes]);
+      await expectStored(whole, bytes);
+    }
+  });
+
+  it("refuses a whole non-image, or one too short to tell, storing nothing", async () => {
+    for (const bytes of [new Uint8Array(4096).fill(0x41), (await smallPng()).subarray(0, 4)]) {
+      const name = crypto.randomUUID();
+      await expect(store(bytes, name)).rejects.toBeInstanceOf(UnsupportedImage);
+      expect((await env.FILES.list({ prefix: `test-store/${name}` })).objects).toEqual([]);
+    }
   });
 
   it("stores a medium image, for which the buffer grows, in one put", async () => {

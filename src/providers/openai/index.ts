@@ -67,8 +67,8 @@ async function readAnswer(body: ReadableStream<Uint8Array>, headers: Headers, sp
     const declared = headers.get("content-length");
     const length = declared !== null && /^\d+$/.test(declared) ? Number(declared) : null;
     const skeleton = await readImagesAnswer(body, length, async (n, bytes) => {
-      if (n >= spec.quantity) await bytes.cancel();
-      else files.push(await ctx.store(n, bytes));
+      if (n < spec.quantity) files.push(await ctx.store(n, bytes));
+      else if (bytes instanceof ReadableStream) await bytes.cancel();
     });
     const answer = OpenAIAnswerSkeleton.safeParse(skeleton);
     if (!answer.success) throw new MalformedAnswer("the answer is not an images answer");

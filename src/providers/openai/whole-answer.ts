@@ -9,8 +9,11 @@ import { scanImagesAnswer, type ImageSink } from "./b64-stream";
 
 export const WHOLE_ANSWER_BYTES = 6 * 1024 * 1024;
 
-/** The answer's skeleton (each b64_json value made ""), its images handed to `sink` in order as byte streams. */
-export async function readImagesAnswer(body: ReadableStream<Uint8Array>, length: number | null, sink: ImageSink): Promise<unknown> {
+/** Where an answer's images go, in order: as a byte stream when scanned, as the decoded bytes when read whole. */
+export type AnswerImageSink = (index: number, bytes: Parameters<ImageSink>[1] | Uint8Array) => Promise<void>;
+
+/** The answer's skeleton (each b64_json value made ""), its images handed to `sink` in order. */
+export async function readImagesAnswer(body: ReadableStream<Uint8Array>, length: number | null, sink: AnswerImageSink): Promise<unknown> {
   if (length === null || length > WHOLE_ANSWER_BYTES) return scanImagesAnswer(body, sink);
   let answer: unknown;
   try {
@@ -31,7 +34,7 @@ export async function readImagesAnswer(body: ReadableStream<Uint8Array>, length:
       throw new MalformedAnswer("a b64_json value is not base64");
     }
     (item as { b64_json: string }).b64_json = "";
-    await sink(index, new Blob([bytes]).stream());
+    await sink(index, bytes);
   }
   return answer;
 }

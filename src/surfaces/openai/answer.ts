@@ -1,4 +1,5 @@
 import type { Env } from "../../env";
+import type { Admission } from "../../jobs/admit";
 import { jobStub } from "../../jobs/job-stub";
 import type { PartialImage } from "../../jobs/partials";
 import { isTerminal, type JobRecord } from "../../jobs/record";
@@ -100,8 +101,12 @@ async function* events(env: Env, rec: JobRecord, opts: AnswerOptions): AsyncGene
   else yield errorEvent(jobFailure(ended.job));
 }
 
-/** The answer to an admitted job, in whichever of the three forms above applies. */
-export async function answerWhenDone(env: Env, rec: JobRecord, opts: AnswerOptions): Promise<Response> {
+/**
+ * The answer to an admitted job, in whichever of the three forms above applies. The grace period's wait is the
+ * admission's (AdmitOptions.waitMs) when it made the job, and this one's for a replay.
+ */
+export async function answerWhenDone(env: Env, admission: Admission, opts: AnswerOptions): Promise<Response> {
+  const rec = admission.job;
   const headers = { ...opts.headers, "x-imagegate-job-id": rec.id };
   if (opts.stream) {
     return new Response(toStream(events(env, rec, opts), rec.id), {
@@ -109,7 +114,7 @@ export async function answerWhenDone(env: Env, rec: JobRecord, opts: AnswerOptio
     });
   }
   const json = { ...headers, "Content-Type": "application/json" };
-  const { job: early, kept } = await jobStub(env, rec.id).waitForAnswer(KEEP_ALIVE.graceMs);
+  const { job: early, kept } = admission.answer ?? (await jobStub(env, rec.id).waitForAnswer(KEEP_ALIVE.graceMs));
   if (early && isTerminal(early.status)) {
     if (early.status !== "COMPLETED") {
       const failure = jobFailure(early);

@@ -10,7 +10,7 @@ import { isJsonType as isJson, jsonBody } from "../../lib/json-body";
 import type { Json } from "../../lib/json";
 import { isFormData } from "../../lib/streams/multipart-form";
 import { validate, validationHook } from "../../lib/validation";
-import { answerWhenDone } from "./answer";
+import { answerWhenDone, KEEP_ALIVE } from "./answer";
 import { jsonEditInputs, type EditInputs } from "./edit-inputs";
 import { forgetUploads } from "../../files/uploads";
 import { hashedEditBody, readJsonEdit } from "./json-edit-body";
@@ -79,14 +79,16 @@ async function admitAndAnswer(c: Context<AppEnv>, kind: "generation" | "edit", s
     const { body, edit, hashed } = prepared;
     const idempotency = await idempotencyOf(c.req.header("idempotency-key"), ROUTES[kind], hashed);
     const request = openaiToJobRequest(body, edit?.references ?? [], edit?.mask ?? null, edit?.input ?? (body as unknown as Json));
-    admission = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency });
+    // A streamed answer starts at once; any other waits its grace period in the admission (answer.ts).
+    const waitMs = body.stream === true ? 0 : KEEP_ALIVE.graceMs;
+    admission = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency, waitMs });
   } catch (err) {
     await forgetUploads(c.env.FILES, stored);
     throw err;
   }
   if (admission.headers[REPLAYED] === "true") await forgetUploads(c.env.FILES, stored);
   const { body } = prepared;
-  return answerWhenDone(c.env, admission.job, {
+  return answerWhenDone(c.env, admission, {
     kind,
     stream: body.stream === true,
     format: body.response_format === "url" ? "url" : "b64_json",
