@@ -178,7 +178,7 @@ export class JobDO extends DurableObject<Env> {
       const { rec, created } = await this.store(init);
       if (created) {
         await this.ctx.storage.setAlarm(now() + WATCHDOG_MS);
-        this.run().catch(() => this.ctx.storage.setAlarm(now()).catch(() => undefined));
+        this.run({ watched: true }).catch(() => this.ctx.storage.setAlarm(now()).catch(() => undefined));
       } else {
         await this.schedule();
       }
@@ -325,19 +325,22 @@ export class JobDO extends DurableObject<Env> {
     return this.run();
   }
 
-  /** Runs what the job owes now, one run at a time: from its alarm, or from createAndWait for its first step. */
-  private async run(): Promise<void> {
+  /**
+   * Runs what the job owes now, one run at a time: from its alarm, or from createAndWait for its first step (`watched`:
+   * which has set the watchdog alarm already).
+   */
+  private async run({ watched } = { watched: false }): Promise<void> {
     while (this.running) await this.running.catch(() => undefined);
-    this.running = this.runAlarm().finally(() => {
+    this.running = this.runAlarm(watched).finally(() => {
       this.running = null;
     });
     return this.running;
   }
 
-  private async runAlarm(): Promise<void> {
+  private async runAlarm(watched: boolean): Promise<void> {
     const rec = await this.load();
     if (!rec) return;
-    await this.ctx.storage.setAlarm(now() + WATCHDOG_MS);
+    if (!watched) await this.ctx.storage.setAlarm(now() + WATCHDOG_MS);
     if (isTerminal(rec.status)) {
       this.nudged.clear();
       await this.settle(rec);
