@@ -18,6 +18,12 @@ import { completedEvents, imagesResponse, partialEvent, type ImageFormat, type K
 
 /** Timings; the tests shorten them. */
 export const KEEP_ALIVE = { graceMs: 15_000, intervalMs: 10_000 };
+/**
+ * How long the admission of a request waits for its job (AdmitOptions.waitMs): a streamed answer starts at once, any
+ * other waits out its grace period there, so that answerWhenDone need not wait again.
+ */
+export const admissionWaitMs = (stream: boolean): number => (stream ? 0 : KEEP_ALIVE.graceMs);
+
 /** How long past its deadline a job may take before the wait gives up (the JobDO's watchdog ends it before). */
 const OVERTIME_MS = 60_000;
 

@@ -10,7 +10,7 @@ import { isJsonType as isJson, jsonBody } from "../../lib/json-body";
 import type { Json } from "../../lib/json";
 import { isFormData } from "../../lib/streams/multipart-form";
 import { validate, validationHook } from "../../lib/validation";
-import { answerWhenDone, KEEP_ALIVE } from "./answer";
+import { admissionWaitMs, answerWhenDone } from "./answer";
 import { jsonEditInputs, type EditInputs } from "./edit-inputs";
 import { forgetUploads } from "../../files/uploads";
 import { hashedEditBody, readJsonEdit } from "./json-edit-body";
@@ -79,9 +79,7 @@ async function admitAndAnswer(c: Context<AppEnv>, kind: "generation" | "edit", s
     const { body, edit, hashed } = prepared;
     const idempotency = await idempotencyOf(c.req.header("idempotency-key"), ROUTES[kind], hashed);
     const request = openaiToJobRequest(body, edit?.references ?? [], edit?.mask ?? null, edit?.input ?? (body as unknown as Json));
-    // A streamed answer starts at once; any other waits its grace period in the admission (answer.ts).
-    const waitMs = body.stream === true ? 0 : KEEP_ALIVE.graceMs;
-    admission = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency, waitMs });
+    admission = await admit(c.env, c.get("principal"), request, new URL(c.req.url).origin, { idempotency, waitMs: admissionWaitMs(body.stream === true) });
   } catch (err) {
     await forgetUploads(c.env.FILES, stored);
     throw err;
