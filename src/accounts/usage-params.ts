@@ -29,7 +29,7 @@ const groupBy = (allowed: readonly Dimension[]) =>
     { description: `One of ${allowed.join(", ")}, or two separated by a comma (\`day,model\`); default \`day\`.` },
   );
 
-const date = (what: string) => z.withMeta(z.optional(z.iso.date()), { description: what });
+const date = (what: string) => z.withMeta(z.optional(z.isoDate()), { description: what });
 
 const baseQuery = {
   from: date(`First day (UTC, inclusive); default ${DEFAULT_SPAN_DAYS} days before \`to\`.`),

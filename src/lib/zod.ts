@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
+import { _coercedNumber, _isoDate } from "zod/v4/core";
 
 // The Worker's zod: zod/mini, which tree-shakes (classic zod bundles its JSON Schema generator with every schema).
 // Run-time schemas import z from here, so that the locale below is in force wherever one is parsed.
@@ -8,6 +9,11 @@ import en from "zod/v4/locales/en.js";
 z.config(en());
 
 export * from "zod/mini";
+
+// zod/mini's `iso.date()` and `coerce.number()`, which are these very calls. The bundle keeps every member of a
+// namespace the code reaches through (z.iso, z.coerce), and tree-shakes named imports.
+export const isoDate = (): z.ZodMiniISODate => _isoDate(z.ZodMiniISODate);
+export const coercedNumber = (): z.ZodMiniNumber<unknown> => _coercedNumber(z.ZodMiniNumber);
 
 /**
  * classic zod's `schema.meta(data)`: a copy of the schema with `data` in the global registry (the OpenAPI document

@@ -151,6 +151,12 @@ describe("openai mapping", () => {
   it("reads the usage and the error envelope", () => {
     const answer = OpenAIAnswerSkeleton.parse({ created: 1, data: [{ b64_json: "" }], usage: { input_tokens: 10, output_tokens: 20, total_tokens: 30, input_tokens_details: {} } });
     expect(fromOpenAIUsage(answer)).toEqual({ usage: { inputTokens: 10, outputTokens: 20, totalTokens: 30 } });
+    for (const details of [null, "6/4", [6, 4], { image_tokens: "6", text_tokens: 4 }]) {
+      const odd = OpenAIAnswerSkeleton.parse({ data: [], usage: { input_tokens: 10, output_tokens: 20, total_tokens: 30, input_tokens_details: details } });
+      expect(odd.usage).toEqual({ input_tokens: 10, output_tokens: 20, total_tokens: 30, input_tokens_details: undefined });
+      expect(fromOpenAIUsage(odd)).toEqual({ usage: { inputTokens: 10, outputTokens: 20, totalTokens: 30 } });
+    }
+    expect(OpenAIAnswerSkeleton.safeParse({ data: [], usage: { input_tokens: "10", output_tokens: 20, total_tokens: 30 } }).success).toBe(false);
     const split = OpenAIAnswerSkeleton.parse({ data: [], usage: { input_tokens: 10, output_tokens: 20, total_tokens: 30, input_tokens_details: { image_tokens: 6, text_tokens: 4 } } });
     expect(fromOpenAIUsage(split)).toEqual({ usage: { inputTokens: 10, inputImageTokens: 6, outputTokens: 20, totalTokens: 30 } });
     expect(addUsage(split.usage, split.usage!)).toEqual({ input_tokens: 20, output_tokens: 40, total_tokens: 60, input_tokens_details: { image_tokens: 12, text_tokens: 8 } });

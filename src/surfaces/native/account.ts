@@ -53,7 +53,7 @@ accountRoutes.post("/me/webhook-secret/rotate", doc("rotateWebhookSecret"), requ
 });
 
 const ListQuery = z.strictObject({
-  limit: z.withMeta(z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 20), { description: "Jobs per page (default 20)." }),
+  limit: z.withMeta(z._default(z.coercedNumber().check(z.int(), z.gte(1), z.lte(100)), 20), { description: "Jobs per page (default 20)." }),
   cursor: z.withMeta(z.optional(z.string().check(z.regex(/^\d{1,15}$/, "not a cursor from a previous page"))), {
     description: "`nextCursor` of the previous page.",
   }),

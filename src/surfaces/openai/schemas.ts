@@ -47,7 +47,7 @@ const required = (what: string) => ({
 
 /** Fields of generations and edits alike; a form carries numbers and booleans as text. */
 function commonShape(entry: ModelEntry, wire: Wire) {
-  const int = (min: number, max: number) => z.nullish((wire === "json" ? z.number() : z.coerce.number()).check(z.int(), z.gte(min), z.lte(max)));
+  const int = (min: number, max: number) => z.nullish((wire === "json" ? z.number() : z.coercedNumber()).check(z.int(), z.gte(min), z.lte(max)));
   const takes = (field: "qualities" | "outputFormats") => (other: ModelEntry, value: string) => (other[field] as readonly string[]).includes(value);
   return {
     model: z.literal(idsOf(entry)),
