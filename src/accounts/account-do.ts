@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { now } from "../lib/clock";
+import { KnownAlarm } from "../lib/known-alarm";
 import { newId } from "../lib/ids";
 import { checkIdempotency, forgetIdempotency, recordIdempotency } from "./idempotency";
 import { addJob, closeJob, indexedJob, type EndedStatus, type JobReport, listJobs, markAdmitted, oldestAdmission, removeJob, staleAdmissions, ACTIVE, type JobQuery } from "./job-index";
@@ -68,10 +69,12 @@ export interface AccountView {
 
 export class AccountDO extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly alarms: KnownAlarm;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.alarms = new KnownAlarm(ctx.storage);
     migrate(this.sql);
   }
 
@@ -99,9 +102,7 @@ export class AccountDO extends DurableObject<Env> {
       if (req.idempotency) recordIdempotency(this.sql, req.idempotency.key, req.idempotency.bodyHash, req.jobId, at);
       return { kind: "reserved", rate };
     });
-    if (result.kind === "reserved" && (await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(at + ADMISSION_GRACE_MS);
-    }
+    if (result.kind === "reserved" && (await this.alarms.get()) === null) await this.alarms.set(at + ADMISSION_GRACE_MS);
     return result;
   }
 
@@ -217,19 +218,26 @@ export class AccountDO extends DurableObject<Env> {
     };
   }
 
-  /** Whether the job's JobDO was created: asked of it through the binding (jobs/ sits above accounts/). */
+  /**
+   * Whether the job's JobDO was created, asked of it through the binding (jobs/ sits above accounts/); one that was
+   * makes sure it has an alarm (JobDO.watch: the account is the watchdog of a job's first step run at once).
+   */
   private async jobExists(jobId: string): Promise<boolean> {
-    const job = this.env.JOBS.get(this.env.JOBS.idFromName(jobId)) as unknown as { read(): Promise<object | null> };
-    return (await job.read()) !== null;
+    const job = this.env.JOBS.get(this.env.JOBS.idFromName(jobId)) as unknown as { watch(): Promise<boolean> };
+    return job.watch();
   }
 
-  /** Resolves admissions whose request never reported back: kept if the JobDO exists, released otherwise. */
+  /**
+   * Resolves admissions that have not settled within the grace: kept if the JobDO exists (which then has an alarm),
+   * released otherwise (the request died before it made the JobDO).
+   */
   override async alarm(): Promise<void> {
+    this.alarms.fired();
     for (const jobId of staleAdmissions(this.sql, now() - ADMISSION_GRACE_MS)) {
       if (await this.jobExists(jobId)) markAdmitted(this.sql, jobId);
       else await this.release(jobId);
     }
     const oldest = oldestAdmission(this.sql);
-    if (oldest !== null) await this.ctx.storage.setAlarm(Math.max(now() + 1000, oldest + ADMISSION_GRACE_MS));
+    if (oldest !== null) await this.alarms.set(Math.max(now() + 1000, oldest + ADMISSION_GRACE_MS));
   }
 }

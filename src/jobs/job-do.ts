@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { settleJob } from "./settle";
 import type { Env } from "../env";
 import { now } from "../lib/clock";
+import { KnownAlarm } from "../lib/known-alarm";
 import { WebhookOutbox, webhookFor, webhookStatus, type DeliveryRecord, type Outbox } from "../webhooks/outbox";
 import type { HookedJob, WebhookSubject } from "../webhooks/types";
 import { cancelledJob } from "./cancel";
@@ -15,15 +16,15 @@ import { isTerminal, type JobInit, type JobRecord } from "./record";
 import { jobView, viewedJob } from "./view";
 
 // One Durable Object per job: the only writer of the job. Alarms drive everything after admission, but for the first
-// step of a job whose request waits for it (createAndWait), which runs at once. Before any step runs, a watchdog alarm
-// is set, so a job is never left unfinished without an alarm, even if the step dies.
+// step of a job whose request waits for it (createAndWait), which runs at once. An alarm's step runs under a watchdog
+// alarm, so a job is never left unfinished without an alarm, even if the step dies; a first step run at once is
+// watched by its account instead (AccountDO.alarm calls watch() on every job still unsettled a grace after its
+// admission), which spares the one job in a hurry two alarm writes.
 // Every save that changes what a client sees logs an event: event streams get it at once, webhooks from the alarm.
 
 const DEFAULT_DEADLINE_SECONDS = 600;
 const WATCHDOG_MS = 60_000;
 const KEY = "job";
-/** Set once the account has acknowledged the ended job's settlement (charge or refund). */
-const SETTLED = "settled";
 
 /** The outbox of a job without a webhook, which never has an entry. */
 const NO_OUTBOX: Outbox = { entries: [], gone: false };
@@ -50,8 +51,15 @@ export class JobDO extends DurableObject<Env> {
   private readonly streams = new EventStreams();
   private readonly outbox = new WebhookOutbox(this.env, this.ctx.storage);
   private readonly partials = new PartialImages(this.env, this.ctx.storage);
+  private readonly alarms = new KnownAlarm(this.ctx.storage);
   /** Requests waiting for an answer made of the images (waitForAnswer, waitForNews): while any do, images are kept. */
   private answerWaiters = 0;
+  /**
+   * Whether this instance saw the account acknowledge the ended job's settlement (charge or refund). It is not stored
+   * (a write, as costly as a hop, on every job's path): the account applies a job's settlement once, so an instance
+   * that does not know asks again, from the alarm a job that may owe one always has.
+   */
+  private settled = false;
 
   // No cache of our own: the runtime's storage cache already makes these reads memory-fast.
   private async load(): Promise<JobRecord | null> {
@@ -109,10 +117,10 @@ export class JobDO extends DurableObject<Env> {
 
   /** Settles the ended job's credits with its account; until that is acknowledged, the alarm retries it. */
   private async settle(rec: JobRecord): Promise<void> {
-    if (await this.ctx.storage.get<boolean>(SETTLED)) return;
+    if (this.settled) return;
     try {
       await settleJob(this.env, rec);
-      await this.ctx.storage.put(SETTLED, true);
+      this.settled = true;
     } catch {
       console.log(JSON.stringify({ msg: "settle failed", jobId: rec.id, accountId: rec.accountId, status: rec.status }));
     }
@@ -122,11 +130,10 @@ export class JobDO extends DurableObject<Env> {
   private async schedule(): Promise<void> {
     const rec = await this.load();
     if (!rec) return;
-    const settled = (await this.ctx.storage.get<boolean>(SETTLED)) === true;
     const webhookDueAt = rec.webhook ? await this.outbox.nextDueAt() : null;
-    const at = nextAlarmAt(rec, { settled, webhookDueAt, nudged: this.nudged.size > 0 }, now());
-    if (at === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(at);
+    const at = nextAlarmAt(rec, { settled: this.settled, webhookDueAt, nudged: this.nudged.size > 0 }, now());
+    if (at === null) await this.alarms.clear();
+    else await this.alarms.set(at);
   }
 
   private deps(): MachineDeps {
@@ -170,15 +177,16 @@ export class JobDO extends DurableObject<Env> {
 
   /**
    * Admission for a request that waits for its job's answer (the OpenAI surface): stores the job as create() does, then
-   * runs its first step here instead of from an alarm (a hop less), under the watchdog alarm a step always has, and
-   * answers as waitForAnswer does. A step that throws is retried by the alarm at once, as the runtime retries an alarm.
+   * runs its first step here instead of from an alarm (a hop less), and answers as waitForAnswer does. The step sets
+   * no watchdog alarm (two alarm writes, each costing about what a Durable Object hop does): its account's alarm is
+   * its watchdog (watch()). A step that throws is retried by the alarm at once, as the runtime retries an alarm.
    */
   async createAndWait(init: JobInit, timeoutMs: number): Promise<JobAnswer & { job: JobRecord }> {
     return this.waitingForAnswer(async () => {
       const { rec, created } = await this.store(init);
       if (created) {
-        await this.ctx.storage.setAlarm(now() + WATCHDOG_MS);
-        this.run({ watched: true }).catch(() => this.ctx.storage.setAlarm(now()).catch(() => undefined));
+        this.alarms.none();
+        this.run({ watched: true }).catch(() => this.alarms.set(now()).catch(() => undefined));
       } else {
         await this.schedule();
       }
@@ -217,6 +225,20 @@ export class JobDO extends DurableObject<Env> {
 
   async read(): Promise<JobRecord | null> {
     return this.load();
+  }
+
+  /**
+   * The account's check of a job it admitted a grace ago and that has not settled (AccountDO.alarm): whether the job
+   * exists, and an alarm for it if it has none: the watchdog of a first step run from createAndWait. A step still
+   * running here gets the watchdog a minute on; one that died with its instance is resumed at once.
+   */
+  async watch(): Promise<boolean> {
+    const rec = await this.load();
+    if (!rec) return false;
+    if ((await this.alarms.get()) === null && !(isTerminal(rec.status) && this.settled)) {
+      await this.alarms.set(this.running ? now() + WATCHDOG_MS : now());
+    }
+    return true;
   }
 
   /** The completed job's images still kept, handed over (so let go). */
@@ -322,12 +344,13 @@ export class JobDO extends DurableObject<Env> {
   }
 
   override alarm(): Promise<void> {
+    this.alarms.fired();
     return this.run();
   }
 
   /**
    * Runs what the job owes now, one run at a time: from its alarm, or from createAndWait for its first step (`watched`:
-   * which has set the watchdog alarm already).
+   * by its account, so without a watchdog alarm of its own).
    */
   private async run({ watched } = { watched: false }): Promise<void> {
     while (this.running) await this.running.catch(() => undefined);
@@ -340,7 +363,7 @@ export class JobDO extends DurableObject<Env> {
   private async runAlarm(watched: boolean): Promise<void> {
     const rec = await this.load();
     if (!rec) return;
-    if (!watched) await this.ctx.storage.setAlarm(now() + WATCHDOG_MS);
+    if (!watched) await this.alarms.set(now() + WATCHDOG_MS);
     if (isTerminal(rec.status)) {
       this.nudged.clear();
       await this.settle(rec);

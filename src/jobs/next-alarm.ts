@@ -8,7 +8,7 @@ import { isTerminal, type JobRecord } from "./record";
 export const SETTLE_RETRY_MS = 30_000;
 
 export interface Owed {
-  /** The account has acknowledged the ended job's settlement. */
+  /** The account has acknowledged the ended job's settlement (to this instance: JobDO.settled). */
   settled: boolean;
   /** When the earliest pending webhook delivery is due. */
   webhookDueAt: number | null;

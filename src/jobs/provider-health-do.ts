@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { now } from "../lib/clock";
+import { KnownAlarm } from "../lib/known-alarm";
 import { circuitHealth, claimProbe, closedCircuit, recordSample, type Circuit, type Health, type Sample } from "./circuit";
 
 // One Durable Object per upstream provider, shared by every JobDO: its circuit breaker and health figures, and the
@@ -17,8 +18,11 @@ export interface UpstreamLink {
 }
 
 export class ProviderHealthDO extends DurableObject<Env> {
+  private readonly alarms: KnownAlarm;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.alarms = new KnownAlarm(ctx.storage);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS links (upstream_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, at INTEGER NOT NULL)");
   }
 
@@ -49,7 +53,7 @@ export class ProviderHealthDO extends DurableObject<Env> {
     for (const link of links) {
       this.ctx.storage.sql.exec("INSERT OR REPLACE INTO links (upstream_id, job_id, at) VALUES (?, ?, ?)", link.upstreamId, link.jobId, at);
     }
-    if (links.length > 0 && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now() + PRUNE_EVERY_MS);
+    if (links.length > 0 && (await this.alarms.get()) === null) await this.alarms.set(now() + PRUNE_EVERY_MS);
     return health;
   }
 
@@ -59,8 +63,9 @@ export class ProviderHealthDO extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.alarms.fired();
     this.ctx.storage.sql.exec("DELETE FROM links WHERE at < ?", now() - LINK_TTL_MS);
     const left = this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM links").one().n;
-    if (left > 0) await this.ctx.storage.setAlarm(now() + PRUNE_EVERY_MS);
+    if (left > 0) await this.alarms.set(now() + PRUNE_EVERY_MS);
   }
 }

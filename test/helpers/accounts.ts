@@ -44,6 +44,11 @@ export const accountOf = (accountId: string) => env.ACCOUNTS.get(env.ACCOUNTS.id
 
 export const ledgerOf = (accountId: string): Promise<Ledger> => accountOf(accountId).ledger();
 
+/** The job's status in its account's index: ACTIVE until the account has applied the job's settlement. */
+export const indexedStatus = (accountId: string, jobId: string): Promise<string | undefined> =>
+  runInDurableObject(accountOf(accountId), (_instance, state) =>
+    state.storage.sql.exec<{ status: string }>("SELECT status FROM jobs WHERE id = ?", jobId).toArray()[0]?.status);
+
 /**
  * The ledger, checked against the account's own rows: granted = balance + reserved + spent, nothing negative,
  * reserved = what ACTIVE jobs hold, spent = what ended jobs were charged.

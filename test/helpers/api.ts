@@ -59,13 +59,19 @@ export function elapse(jobId: string, ms: number): Promise<void> {
   });
 }
 
-/** Drives a job to its end through its own alarms, never sleeping. */
-export async function runToEnd(jobId: string, maxAlarms = 50): Promise<JobRecord> {
-  for (let i = 0; i < maxAlarms; i++) {
+/**
+ * Drives a job to its end through its own alarms, never sleeping on the job's clock. A job without an alarm is in its
+ * first step, run at once from createAndWait (its account watches it): that step is waited for, up to `stepMs`.
+ */
+export async function runToEnd(jobId: string, maxAlarms = 50, stepMs = 15_000): Promise<JobRecord> {
+  const giveUpAt = Date.now() + stepMs;
+  for (let alarms = 0; alarms < maxAlarms; ) {
     const rec = await storedJob(jobId);
     if (["COMPLETED", "FAILED", "CANCELLED"].includes(rec.status)) return rec;
     await elapse(jobId, 5_000);
-    await fireAlarm(jobId);
+    if (await fireAlarm(jobId)) alarms++;
+    else if (Date.now() < giveUpAt) await new Promise((resolve) => setTimeout(resolve, 10));
+    else throw new Error(`job ${jobId} has no alarm, and its step did not end within ${stepMs} ms`);
   }
   throw new Error(`job ${jobId} did not end within ${maxAlarms} alarms`);
 }

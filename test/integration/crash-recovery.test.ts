@@ -1,7 +1,7 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AccountDO } from "../../src/accounts/account-do";
+import { ADMISSION_GRACE_MS, AccountDO } from "../../src/accounts/account-do";
 import { CATALOGUE, creditCost } from "../../src/catalogue";
 import { JobDO } from "../../src/jobs/job-do";
 import type { JobRecord } from "../../src/jobs/record";
@@ -12,7 +12,7 @@ import { renderSandboxImage } from "../../src/providers/sandbox/render";
 import type { Provider } from "../../src/providers/types";
 import type { DeliveryOutcome } from "../../src/webhooks/deliver";
 import { WebhookOutbox, type OutboxEntry } from "../../src/webhooks/outbox";
-import { accountOf, checkedLedger, ledgerOf, mintAccount } from "../helpers/accounts";
+import { accountOf, checkedLedger, indexedStatus, ledgerOf, mintAccount } from "../helpers/accounts";
 import { api, createJob, fireAlarm, jobStubOf, runToEnd, sha256Hex, storedJob } from "../helpers/api";
 import { crash, holdCalls, until, type Hold } from "../helpers/hold";
 import { deliverDue, hookUrl, outboxOf, programReceiver, received } from "../helpers/webhooks";
@@ -88,7 +88,6 @@ const promptOfJob = async (self: unknown): Promise<string | undefined> =>
   (await (self as { ctx: DurableObjectState }).ctx.storage.get<JobRecord>("job"))?.spec.prompt;
 
 const storedAlarm = (jobId: string): Promise<number | null> => runInDurableObject(jobStubOf(jobId), (_i, state) => state.storage.getAlarm());
-const settledFlag = (jobId: string): Promise<unknown> => runInDurableObject(jobStubOf(jobId), (_i, state) => state.storage.get("settled"));
 
 /** The end an uninterrupted run reaches: every image stored as made, one upstream job, credits charged once. */
 async function expectSameEnd(upstream: Upstream, jobId: string, accountId: string, prompt: string, creates: number[]): Promise<JobRecord> {
@@ -105,7 +104,7 @@ async function expectSameEnd(upstream: Upstream, jobId: string, accountId: strin
   // No second upstream job: every create the upstream saw was the one attempt (a re-sent create carries its key).
   expect(await upstream.creates(prompt)).toEqual(creates);
   expect(await checkedLedger(accountId)).toEqual({ granted: GRANT, balance: GRANT - COST, reserved: 0, spent: COST });
-  expect(await settledFlag(jobId)).toBe(true);
+  expect(await indexedStatus(accountId, jobId)).toBe("COMPLETED");
   expect(await fireAlarm(jobId)).toBe(false);
   return rec;
 }
@@ -176,9 +175,17 @@ describe.each(PROVIDER_HEALTH)("a JobDO killed mid-life resumes to the same end 
     await expectSameEnd(upstream, jobId, accountId, prompt, [1, 1]);
   });
 
-  it("during the first step of a request that waits (OpenAI's), run in the create: the watchdog alarm resumes it, the request is answered", async () => {
+  /** The account's alarm as it runs a grace after the admissions (they are aged), for the jobs still unsettled. */
+  const accountAlarmAfterGrace = async (accountId: string): Promise<void> => {
+    await runInDurableObject(accountOf(accountId), (_i, state) => {
+      state.storage.sql.exec("UPDATE jobs SET created = created - ? WHERE admitting = 1", ADMISSION_GRACE_MS + 1000);
+    });
+    expect(await runDurableObjectAlarm(accountOf(accountId))).toBe(true);
+  };
+
+  /** Sends an OpenAI request whose job's first step (run in the create, so from no alarm) is held at its upstream call. */
+  async function heldWaitingRequest(prompt: string) {
     const { key, accountId } = await mintAccount({ credits: GRANT });
-    const prompt = `crash: waited dispatch ${crypto.randomUUID()}`;
     const create = upstream.holdCreate(prompt);
     const alarms: unknown[] = [];
     const alarmWatch = holdCalls(JobDO.prototype, "alarm", async (self) => {
@@ -188,27 +195,55 @@ describe.each(PROVIDER_HEALTH)("a JobDO killed mid-life resumes to the same end 
     // The OpenAI surface names no provider: its jobs go the default route, the sandbox here.
     const body = { model: "gpt-image-2", prompt, n: IMAGES, quality: "low", output_format: "png" };
     const answer = api("/v1/images/generations", { method: "POST", body: JSON.stringify(body), key });
-    let jobId: string;
-    try {
-      jobId = ((await create.reached())[1] as { jobId: string }).jobId;
-      const rec = await storedJob(jobId);
-      expect(rec).toMatchObject({ status: "QUEUED", step: { kind: "upstream", parts: [{ state: "sending", attempt: 1 }] } });
-      // No alarm ran the step; the watchdog's is set, a minute on.
-      expect(alarms).toEqual([]);
-      expect(await storedAlarm(jobId)).toBeGreaterThan(rec.createdAt + 30_000);
-      await crash(jobStubOf(jobId));
-    } finally {
-      create.release();
-      alarmWatch.release();
-    }
-    expect(await upstream.creates(prompt)).toEqual([1]);
+    const jobId = ((await create.reached())[1] as { jobId: string }).jobId;
+    const rec = await storedJob(jobId);
+    expect(rec).toMatchObject({ status: "QUEUED", step: { kind: "upstream", parts: [{ state: "sending", attempt: 1 }] } });
+    // No alarm ran the step, and none is set: its account watches it.
+    expect(alarms).toEqual([]);
+    expect(await storedAlarm(jobId)).toBeNull();
+    return { accountId, jobId, answer, create, release: () => (create.release(), alarmWatch.release()) };
+  }
+
+  async function expectAnswered(answer: Promise<Response>, jobId: string, accountId: string, prompt: string, creates: number[]): Promise<void> {
     const ended = runToEnd(jobId);
     const res = await answer;
     await ended;
     expect(res.status).toBe(200);
     const images = ((JSON.parse(await res.text()) as { data: { b64_json: string }[] }).data).map((image) => Uint8Array.fromBase64(image.b64_json));
-    const rec = await expectSameEnd(upstream, jobId, accountId, prompt, [1, 1]);
+    const rec = await expectSameEnd(upstream, jobId, accountId, prompt, creates);
     expect(await Promise.all(images.map(sha256Hex))).toEqual(rec.files.map((file) => file.sha256));
+    expect(await storedAlarm(jobId)).toBeNull();
+  }
+
+  it("during the first step of a request that waits (OpenAI's), run in the create: its account's alarm resumes it, the request is answered", async () => {
+    const prompt = `crash: waited dispatch ${crypto.randomUUID()}`;
+    const held = await heldWaitingRequest(prompt);
+    try {
+      await crash(jobStubOf(held.jobId));
+    } finally {
+      held.release();
+    }
+    expect(await upstream.creates(prompt)).toEqual([1]);
+    // A grace after the admission, the account finds the job unsettled: the JobDO, whose step died, is due at once.
+    const before = Date.now();
+    await accountAlarmAfterGrace(held.accountId);
+    expect(await storedAlarm(held.jobId)).toBeLessThanOrEqual(Date.now());
+    expect(await storedAlarm(held.jobId)).toBeGreaterThanOrEqual(before);
+    await expectAnswered(held.answer, held.jobId, held.accountId, prompt, [1, 1]);
+  });
+
+  it("a first step still running a grace after admission is given the watchdog alarm, which resumes it if it dies", async () => {
+    const prompt = `crash: waited long ${crypto.randomUUID()}`;
+    const held = await heldWaitingRequest(prompt);
+    try {
+      const before = Date.now();
+      await accountAlarmAfterGrace(held.accountId);
+      expect(await storedAlarm(held.jobId)).toBeGreaterThanOrEqual(before + 60_000);
+      await crash(jobStubOf(held.jobId));
+    } finally {
+      held.release();
+    }
+    await expectAnswered(held.answer, held.jobId, held.accountId, prompt, [1, 1]);
   });
 
   it("during dispatch, on a provider whose creates are not idempotent: never re-sent, the attempt is given up", async () => {
@@ -234,7 +269,7 @@ describe.each(PROVIDER_HEALTH)("a JobDO killed mid-life resumes to the same end 
     }
     expect(await upstream.creates(prompt)).toEqual([1]);
     expect(await checkedLedger(accountId)).toEqual({ granted: GRANT, balance: GRANT, reserved: 0, spent: 0 });
-    expect(await settledFlag(jobId)).toBe(true);
+    expect(await indexedStatus(accountId, jobId)).toBe("FAILED");
     expect(await fireAlarm(jobId)).toBe(false);
   });
 
@@ -289,7 +324,7 @@ describe.each(PROVIDER_HEALTH)("a JobDO killed mid-life resumes to the same end 
     try {
       await settle.reached();
       expect((await storedJob(jobId)).status).toBe("COMPLETED");
-      expect(await settledFlag(jobId)).toBeUndefined();
+      expect(await indexedStatus(accountId, jobId)).toBe("ACTIVE");
       expect(await ledgerOf(accountId)).toEqual({ granted: GRANT, balance: GRANT - COST, reserved: COST, spent: 0 });
       await crash(jobStubOf(jobId));
       await crash(accountOf(accountId));
@@ -302,7 +337,7 @@ describe.each(PROVIDER_HEALTH)("a JobDO killed mid-life resumes to the same end 
     await expectSameEnd(upstream, jobId, accountId, prompt, [1]);
   });
 
-  it("around settlement: the account applied the charge, and the JobDO dies before recording that", async () => {
+  it("around settlement: the account applied the charge, and the JobDO dies before it hears so", async () => {
     const { key, accountId } = await mintAccount({ credits: GRANT });
     const prompt = `crash: settle applied ${crypto.randomUUID()}`;
     const jobId = await createJob(bodyFor(prompt, upstream.provider), key);
@@ -310,7 +345,8 @@ describe.each(PROVIDER_HEALTH)("a JobDO killed mid-life resumes to the same end 
     try {
       await settle.reached();
       expect(await ledgerOf(accountId)).toEqual({ granted: GRANT, balance: GRANT - COST, reserved: 0, spent: COST });
-      expect(await settledFlag(jobId)).toBeUndefined();
+      expect(await indexedStatus(accountId, jobId)).toBe("COMPLETED");
+      // The JobDO has not had the acknowledgement: what it knows of it dies with it.
       await crash(jobStubOf(jobId));
     } finally {
       settle.release();

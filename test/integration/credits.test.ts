@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ADMISSION_GRACE_MS } from "../../src/accounts/account-do";
 import type { JobRecord } from "../../src/jobs/record";
 import { api, createJob, fireAlarm, jobStubOf, patchJob, runToEnd, storedJob } from "../helpers/api";
-import { accountOf, checkedLedger, grant, ledgerOf, mintAccount } from "../helpers/accounts";
+import { accountOf, checkedLedger, grant, indexedStatus, ledgerOf, mintAccount } from "../helpers/accounts";
 
 // The credit ledger (SPEC §5, §7): reserve at admission, settle on the images delivered, refund on FAILED and
 // CANCELLED, never negative, never twice; granted = balance + reserved + spent after every path.
@@ -22,10 +22,7 @@ async function problem(res: Response, status: number): Promise<Record<string, an
 /** Ends a job as a crash would leave it: terminal in storage, the account never told, an alarm pending. */
 async function endUnsettled(jobId: string, patch: (r: JobRecord) => JobRecord): Promise<void> {
   await patchJob(jobId, (r) => ({ ...patch(r), step: { kind: "end" }, wakeAt: null, completedAt: Date.now() }));
-  await runInDurableObject(jobStubOf(jobId), async (_i, state) => {
-    await state.storage.delete("settled");
-    await state.storage.setAlarm(Date.now() + 60_000);
-  });
+  await runInDurableObject(jobStubOf(jobId), (_i, state) => state.storage.setAlarm(Date.now() + 60_000));
 }
 
 describe("credits", () => {
@@ -59,7 +56,7 @@ describe("credits", () => {
     expect((await ledgerOf(accountId)).reserved).toBe(LOW);
     expect(await fireAlarm(jobId)).toBe(true);
     expect(await checkedLedger(accountId)).toEqual({ granted: 10, balance: 10, reserved: 0, spent: 0 });
-    expect(await runInDurableObject(jobStubOf(jobId), (_i, state) => state.storage.get("settled"))).toBe(true);
+    expect(await indexedStatus(accountId, jobId)).toBe(status);
     expect(await fireAlarm(jobId)).toBe(false);
   });
 
@@ -96,7 +93,7 @@ describe("credits", () => {
       Object.assign(instance, { settle: async () => Promise.reject(new Error("test: the account is unreachable")) });
     });
     expect(await fireAlarm(jobId)).toBe(true);
-    expect(await runInDurableObject(jobStubOf(jobId), (_i, state) => state.storage.get("settled"))).toBeUndefined();
+    expect(await indexedStatus(accountId, jobId)).toBe("ACTIVE");
     expect(await runInDurableObject(jobStubOf(jobId), (_i, state) => state.storage.getAlarm())).not.toBeNull();
     expect((await ledgerOf(accountId)).reserved).toBe(LOW);
     await runInDurableObject(account, (instance) => {
