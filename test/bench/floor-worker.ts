@@ -27,6 +27,20 @@ export class Floor extends DurableObject {
   }
 }
 
+const PART_BYTES = 8 * 1024 * 1024;
+
+async function stagedPut(bucket: R2Bucket, key: string, bytes: Uint8Array, digest: Uint8Array): Promise<void> {
+  const upload = await bucket.createMultipartUpload(`staging/${key}`);
+  const parts: R2UploadedPart[] = [];
+  for (let at = 0; at < bytes.length; at += PART_BYTES) parts.push(await upload.uploadPart(parts.length + 1, bytes.subarray(at, at + PART_BYTES)));
+  await upload.complete(parts);
+  const staged = await bucket.get(`staging/${key}`);
+  if (!staged) throw new Error("staged upload vanished");
+  const fixed = new FixedLengthStream(staged.size);
+  await Promise.all([staged.body.pipeTo(fixed.writable), bucket.put(key, fixed.readable, { customMetadata: { sha256: digest.toHex() } })]);
+  await bucket.delete(`staging/${key}`);
+}
+
 async function route(request: Request, env: FloorEnv, url: URL): Promise<Response> {
   if (request.method === "POST" && url.pathname === "/write") {
     const id = crypto.randomUUID();
@@ -64,6 +78,9 @@ async function route(request: Request, env: FloorEnv, url: URL): Promise<Respons
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
     // ?store: and put into R2 (whose local implementation runs in the same workerd, so it costs CPU here).
     if (url.searchParams.has("store")) await env.FILES.put(`floor/${crypto.randomUUID()}.png`, bytes);
+    // ?staged: and stored as the sha256 in R2 custom metadata (SPEC §8) obliges a streamed image to be: staged part by
+    // part (8 MB, as imagegate's store.ts), read back and put in place with its metadata, the staging deleted.
+    if (url.searchParams.has("staged")) await stagedPut(env.FILES, `floor/${crypto.randomUUID()}.png`, bytes, digest);
     return Response.json({ byteSize: bytes.length, sha256: [...digest].map((b) => b.toString(16).padStart(2, "0")).join("") });
   }
   if (url.pathname.startsWith("/proxy/") && env.UPSTREAM) {

@@ -1,13 +1,14 @@
-// npm run bench:profile -- <create|poll|sync|floor-read|floor-write> [seconds]: a V8 CPU profile of imagegate's isolate (the Worker and its
-// Durable Objects) while one route is driven in a loop, taken through workerd's inspector. Prints the functions with
-// the most self time and the heaviest call paths, so that a slow route shows where its milliseconds go.
+// npm run bench:profile -- <create|poll|sync|bigimage|floor-read|floor-write|floor-decode> [seconds]: a V8 CPU
+// profile of imagegate's isolate (the Worker and its Durable Objects), or the floor's, while one route is driven in a
+// loop, taken through workerd's inspector. Prints the functions with the most self time and the heaviest call paths,
+// so that a slow route shows where its milliseconds go.
 // The bundle is built unminified so that function names survive; it is otherwise the bundle `npm run bench` runs.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { buildBundle, spawnGateway } from "../harness/gateway.ts";
 import { startSimulator } from "../harness/simulator.ts";
 import { inspectorSession } from "./inspector.ts";
 import { timed } from "./measure.ts";
-import { auth, benchModel, benchVars, completedJobId, floorWrite, post, syncBody } from "./setup.ts";
+import { auth, benchModel, benchVars, completedJobId, floorWrite, OPENAI_KEY, post, syncBody } from "./setup.ts";
 
 interface ProfileNode {
   id: number;
@@ -22,7 +23,7 @@ interface Profile {
   endTime: number;
 }
 
-function report(profile: Profile, top = Number(process.env.PROFILE_TOP ?? 30)): void {
+function report(profile: Profile, requests: number, top = Number(process.env.PROFILE_TOP ?? 30)): void {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -43,7 +44,9 @@ function report(profile: Profile, top = Number(process.env.PROFILE_TOP ?? 30)): 
     }
   }
   const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
-  console.log(`\nsampled ${(total / 1000).toFixed(0)} ms of CPU in the isolate`);
+  const idle = [...self].filter(([id]) => byId.get(id)!.callFrame.functionName === "(idle)").reduce((a, [, us]) => a + us, 0);
+  const busyMs = (total - idle) / 1000;
+  console.log(`\nsampled ${(total / 1000).toFixed(0)} ms, of which not idle ${busyMs.toFixed(0)} ms: ${(busyMs / requests).toFixed(2)} ms a request`);
   console.log("\nself time:");
   for (const [l, us] of [...selfBy].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${l}`);
   console.log("\ninclusive time:");
@@ -55,7 +58,8 @@ async function main(): Promise<void> {
   const seconds = Number(process.argv[3] ?? 5);
   const sim = await startSimulator({ SIM_LATENCY_MS: "50" });
   const floor = scenario.startsWith("floor");
-  const gw = await spawnGateway({ vars: benchVars(sim.url), inspect: true, withFloor: floor }, buildBundle({ minify: false }));
+  const big = scenario === "bigimage" || scenario === "floor-decode";
+  const gw = await spawnGateway({ vars: benchVars(sim.url), inspect: true, withFloor: floor, ...(floor ? { floorUpstream: sim.url } : {}) }, buildBundle({ minify: false }));
   try {
     const at = (path: string) => new URL(path, gw.url).href;
     const model = await benchModel(gw.url);
@@ -70,6 +74,16 @@ async function main(): Promise<void> {
       const hold = `bench-create-${crypto.randomUUID()}`;
       await sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "openai", fault: "latency", latencyMs: 3_600_000, match: hold, count: null }) });
       call = () => fetch(at("/v2/images/generate"), post({ prompt: hold, model: model.id }));
+    } else if (scenario === "bigimage" || scenario === "floor-decode") {
+      // A 3840x2160-sized answer (BIG_IMAGE_MB of PNG as base64): imagegate stores it and answers a URL; the floor
+      // decodes it whole with Uint8Array.fromBase64 and hashes it (run.ts's large-image reference).
+      const prompt = `big-${crypto.randomUUID()}`;
+      const bytes = Number(process.env.BIG_IMAGE_MB ?? 16) * 1024 * 1024;
+      await sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "openai", fault: "big_image", bytes, match: prompt, count: null }) });
+      const body = { ...syncBody(model), prompt };
+      call = scenario === "bigimage"
+        ? () => fetch(at("/v1/images/generations"), post({ ...body, response_format: "url" }))
+        : () => fetch(new URL("/decode/openai/v1/images/generations", gw.floorUrl!), post(body, { authorization: `Bearer ${OPENAI_KEY}` }));
     } else if (scenario === "sync") {
       const body = syncBody(model);
       call = () => fetch(at("/v1/images/generations"), post(body));
@@ -79,7 +93,7 @@ async function main(): Promise<void> {
     }
     // The warm-up checks each answer: a refused call would otherwise be profiled as if it were the route.
     const expect = scenario === "create" || scenario === "floor-write" ? [202] : [200];
-    for (let i = 0; i < 50; i++) await timed(call, expect);
+    for (let i = 0; i < (big ? 3 : 50); i++) await timed(call, expect);
     const s = await inspectorSession(gw.inspectorUrl!, floor ? "core:user:floor" : "core:user:imagegate");
     await s.send("Profiler.enable");
     await s.send("Profiler.setSamplingInterval", { interval: 100 });
@@ -96,7 +110,7 @@ async function main(): Promise<void> {
     mkdirSync("bench-results", { recursive: true });
     writeFileSync(`bench-results/${scenario}.cpuprofile`, JSON.stringify(profile));
     console.log(`profile written to bench-results/${scenario}.cpuprofile (Chrome DevTools › Performance opens it)`);
-    report(profile);
+    report(profile, n);
   } finally {
     await gw.dispose();
     sim.stop();

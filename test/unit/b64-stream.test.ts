@@ -86,6 +86,39 @@ describe("streaming base64 decode of OpenAI answers", () => {
     expect(skeleton).toEqual({ created: 1700000000, background: "opaque", data: [{ b64_json: "" }, { b64_json: "" }], usage: { input_tokens: 12, output_tokens: 4160, total_tokens: 4172 } });
   });
 
+  it("reads a byte stream (a fetch body) in large reads into one buffer: a slow sink and a long skeleton still come out whole", async () => {
+    // The reader's buffer is reused from read to read: nothing kept across reads (the skeleton, a base64 carry) may be
+    // a view of it. The note spans reads too, and the sink holds each piece and takes its time.
+    const first = randomBytes(700_001, 31);
+    const second = randomBytes(600_002, 37);
+    const note = "n".repeat(200_000);
+    const text = `{"note":"${note}","data":[{"b64_json":"${base64(first)}"},{"b64_json":"${base64(second)}"}],"size":"auto"}`;
+    const images: { sha: string; largestPiece: number }[] = [];
+    const skeleton = await scanImagesAnswer(new Response(text).body!, async (_index, stream) => {
+      const pieces: Uint8Array[] = [];
+      for await (const piece of stream as unknown as AsyncIterable<Uint8Array>) {
+        pieces.push(piece);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      const all = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+      pieces.reduce((at, p) => (all.set(p, at), at + p.length), 0);
+      images.push({ sha: await hex(all), largestPiece: Math.max(...pieces.map((p) => p.length)) });
+    });
+    expect(images.map((i) => i.sha)).toEqual([await hex(first), await hex(second)]);
+    expect(Math.max(...images.map((i) => i.largestPiece))).toBeGreaterThan(48 * 1024);
+    expect(skeleton).toEqual({ note, data: [{ b64_json: "" }, { b64_json: "" }], size: "auto" });
+  });
+
+  it("refuses a byte order mark or any other non-ASCII byte inside the base64", async () => {
+    const b64 = base64(randomBytes(3000, 41));
+    // Neither is base64, at the start of the value or inside it (whatever the text decoder does with a BOM).
+    for (const [odd, at] of [["\uFEFF", 0], ["\uFEFF", 1200], ["é", 1200]] as const) {
+      const text = `{"data":[{"b64_json":"${b64.slice(0, at)}${odd}${b64.slice(at)}"}]}`;
+      await expect(scan(text, 300)).rejects.toBeInstanceOf(MalformedAnswer);
+      await expect(scanImagesAnswer(new Response(text).body!, (_i, stream) => stream.pipeTo(new WritableStream()))).rejects.toBeInstanceOf(MalformedAnswer);
+    }
+  });
+
   it("copes with chunks of one byte, pretty-printed JSON, escaped slashes and line breaks in the base64", async () => {
     const bytes = randomBytes(5000, 5);
     const b64 = base64(bytes);

@@ -66,6 +66,26 @@ describe("readEvents", () => {
     expect(largestPiece).toBeLessThanOrEqual(2000);
   });
 
+  it("reads a byte stream (a fetch body) in large reads into one buffer, and hands a slow reader what it was sent", async () => {
+    // Each data line spans several reads of the reader's buffer, which the next read reuses: a piece handed on must
+    // not be a view of it, or a reader that takes its time would find it overwritten.
+    const lines = ["A", "B", "C"].map((c, i) => c.repeat(300_000 + i) + "xyz".repeat(1000));
+    const body = new Response(lines.map((line, i) => `event: e${i}\ndata: ${line}\n\n`).join("")).body!;
+    const events: [string, string][] = [];
+    let largestPiece = 0;
+    await readEvents(body, async (name, data) => {
+      const pieces: Uint8Array[] = [];
+      for await (const piece of data as unknown as AsyncIterable<Uint8Array>) {
+        largestPiece = Math.max(largestPiece, piece.length);
+        pieces.push(piece);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      events.push([name, pieces.map((p) => new TextDecoder().decode(p)).join("")]);
+    });
+    expect(events).toEqual(lines.map((line, i) => [`e${i}`, line]));
+    expect(largestPiece).toBeGreaterThan(64 * 1024);
+  });
+
   it("refuses a stream that breaks off inside an event, and passes on what the reader threw", async () => {
     await expect(collect(cut("event: x\ndata: {\"half", [5]))).rejects.toBeInstanceOf(MalformedAnswer);
     const failing = readEvents(cut("event: x\ndata: 1\n\nevent: y\ndata: 2\n\n", [3, 20]), async (name) => {
