@@ -27,11 +27,15 @@ export function storedJob(jobId: string): Promise<JobRecord> {
   return runInDurableObject(jobStubOf(jobId), async (_instance, state) => (await state.storage.get<JobRecord>("job"))!);
 }
 
-/** Rewrites the stored record (e.g. to move a deadline into the past) without waiting for time to pass. */
+/**
+ * Rewrites the stored record (e.g. to move a deadline into the past) without waiting for time to pass. It writes behind
+ * the JobDO's back, so the instance's copy of the record is dropped too (the next read loads the patched one).
+ */
 export function patchJob(jobId: string, patch: (rec: JobRecord) => JobRecord): Promise<void> {
-  return runInDurableObject(jobStubOf(jobId), async (_instance, state) => {
+  return runInDurableObject(jobStubOf(jobId), async (instance, state) => {
     const rec = (await state.storage.get<JobRecord>("job"))!;
     await state.storage.put("job", patch(rec));
+    (instance as unknown as { record: JobRecord | null | undefined }).record = undefined;
   });
 }
 
