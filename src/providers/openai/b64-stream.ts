@@ -5,7 +5,7 @@ import { MalformedAnswer } from "../../lib/streams/malformed";
 // Reads an OpenAI images answer as a byte stream. Every `"b64_json": "<base64>"` value is decoded on the fly and handed
 // over as a byte stream (with backpressure: the scan waits while the consumer writes to R2); everything else is kept
 // as a small JSON "skeleton" (each b64_json value replaced by "") and parsed at the end. Neither a whole base64 string
-// nor a whole image is ever held: memory stays at about one network chunk.
+// nor a whole image is ever held: memory stays at about one read (up to 256 KB, chunk-reader.ts).
 // It scans bytes, never text: JSON's structure is ASCII (a UTF-8 multi-byte character never holds a quote or a
 // backslash). Each chunk's base64 is decoded by the runtime (its bytes to a string, then Uint8Array.fromBase64):
 // measured in workerd on 16 MB, about twice as fast as decoding it with a table in JavaScript.
