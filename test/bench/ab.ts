@@ -95,7 +95,9 @@ try {
       sim.control("/_sim/faults", { method: "POST", body: JSON.stringify({ provider: "openai", fault: "big_image", bytes: mb * 1024 * 1024, match: prompt, count: null }) });
     const prompts = { old: `big-old-${crypto.randomUUID()}`, new: `big-new-${crypto.randomUUID()}`, ref: `big-ref-${crypto.randomUUID()}` };
     for (const prompt of Object.values(prompts)) await big(prompt);
-    const sync = (base: URL, prompt: string): Call => () => fetch(new URL("/v1/images/generations", base), post({ ...body(prompt), response_format: "url" }));
+    // BIG_FORMAT=b64_json answers with the image too (read back from R2 and base64'd), as a client that asks for it gets.
+    const format = process.env.BIG_FORMAT ?? "url";
+    const sync = (base: URL, prompt: string): Call => () => fetch(new URL("/v1/images/generations", base), post({ ...body(prompt), response_format: format }));
     const decode = (query: string): Call => () => fetch(new URL(`/decode/openai/v1/images/generations${query}`, floor), post(body(prompts.ref), { authorization: `Bearer ${OPENAI_KEY}` }));
     const sides = [sync(builds.old, prompts.old), sync(builds.new, prompts.new), decode(""), decode("?store")].map((call) => ({ call, expect: [200] }));
     const [o, n, r, s] = (await cpuPerRequest(() => cpuMs(gw.workerdPid), sides, 3, 3)).map((ms) => round(ms / mb, 3));

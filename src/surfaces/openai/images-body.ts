@@ -6,10 +6,12 @@ import type { StoredFile } from "../../files/stored-file";
 import type { JobRecord } from "../../jobs/record";
 import { now } from "../../lib/clock";
 import { toBase64 } from "../../lib/crypto";
+import { ChunkReader } from "../../lib/streams/chunk-reader";
 
 // A finished job's images in OpenAI's shapes, as text chunks. An image the JobDO has just stored comes from its memory
-// (`kept`, handed over with the ended job by the wait that saw it end); any other is read from R2 as a stream and
-// base64'd three bytes at a time, so no large image is ever held whole, let alone twice.
+// (`kept`, handed over with the ended job by the wait that saw it end); any other is read from R2 as a stream, in large
+// reads (chunk-reader.ts: an R2 body's default reader gives 4 KB chunks, and the piece made of each cost more than its
+// bytes), and base64'd a multiple of three bytes at a time, so no large image is ever held whole, let alone twice.
 
 export type ImageFormat = "b64_json" | "url";
 /** The bytes of the job's images its JobDO still kept when the job ended, by key. */
@@ -26,7 +28,7 @@ const FORMATS: Record<string, OutputFormat> = {
 
 /** The stream's bytes as base64 text, in chunks cut at multiples of three bytes. */
 export async function* base64Of(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const reader = body.getReader();
+  const reader = new ChunkReader(body);
   let carry = new Uint8Array(0);
   try {
     for (;;) {
