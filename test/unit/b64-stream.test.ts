@@ -2,23 +2,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MalformedAnswer } from "../../src/lib/streams/malformed";
 import { scanImagesAnswer } from "../../src/providers/openai/b64-stream";
+import { randomBytes } from "../helpers/bytes";
 
 // OpenAI's base64 answer decoded as a stream: large images arriving in small, arbitrary chunks (splitting keys, escapes
 // and base64 quads) come out byte for byte, and no piece handed on is larger than what arrived.
 
 const encoder = new TextEncoder();
-
-function randomBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 function base64(bytes: Uint8Array): string {
   let s = "";

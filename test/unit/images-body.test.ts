@@ -1,21 +1,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { base64Of } from "../../src/surfaces/openai/images-body";
+import { randomBytes } from "../helpers/bytes";
 
 // A stored image base64'd for the OpenAI surface's answer as it is read: whatever the stream's kind and chunking, the
 // text is the image's base64, cut only at multiples of three bytes.
-
-function randomBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 /** base64Of's pieces, taken one at a time with a pause after each (a slow client). */
 async function slowly(body: ReadableStream<Uint8Array>): Promise<string[]> {
