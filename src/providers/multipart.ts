@@ -1,4 +1,5 @@
 import { randomBase62 } from "../lib/ids";
+import { ChunkReader } from "../lib/streams/chunk-reader";
 
 // A multipart/form-data body streamed part by part, with its exact length known in advance (S3 presigned POSTs need a
 // Content-Length; OpenAI edits take up to 16 images): no file is ever held in memory whole.
@@ -39,11 +40,13 @@ export function multipart(fields: [string, string][], files: FilePart[]): Multip
     yield* fieldBytes;
     for (const [i, file] of files.entries()) {
       yield fileHeads[i]!;
-      const reader = (await file.open()).getReader();
+      // In large reads (chunk-reader.ts), each copied: the reader reuses its buffer, and nothing here says the body's
+      // consumer has let go of a chunk by the next read.
+      const reader = new ChunkReader(await file.open());
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        yield value;
+        yield value.slice();
       }
       yield crlf;
     }

@@ -79,6 +79,31 @@ describe("readParts", () => {
     }
   });
 
+  it("reads a byte stream (a request body) in large reads into one buffer: a slow consumer still gets every part whole", async () => {
+    // The reader reuses its buffer from read to read, and each part's body queues a piece ahead of its consumer: no
+    // piece may be a view of that buffer.
+    const files = [noise(700_001, 11), noise(300_000, 13)];
+    const form = new FormData();
+    form.append("prompt", "a lighthouse");
+    files.forEach((file, i) => form.append(`image${i}`, new File([file], `f${i}.png`, { type: "image/png" })));
+    const { bytes, boundary } = await encoded(form);
+    const parts: { name: string; bytes: Uint8Array; pieces: number }[] = [];
+    for await (const part of readParts(new Response(bytes).body!, boundary, LIMITS)) {
+      const pieces: Uint8Array[] = [];
+      for await (const piece of part.body as unknown as AsyncIterable<Uint8Array>) {
+        pieces.push(piece);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      parts.push({ name: part.name, bytes: new Uint8Array(await new Blob(pieces).arrayBuffer()), pieces: pieces.length });
+    }
+    expect(parts.map((p) => p.name)).toEqual(["prompt", "image0", "image1"]);
+    expect(new TextDecoder().decode(parts[0]!.bytes)).toBe("a lighthouse");
+    expect(parts[1]!.bytes).toEqual(files[0]);
+    expect(parts[2]!.bytes).toEqual(files[1]);
+    // In reads of 64 KB or more, not a request body's 4 KB chunks (which gave 171 pieces of the first file).
+    expect(parts[1]!.pieces).toBeLessThanOrEqual(Math.ceil(files[0]!.length / (64 * 1024)) + 2);
+  });
+
   it("skips what a consumer leaves of a part", async () => {
     const form = new FormData();
     form.append("file", new File([noise(50_000, 3)], "x.png"));
