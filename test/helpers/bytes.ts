@@ -10,3 +10,15 @@ export function randomBytes(n: number, seed: number): Uint8Array {
   }
   return out;
 }
+
+/** A stream's chunks, each taken a timer tick after the last (a slow reader, as a network or client is). */
+export async function slowChunks(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return chunks;
+    chunks.push(value);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { boundaryOf, readParts } from "../../src/lib/streams/multipart";
 import { multipart } from "../../src/providers/multipart";
-import { randomBytes } from "../helpers/bytes";
+import { randomBytes, slowChunks } from "../helpers/bytes";
 
 // The multipart body imagegate sends upstream (OpenAI edits, Leonardo uploads), its files streamed from R2: it is
 // exactly as long as it says, and a slow upstream reads back the very fields and bytes that went in.
@@ -21,16 +21,7 @@ describe("multipart (upstream bodies)", () => {
         open: async () => (await env.FILES.get(`test/multipart-body/${i}.png`))!.body,
       })),
     );
-    // A slow reader: each chunk of the body is taken after a timer tick, as a network sends it.
-    const reader = form.body.getReader();
-    const chunks: Uint8Array[] = [];
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    const sent = new Uint8Array(await new Blob(chunks).arrayBuffer());
+    const sent = new Uint8Array(await new Blob(await slowChunks(form.body)).arrayBuffer());
     expect(sent.length).toBe(form.length);
     const parts: [string, string | null, Uint8Array][] = [];
     for await (const part of readParts(new Response(sent).body!, boundaryOf(form.contentType)!, { maxParts: 8, maxHeaderBytes: 1024, maxFieldBytes: 1024, maxTotalBytes: 1 << 24 })) {
