@@ -1,5 +1,5 @@
-// Resident memory of a process (workerd), read from /proc (Linux).
-import { readFileSync } from "node:fs";
+// A process's figures, read from /proc (Linux): resident memory, CPU time, and the workerd a process started.
+import { readdirSync, readFileSync } from "node:fs";
 
 export function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -32,4 +32,19 @@ export function cpuMs(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // utime and stime are fields 14 and 15 of stat(5), counted from the state (field 3) here; USER_HZ is 100 on Linux.
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The workerd process that `parent` (a process running Miniflare) started. */
+export function workerdChildOf(parent: number): number {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === parent && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("workerd")) return Number(entry);
+    } catch {
+      // the process went away while we looked
+    }
+  }
+  throw new Error("no workerd child process found");
 }

@@ -2,23 +2,9 @@
 // reads and parses every log line the Workers print) never runs in the process that times requests.
 // argv: options JSON, bundle folder. Prints one JSON line when ready: the URLs and workerd's pid. Ends on SIGTERM or
 // when its stdin closes (the parent went away).
-import { readdirSync, readFileSync } from "node:fs";
+import { workerdChildOf } from "../bench/memory.ts";
 import { startGateway, type GatewayOptions } from "./gateway.ts";
 import { READY } from "./gateway.ts";
-
-function workerdChild(): number {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("workerd")) return Number(entry);
-    } catch {
-      // the process went away while we looked
-    }
-  }
-  throw new Error("no workerd child process found");
-}
 
 const gw = await startGateway(JSON.parse(process.argv[2]!) as GatewayOptions, process.argv[3]!);
 const stop = async () => {
@@ -29,5 +15,5 @@ process.once("SIGTERM", stop);
 process.stdin.once("end", stop).resume();
 const href = (u: URL | null) => u?.href ?? null;
 process.stdout.write(
-  `${READY}${JSON.stringify({ url: gw.url.href, floorUrl: href(gw.floorUrl), baselineUrl: href(gw.baselineUrl), inspectorUrl: href(gw.inspectorUrl), workerdPid: workerdChild() })}\n`,
+  `${READY}${JSON.stringify({ url: gw.url.href, floorUrl: href(gw.floorUrl), baselineUrl: href(gw.baselineUrl), inspectorUrl: href(gw.inspectorUrl), workerdPid: workerdChildOf(process.pid) })}\n`,
 );
