@@ -1,6 +1,6 @@
 // A body capped at a byte count while it streams: nothing beyond the cap is ever read ahead. The source is read in
-// large reads (chunk-reader.ts: a fetch or request body's own 4 KB chunks cost more CPU than their bytes), each copied
-// as it is handed on, since the reader reuses its buffer.
+// large reads (chunk-reader.ts: a fetch or request body's own 4 KB chunks cost more CPU than their bytes), each its own
+// chunk, since it is handed on.
 import { asFetchFailed, timedOut, tooLarge } from "./fetch-errors";
 import { ChunkReader } from "./streams/chunk-reader";
 
@@ -14,7 +14,7 @@ export function limitBytes(
   signal?: AbortSignal,
   host = "the server",
 ): ReadableStream<Uint8Array> {
-  const reader = new ChunkReader(source);
+  const reader = new ChunkReader(source, { ownChunks: true });
   let total = 0;
   const aborted = new Promise<never>((_, reject) => {
     if (signal?.aborted) reject(timedOut(host));
@@ -33,7 +33,7 @@ export function limitBytes(
           }
           total += value.byteLength;
           if (total > maxBytes) throw tooLarge(maxBytes);
-          controller.enqueue(value.slice());
+          controller.enqueue(value);
         } catch (err) {
           const failure = asFetchFailed(err, signal, host);
           controller.error(failure);

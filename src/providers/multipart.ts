@@ -40,13 +40,13 @@ export function multipart(fields: [string, string][], files: FilePart[]): Multip
     yield* fieldBytes;
     for (const [i, file] of files.entries()) {
       yield fileHeads[i]!;
-      // In large reads (chunk-reader.ts), each copied: the reader reuses its buffer, and nothing here says the body's
-      // consumer has let go of a chunk by the next read.
-      const reader = new ChunkReader(await file.open());
+      // In large reads (chunk-reader.ts), each its own chunk: nothing here says the body's consumer has let go of one by
+      // the next read.
+      const reader = new ChunkReader(await file.open(), { ownChunks: true });
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        yield value.slice();
+        yield value;
       }
       yield crlf;
     }

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { buildDir } from "../harness/gateway.ts";
 import { paddedPng, renderPng } from "../sim/images.ts";
 import { cpuMs, workerdChildOf } from "./memory.ts";
 import { ratio, round } from "./stats.ts";
@@ -26,11 +27,9 @@ async function bytesOf(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-// workerd resolves module paths inside the project root: builds go under .wrangler/, as the harness's do.
-mkdirSync(".wrangler/bench", { recursive: true });
 /** The readers' Worker built from the working tree, or (STREAMS_REV) with the readers of a git revision. */
 async function buildReaders(rev?: string): Promise<string> {
-  const outfile = join(resolve(mkdtempSync(join(".wrangler/bench", "streams-"))), "index.js");
+  const outfile = join(resolve(buildDir("streams")), "index.js");
   let root = ".";
   if (rev) {
     root = mkdtempSync(join(tmpdir(), "imagegate-streams-"));

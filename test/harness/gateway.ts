@@ -47,7 +47,7 @@ export interface Gateway {
 }
 
 // workerd resolves module paths inside the project root, so builds go under .wrangler/ (ignored by git).
-const buildDir = (name: string): string => {
+export const buildDir = (name: string): string => {
   mkdirSync(".wrangler/bench", { recursive: true });
   return mkdtempSync(join(".wrangler/bench", `${name}-`));
 };

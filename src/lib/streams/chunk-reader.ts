@@ -2,9 +2,9 @@
 // and a reader that does work per chunk (the base64 scan, SSE, multipart forms, capped bodies, base64 answers) then
 // spends more CPU on the chunks than on the bytes (measured in workerd, issue 15: reading a 21 MB answer took 4.4 ms/MB
 // in 4 KB chunks, 0.6 in reads of up to 256 KB; `npm run bench:streams` measures each reader).
-// A caller that hands a chunk on (enqueues it, or keeps a view of it) copies it first: the next read reuses the buffer.
 // From a byte stream each read fills what it can of one buffer, reused from read to read, and waits for no more than
-// has arrived; any other stream's chunks come as they are.
+// has arrived; any other stream's chunks come as they are. A caller that hands chunks on (enqueues them, or keeps views
+// of them past its next read) asks for its own: each read is then copied out of the buffer, at its own length.
 
 const READ_BYTES = 256 * 1024;
 
@@ -13,7 +13,10 @@ export class ChunkReader {
   private readonly chunks: ReadableStreamDefaultReader<Uint8Array> | null = null;
   private buffer: ArrayBuffer | null = null;
 
-  constructor(source: ReadableStream<Uint8Array>) {
+  constructor(
+    source: ReadableStream<Uint8Array>,
+    private readonly options: { ownChunks?: boolean } = {},
+  ) {
     try {
       this.byob = source.getReader({ mode: "byob" });
     } catch {
@@ -22,12 +25,16 @@ export class ChunkReader {
     }
   }
 
-  /** The next chunk, or done. A byte stream's chunk is a view of the shared buffer: done with when the next is read. */
+  /**
+   * The next chunk, or done. Unless `ownChunks`, a byte stream's chunk is a view of the shared buffer: done with when
+   * the next is read.
+   */
   async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
     if (!this.byob) return this.chunks!.read();
     const { value } = await this.byob.read(new Uint8Array(this.buffer ?? new ArrayBuffer(READ_BYTES)));
     this.buffer = value?.buffer ?? null;
-    return value && value.length > 0 ? { done: false, value } : { done: true, value: undefined };
+    if (!value || value.length === 0) return { done: true, value: undefined };
+    return { done: false, value: this.options.ownChunks ? value.slice() : value };
   }
 
   cancel(reason?: unknown): Promise<void> {

@@ -110,7 +110,7 @@ function parseHead(block: string): PartHead {
  * errors with it too when the fault is met inside that body.
  */
 export async function* readParts(source: ReadableStream<Uint8Array>, boundary: string, limits: MultipartLimits): AsyncGenerator<Part> {
-  const reader = new ChunkReader(source);
+  const reader = new ChunkReader(source, { ownChunks: true });
   // Every delimiter is CRLF "--" boundary; the first one has no CRLF before it, so one is put in front of the body.
   const delimiter = encoder.encode(`\r\n--${boundary}`);
   let pending: Uint8Array = CRLF;
@@ -127,9 +127,8 @@ export async function* readParts(source: ReadableStream<Uint8Array>, boundary: s
     }
     total += value.length;
     if (total > limits.maxTotalBytes) throw new MultipartError("too_large", `the body is larger than ${limits.maxTotalBytes} bytes`);
-    // Copied (alone, or onto the rest of `pending`): the bodies hand views of `pending` on, and the reader reuses its
-    // buffer for its next read.
-    pending = pending.length === 0 ? value.slice() : concat(pending, value);
+    // Each read is its own chunk: the bodies hand views of `pending` on.
+    pending = concat(pending, value);
     return true;
   };
 

@@ -19,7 +19,7 @@ const NEWLINE = new Uint8Array([LF]);
 const ascii = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
 
 export async function readEvents(body: ReadableStream<Uint8Array>, onEvent: EventSink): Promise<void> {
-  const reader = new ChunkReader(body);
+  const reader = new ChunkReader(body, { ownChunks: true });
   /** "field": reading a line's field name; "data": streaming a data value; "value": any other value, or a comment. */
   let mode: "field" | "data" | "value" = "field";
   let field = "";
@@ -58,9 +58,7 @@ export async function readEvents(body: ReadableStream<Uint8Array>, onEvent: Even
       if (bytes[0] === SPACE) bytes = bytes.subarray(1);
       leadingSpace = false;
     }
-    // A copy: the piece is a view of the reader's buffer, which its next read reuses, and the data's reader may not
-    // have taken it by then.
-    if (bytes.length > 0) await data!.write(bytes.buffer === piece.buffer ? bytes.slice() : bytes);
+    if (bytes.length > 0) await data!.write(bytes);
   }
 
   try {
